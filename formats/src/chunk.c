@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Record encoder: walks a record's field table and appends type, length and payload to a
+ * chunk buffer. No allocation, no stdio: safe on the preload shim's hot path. */
+#include "memtrace/trace_chunk.h"
+
+#include "codec.h"
+
+/* Output cursor; `full` is set instead of writing past `end`. */
+typedef struct {
+  uint8_t *p, *end;
+  int full;
+} out_cursor;
+
+static void put_varint(out_cursor *o, uint64_t v) {
+  if (o->end - o->p < MT__VARINT_MAX) {
+    uint8_t tmp[MT__VARINT_MAX];
+    size_t n = mt__put_varint(tmp, v);
+    if ((size_t)(o->end - o->p) < n) {
+      o->full = 1;
+      return;
+    }
+    memcpy(o->p, tmp, n);
+    o->p += n;
+    return;
+  }
+  o->p += mt__put_varint(o->p, v);
+}
+
+static void put_bytes(out_cursor *o, const void *data, size_t len) {
+  put_varint(o, len);
+  if (o->full || (size_t)(o->end - o->p) < len) {
+    o->full = 1;
+    return;
+  }
+  if (len) memcpy(o->p, data, len);
+  o->p += len;
+}
+
+static uint64_t delta_put(uint64_t *prev, uint64_t v) {
+  uint64_t z = mt__zigzag((int64_t)(v - *prev));
+  *prev = v;
+  return z;
+}
+
+/* Encode the fields of rec; @return 0 or MT_EINVAL for a value out of the format's range. */
+static int put_fields(out_cursor *o, const mt__record_layout *l, const mt_record *rec, mt__delta *d) {
+  const char *base = (const char *)&rec->u;
+  for (unsigned i = 0; i < l->nfields; i++) {
+    const void *at = base + l->fields[i].offset;
+    switch ((mt__field_type)l->fields[i].type) {
+      case MT__F_U32: put_varint(o, *(const uint32_t *)at); break;
+      case MT__F_U64: put_varint(o, *(const uint64_t *)at); break;
+      case MT__F_S32: put_varint(o, mt__zigzag(*(const int32_t *)at)); break;
+      case MT__F_KIND:
+        if (*(const uint32_t *)at >= MT_ALLOC_KIND_COUNT) return MT_EINVAL;
+        put_varint(o, *(const uint32_t *)at);
+        break;
+      case MT__F_STR: put_bytes(o, ((const mt_str *)at)->data, ((const mt_str *)at)->len); break;
+      case MT__F_BUILD_ID: {
+        const mt_rec_module *m = &rec->u.module;
+        if (m->build_id_len > MT_BUILD_ID_MAX) return MT_EINVAL;
+        put_bytes(o, m->build_id, m->build_id_len);
+        break;
+      }
+      case MT__F_SEGMENTS: {
+        const mt_rec_module *m = &rec->u.module;
+        if (m->nsegments > MT_SEGMENTS_MAX) return MT_EINVAL;
+        put_varint(o, m->nsegments);
+        for (uint32_t s = 0; s < m->nsegments; s++) {
+          put_varint(o, m->segments[s].vaddr);
+          put_varint(o, m->segments[s].memsz);
+          put_varint(o, m->segments[s].file_offset);
+          put_varint(o, m->segments[s].flags);
+        }
+        break;
+      }
+      case MT__F_DSEQ: put_varint(o, delta_put(&d->seq, *(const uint64_t *)at)); break;
+      case MT__F_DTIME: put_varint(o, delta_put(&d->time, *(const uint64_t *)at)); break;
+      case MT__F_DADDR: put_varint(o, delta_put(&d->address, *(const uint64_t *)at)); break;
+      case MT__F_DIP: put_varint(o, delta_put(&d->ip, *(const uint64_t *)at)); break;
+    }
+  }
+  return 0;
+}
+
+/* Append one record; on any failure the chunk (bytes and deltas) is left as it was. */
+static int put_record(mt_chunk *c, int type, const mt_record *rec) {
+  const mt__record_layout *l = mt__layout(type);
+  if (!l) return MT_EINVAL;
+  if (c->cap - c->len < 2) return MT_ENOSPC;
+  mt__delta d = {c->prev_seq, c->prev_time, c->prev_address, c->prev_ip};
+  uint8_t *start = c->data + c->len;
+  /* Payload goes after a one-byte length guess; moved if the length needs more bytes. */
+  out_cursor o = {start + 2, c->data + c->cap, 0};
+  int err = put_fields(&o, l, rec, &d);
+  if (err) return err;
+  if (o.full) return MT_ENOSPC;
+  size_t payload = (size_t)(o.p - (start + 2));
+  uint8_t len_bytes[MT__VARINT_MAX];
+  size_t n = mt__put_varint(len_bytes, payload);
+  if (n > 1) {
+    if ((size_t)(c->data + c->cap - o.p) < n - 1) return MT_ENOSPC;
+    memmove(start + 1 + n, start + 2, payload);
+  }
+  start[0] = (uint8_t)type;
+  memcpy(start + 1, len_bytes, n);
+  c->len += 1 + n + payload;
+  c->prev_seq = d.seq;
+  c->prev_time = d.time;
+  c->prev_address = d.address;
+  c->prev_ip = d.ip;
+  return 0;
+}
+
+void mt_chunk_init(mt_chunk *c, void *buf, size_t cap, uint32_t tid) {
+  c->data = (uint8_t *)buf;
+  c->cap = cap > MT_CHUNK_MAX ? MT_CHUNK_MAX : cap;
+  mt_chunk_reset(c, tid);
+}
+
+void mt_chunk_reset(mt_chunk *c, uint32_t tid) {
+  c->len = 0;
+  c->tid = tid;
+  c->prev_seq = c->prev_time = c->prev_address = c->prev_ip = 0;
+  mt_record rec;
+  rec.u.chunk.tid = tid;
+  put_record(c, MT_REC_CHUNK, &rec);
+}
+
+int mt_chunk_empty(const mt_chunk *c) {
+  uint8_t tid_bytes[MT__VARINT_MAX];
+  return c->len <= 2 + mt__put_varint(tid_bytes, c->tid); /* just the CHUNK record */
+}
+
+int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
+  if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
+  return put_record(c, rec->type, rec);
+}
+
+/* The typed entry points copy into a record union so one encoder serves every type. */
+#define TYPED_PUT(fn, T, member, ctype)            \
+  int fn(mt_chunk *c, const ctype *v) {            \
+    mt_record rec;                                 \
+    rec.u.member = *v;                             \
+    return put_record(c, MT_REC_##T, &rec);        \
+  }
+TYPED_PUT(mt_chunk_put_alloc, ALLOC, alloc, mt_rec_alloc)
+TYPED_PUT(mt_chunk_put_free, FREE, free, mt_rec_free)
+TYPED_PUT(mt_chunk_put_realloc, REALLOC, realloc, mt_rec_realloc)
+TYPED_PUT(mt_chunk_put_stack, STACK, stack, mt_rec_stack)

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: varint primitives and the per-record field tables shared by the encoder
+ * (chunk.c) and the decoder (decode.c), so the two can never disagree on a layout. */
+#ifndef MT_CODEC_H
+#define MT_CODEC_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "memtrace/trace.h"
+
+#define MT__VARINT_MAX 10
+
+/* Delta state of a chunk (see "Delta state" in docs/trace-format.md). */
+typedef struct {
+  uint64_t seq, time, address, ip;
+} mt__delta;
+
+/* How one field is stored on disk and where it lives in the record's struct. */
+typedef enum {
+  MT__F_U32,       /* varint into uint32_t, range-checked */
+  MT__F_U64,       /* varint */
+  MT__F_S32,       /* svarint into int32_t, range-checked */
+  MT__F_KIND,      /* varint allocation kind, < MT_ALLOC_KIND_COUNT */
+  MT__F_STR,       /* mt_str */
+  MT__F_BUILD_ID,  /* length-prefixed bytes, at most MT_BUILD_ID_MAX (mt_rec_module) */
+  MT__F_SEGMENTS,  /* count, then four varints each (mt_rec_module) */
+  MT__F_DSEQ,      /* svarint delta against delta.seq (uint64_t) */
+  MT__F_DTIME,     /* svarint delta against delta.time */
+  MT__F_DADDR,     /* svarint delta against delta.address, which it then replaces */
+  MT__F_DIP        /* svarint delta against delta.ip */
+} mt__field_type;
+
+typedef struct {
+  uint8_t type;     /* mt__field_type */
+  uint8_t hex;      /* print in hexadecimal (addresses) */
+  uint16_t offset;  /* offsetof within the record union member */
+  const char *name; /* field name, as in the spec and memtrace-dump output */
+} mt__field;
+
+typedef struct {
+  int type;
+  const char *name;
+  const mt__field *fields;
+  unsigned nfields;
+  const char *(*validate)(const mt_record *rec); /* extra checks: NULL when valid, else why */
+} mt__record_layout;
+
+/* Layout of a known record type, or NULL. */
+const mt__record_layout *mt__layout(int type);
+
+static inline size_t mt__put_varint(uint8_t *p, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    p[n++] = (uint8_t)(v | 0x80);
+    v >>= 7;
+  }
+  p[n++] = (uint8_t)v;
+  return n;
+}
+
+static inline uint64_t mt__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t mt__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* Bounds-checked cursor over a decoded chunk. */
+typedef struct {
+  const uint8_t *p, *end;
+} mt__cursor;
+
+/* Read a varint; @return 0 or MT_ECORRUPT (overlong, past the end, or over 64 bits). */
+static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
+  uint64_t v = 0;
+  for (unsigned i = 0, shift = 0; i < MT__VARINT_MAX; i++, shift += 7) {
+    if (c->p >= c->end) return MT_ECORRUPT;
+    uint8_t b = *c->p++;
+    if (i == MT__VARINT_MAX - 1 && b > 1) return MT_ECORRUPT;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *out = v;
+      return 0;
+    }
+  }
+  return MT_ECORRUPT;
+}
+
+/* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
+ * short reason in *why. */
+int mt__decode_payload(const mt__record_layout *layout, mt__cursor *c, mt__delta *d, mt_record *rec,
+                       const char **why);
+
+#endif /* MT_CODEC_H */

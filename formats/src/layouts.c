@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* The record layouts of docs/trace-format.md as data: one field list per record type,
+ * plus the names of record types, allocation kinds and errors. */
+#include <stddef.h>
+
+#include "codec.h"
+
+#define F(t, rec, member) {MT__F_##t, 0, (uint16_t)offsetof(rec, member), #member}
+#define FX(t, rec, member) {MT__F_##t, 1, (uint16_t)offsetof(rec, member), #member}
+#define LAYOUT(T, n, fields, validate) \
+  {MT_REC_##T, n, fields, sizeof(fields) / sizeof(fields[0]), validate}
+
+static const mt__field chunk_fields[] = {F(U32, mt_rec_chunk, tid)};
+
+static const mt__field process_fields[] = {
+    F(U32, mt_rec_process, pid),          F(U32, mt_rec_process, ppid),
+    F(U32, mt_rec_process, origin),       F(U64, mt_rec_process, start_wall_ns),
+    F(U64, mt_rec_process, start_mono_ns), F(U32, mt_rec_process, page_size),
+    F(STR, mt_rec_process, exe),          F(STR, mt_rec_process, hostname),
+    F(STR, mt_rec_process, version),      F(STR, mt_rec_process, options),
+    F(STR, mt_rec_process, parent_trace), F(U32, mt_rec_process, argc),
+    F(STR, mt_rec_process, argv)};
+
+static const mt__field end_fields[] = {
+    F(U64, mt_rec_end, seq),           F(U64, mt_rec_end, time_ns),
+    F(U32, mt_rec_end, how),           F(S32, mt_rec_end, status),
+    F(U64, mt_rec_end, allocations),   F(U64, mt_rec_end, frees),
+    F(U64, mt_rec_end, bytes_allocated), F(U64, mt_rec_end, peak_heap_bytes),
+    F(U64, mt_rec_end, peak_heap_seq), F(U64, mt_rec_end, live_bytes),
+    F(U64, mt_rec_end, live_blocks),   F(U64, mt_rec_end, peak_rss_bytes),
+    F(U64, mt_rec_end, mmap_live_bytes), F(U64, mt_rec_end, shim_bytes)};
+
+static const mt__field alloc_fields[] = {
+    F(KIND, mt_rec_alloc, kind),     F(DSEQ, mt_rec_alloc, seq), F(DTIME, mt_rec_alloc, time_ns),
+    FX(DADDR, mt_rec_alloc, address), F(U64, mt_rec_alloc, size), F(U64, mt_rec_alloc, stack)};
+
+static const mt__field free_fields[] = {
+    F(KIND, mt_rec_free, kind), F(DSEQ, mt_rec_free, seq), F(DTIME, mt_rec_free, time_ns),
+    FX(DADDR, mt_rec_free, address), F(U64, mt_rec_free, size)};
+
+static const mt__field realloc_fields[] = {
+    F(KIND, mt_rec_realloc, kind),         F(DSEQ, mt_rec_realloc, seq),
+    F(DTIME, mt_rec_realloc, time_ns),     FX(DADDR, mt_rec_realloc, old_address),
+    FX(DADDR, mt_rec_realloc, new_address), F(U64, mt_rec_realloc, size),
+    F(U64, mt_rec_realloc, stack)};
+
+static const mt__field stack_fields[] = {F(U64, mt_rec_stack, id), F(U64, mt_rec_stack, parent),
+                                         FX(DIP, mt_rec_stack, ip)};
+
+static const mt__field module_fields[] = {
+    F(U64, mt_rec_module, id),        F(U64, mt_rec_module, seq),
+    FX(U64, mt_rec_module, base),      F(STR, mt_rec_module, path),
+    F(BUILD_ID, mt_rec_module, build_id), F(SEGMENTS, mt_rec_module, segments)};
+
+static const mt__field unload_fields[] = {F(U64, mt_rec_unload, id), F(U64, mt_rec_unload, seq)};
+
+static const mt__field thread_fields[] = {F(U32, mt_rec_thread, tid), F(U64, mt_rec_thread, seq),
+                                          F(STR, mt_rec_thread, name)};
+
+static const mt__field rss_fields[] = {F(U64, mt_rec_rss, seq), F(U64, mt_rec_rss, time_ns),
+                                       F(U64, mt_rec_rss, rss_bytes)};
+
+static const mt__field marker_fields[] = {F(U64, mt_rec_marker, seq), F(U64, mt_rec_marker, time_ns),
+                                          F(STR, mt_rec_marker, label)};
+
+static const mt__field fork_fields[] = {F(U64, mt_rec_fork, seq), F(U64, mt_rec_fork, time_ns),
+                                        F(U32, mt_rec_fork, child_pid)};
+
+static const mt__field exec_fields[] = {F(U64, mt_rec_exec, seq), F(U64, mt_rec_exec, time_ns),
+                                        F(STR, mt_rec_exec, path)};
+
+/* argv must hold exactly argc NUL-terminated strings. */
+static const char *validate_process(const mt_record *rec) {
+  const mt_rec_process *p = &rec->u.process;
+  size_t nuls = 0;
+  for (size_t i = 0; i < p->argv.len; i++) nuls += p->argv.data[i] == '\0';
+  if (nuls != p->argc || (p->argv.len > 0 && p->argv.data[p->argv.len - 1] != '\0'))
+    return "argv does not hold argc NUL-terminated strings";
+  return NULL;
+}
+
+static const char *validate_stack(const mt_record *rec) {
+  if (rec->u.stack.id == 0 || rec->u.stack.parent >= rec->u.stack.id)
+    return "stack node id is 0 or its parent is not below it";
+  return NULL;
+}
+
+static const mt__record_layout layouts[] = {
+    LAYOUT(CHUNK, "chunk", chunk_fields, NULL),
+    LAYOUT(PROCESS, "process", process_fields, validate_process),
+    LAYOUT(END, "end", end_fields, NULL),
+    LAYOUT(ALLOC, "alloc", alloc_fields, NULL),
+    LAYOUT(FREE, "free", free_fields, NULL),
+    LAYOUT(REALLOC, "realloc", realloc_fields, NULL),
+    LAYOUT(STACK, "stack", stack_fields, validate_stack),
+    LAYOUT(MODULE, "module", module_fields, NULL),
+    LAYOUT(UNLOAD, "unload", unload_fields, NULL),
+    LAYOUT(THREAD, "thread", thread_fields, NULL),
+    LAYOUT(RSS, "rss", rss_fields, NULL),
+    LAYOUT(MARKER, "marker", marker_fields, NULL),
+    LAYOUT(FORK, "fork", fork_fields, NULL),
+    LAYOUT(EXEC, "exec", exec_fields, NULL),
+};
+
+const mt__record_layout *mt__layout(int type) {
+  for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+    if (layouts[i].type == type) return &layouts[i];
+  return NULL;
+}
+
+const char *mt_record_type_name(int type) {
+  const mt__record_layout *l = mt__layout(type);
+  return l ? l->name : NULL;
+}
+
+static const struct {
+  const char *name;
+  int cls;
+} alloc_kinds[] = {
+#define KIND_ENTRY(name, value, text, cls) [value] = {text, MT_CLASS_##cls},
+    MT_ALLOC_KIND_MAP(KIND_ENTRY)
+#undef KIND_ENTRY
+};
+
+const char *mt_alloc_kind_name(int kind) {
+  return kind >= 0 && kind < MT_ALLOC_KIND_COUNT ? alloc_kinds[kind].name : NULL;
+}
+
+int mt_alloc_kind_class(int kind) {
+  return kind >= 0 && kind < MT_ALLOC_KIND_COUNT ? alloc_kinds[kind].cls : -1;
+}
+
+const char *mt_strerror(int err) {
+  switch (err) {
+    case MT_OK: return "success";
+#define ERR_TEXT(name, value, text) \
+    case MT_##name: return text;
+    MT_ERRNO_MAP(ERR_TEXT)
+#undef ERR_TEXT
+  }
+  return "unknown error";
+}
+
+const char *mt_err_name(int err) {
+  switch (err) {
+    case MT_OK: return "MT_OK";
+#define ERR_NAME(name, value, text) \
+    case MT_##name: return "MT_" #name;
+    MT_ERRNO_MAP(ERR_NAME)
+#undef ERR_NAME
+  }
+  return "MT_UNKNOWN_ERROR";
+}
+
+mt_str mt_str_from(const char *s) {
+  mt_str out = {s ? s : "", s ? strlen(s) : 0};
+  return out;
+}

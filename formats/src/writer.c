@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* Frame writer: the 24-byte header, then one zstd frame per chunk, written with write(2).
+ * Its buffers and zstd context come from the caller's allocator, once, at creation. */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createCCtx_advanced: a custom allocator */
+#include "memtrace/trace_writer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "header.h"
+
+struct mt_writer {
+  int fd;
+  mt_allocator allocator;
+  ZSTD_CCtx *cctx;
+  uint8_t *frame;
+  size_t frame_cap, max_chunk;
+  uint64_t written;
+};
+
+static void *libc_alloc(void *opaque, size_t size) { return (void)opaque, malloc(size); }
+static void libc_free(void *opaque, void *ptr) { (void)opaque, free(ptr); }
+
+/* write(2) the whole buffer, retrying on EINTR and short writes. */
+static int write_all(mt_writer *w, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(w->fd, p, n);
+    if (k < 0) {
+      if (errno == EINTR) continue;
+      return MT_EIO;
+    }
+    if (k == 0) {
+      errno = EIO;
+      return MT_EIO;
+    }
+    p += k;
+    n -= (size_t)k;
+    w->written += (uint64_t)k;
+  }
+  return 0;
+}
+
+int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const mt_allocator *allocator) {
+  *out = NULL;
+  if (fd < 0 || max_chunk == 0 || max_chunk > MT_CHUNK_MAX || level < 1 || level > ZSTD_maxCLevel())
+    return MT_EINVAL;
+  mt_allocator a = allocator ? *allocator : (mt_allocator){libc_alloc, libc_free, NULL};
+  mt_writer *w = a.alloc(a.opaque, sizeof *w);
+  if (!w) return MT_ENOMEM;
+  memset(w, 0, sizeof *w);
+  w->fd = fd;
+  w->allocator = a;
+  w->max_chunk = max_chunk;
+  w->frame_cap = ZSTD_compressBound(max_chunk);
+  w->frame = a.alloc(a.opaque, w->frame_cap);
+  ZSTD_customMem mem = {a.alloc, a.free, a.opaque};
+  w->cctx = ZSTD_createCCtx_advanced(mem);
+  if (!w->frame || !w->cctx ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1))) {
+    mt_writer_destroy(w);
+    return MT_ENOMEM;
+  }
+  *out = w;
+  return 0;
+}
+
+int mt_writer_write_header(mt_writer *w) {
+  uint8_t h[MT_HEADER_SIZE];
+  mt__header_encode(h, MT_FORMAT_MAJOR, MT_FORMAT_MINOR);
+  return write_all(w, h, sizeof h);
+}
+
+int mt_writer_write_chunk(mt_writer *w, const mt_chunk *c) {
+  if (mt_chunk_empty(c)) return 0;
+  if (c->len > w->max_chunk) return MT_ETOOBIG;
+  size_t n = ZSTD_compress2(w->cctx, w->frame, w->frame_cap, c->data, c->len);
+  if (ZSTD_isError(n)) return MT_ETOOBIG;
+  return write_all(w, w->frame, n);
+}
+
+uint64_t mt_writer_bytes_written(const mt_writer *w) { return w->written; }
+
+void mt_writer_destroy(mt_writer *w) {
+  if (!w) return;
+  ZSTD_freeCCtx(w->cctx);
+  if (w->frame) w->allocator.free(w->allocator.opaque, w->frame);
+  w->allocator.free(w->allocator.opaque, w);
+}

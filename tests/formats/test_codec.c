@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the format library: varints, round trips of every record type, edge
+ * values, full chunks, range checks, the writer's errors. Run one: `test_codec NAME`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../formats/src/codec.h"
+#include "memtrace/trace_reader.h"
+#include "memtrace/trace_writer.h"
+
+#define CHECK(cond)                                                          \
+  do {                                                                       \
+    if (!(cond)) {                                                           \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      exit(1);                                                               \
+    }                                                                        \
+  } while (0)
+#define CHECK_EQ(a, b)                                                                        \
+  do {                                                                                        \
+    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);            \
+    if (a_ != b_) {                                                                           \
+      fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a, a_, b_); \
+      exit(1);                                                                                \
+    }                                                                                         \
+  } while (0)
+
+static uint8_t buf[MT_CHUNK_MAX];
+
+/* Write chunks to a temporary file and return an open reader on it. */
+typedef struct {
+  char path[64];
+  int fd;
+  mt_writer *w;
+} tmp_trace;
+
+static void tmp_open(tmp_trace *t) {
+  strcpy(t->path, "/tmp/mt_test_codec_XXXXXX");
+  t->fd = mkstemp(t->path);
+  CHECK(t->fd >= 0);
+  CHECK_EQ(mt_writer_create(&t->w, t->fd, MT_CHUNK_MAX, 1, NULL), 0);
+  CHECK_EQ(mt_writer_write_header(t->w), 0);
+}
+
+static mt_reader *tmp_reader(tmp_trace *t) {
+  mt_writer_destroy(t->w);
+  close(t->fd);
+  mt_reader *r;
+  CHECK_EQ(mt_reader_open_file(&r, t->path), 0);
+  unlink(t->path);
+  return r;
+}
+
+static int str_eq(mt_str a, mt_str b) { return a.len == b.len && (a.len == 0 || !memcmp(a.data, b.data, a.len)); }
+
+static mt_record sample_process(void) {
+  static const char argv[] = "prog\0a b\0";
+  mt_record r = {.type = MT_REC_PROCESS};
+  r.u.process = (mt_rec_process){.pid = 12, .ppid = 1, .origin = MT_ORIGIN_FORK, .start_wall_ns = 42,
+      .start_mono_ns = 43, .page_size = 65536, .argc = 2, .argv = {argv, sizeof argv - 1},
+      .exe = mt_str_from("/bin/prog"), .hostname = mt_str_from("h"), .version = mt_str_from("9.9"),
+      .options = mt_str_from("depth=3"), .parent_trace = mt_str_from("parent.mt")};
+  return r;
+}
+
+static void test_varint_sizes(void) {
+  static const struct { uint64_t value; size_t size; } cases[] = {
+      {0, 1}, {127, 1}, {128, 2}, {16383, 2}, {16384, 3}, {1ull << 63, 10}, {UINT64_MAX, 10}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint8_t out[MT__VARINT_MAX];
+    size_t n = mt__put_varint(out, cases[i].value);
+    CHECK_EQ(n, cases[i].size);
+    mt__cursor c = {out, out + n};
+    uint64_t back;
+    CHECK_EQ(mt__get_varint(&c, &back), 0);
+    CHECK_EQ(back, cases[i].value);
+    CHECK(c.p == out + n);
+  }
+  CHECK_EQ(mt__zigzag(-1), 1);
+  CHECK_EQ(mt__zigzag(1), 2);
+  CHECK_EQ(mt__unzigzag(mt__zigzag(INT64_MIN)), (uint64_t)INT64_MIN);
+}
+
+static void test_varint_rejects_malformed(void) {
+  uint8_t eleven[11];
+  memset(eleven, 0xff, sizeof eleven);
+  mt__cursor c = {eleven, eleven + 11};
+  uint64_t v;
+  CHECK_EQ(mt__get_varint(&c, &v), (unsigned long long)MT_ECORRUPT);
+  uint8_t too_big[10] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+  c = (mt__cursor){too_big, too_big + 10};
+  CHECK_EQ(mt__get_varint(&c, &v), (unsigned long long)MT_ECORRUPT);
+  uint8_t cut[2] = {0x80, 0x80};
+  c = (mt__cursor){cut, cut + 2};
+  CHECK_EQ(mt__get_varint(&c, &v), (unsigned long long)MT_ECORRUPT);
+}
+
+/* One record of every type through chunk, writer, file and reader. */
+static void test_roundtrip_every_record_type(void) {
+  mt_record recs[16];
+  size_t n = 0;
+  recs[n++] = sample_process();
+  mt_record m = {.type = MT_REC_MODULE};
+  m.u.module = (mt_rec_module){.id = 3, .seq = 4, .base = 0x7f0000000000ull, .path = mt_str_from("/lib/libc.so.6"),
+      .build_id = {1, 2, 3}, .build_id_len = 3, .nsegments = 1, .segments = {{0x1000, 0x2000, 0x1000, 5}}};
+  recs[n++] = m;
+  recs[n++] = (mt_record){.type = MT_REC_STACK, .u.stack = {.id = 1, .parent = 0, .ip = 0x401000}};
+  recs[n++] = (mt_record){.type = MT_REC_STACK, .u.stack = {.id = 2, .parent = 1, .ip = 0x400ff0}};
+  recs[n++] = (mt_record){.type = MT_REC_ALLOC, .u.alloc = {MT_ALLOC_ALIGNED_ALLOC, 5, 100, 0x10000, 64, 2}};
+  recs[n++] = (mt_record){.type = MT_REC_REALLOC, .u.realloc = {MT_ALLOC_REALLOCARRAY, 6, 90, 0x10000, 0x8000, 128, 1}};
+  recs[n++] = (mt_record){.type = MT_REC_FREE, .u.free = {MT_ALLOC_MMAP, 7, 200, 0x9000, 4096}};
+  recs[n++] = (mt_record){.type = MT_REC_UNLOAD, .u.unload = {3, 8}};
+  recs[n++] = (mt_record){.type = MT_REC_THREAD, .u.thread = {77, 9, {"t1", 2}}};
+  recs[n++] = (mt_record){.type = MT_REC_RSS, .u.rss = {10, 300, 1 << 20}};
+  recs[n++] = (mt_record){.type = MT_REC_MARKER, .u.marker = {11, 310, {"m", 1}}};
+  recs[n++] = (mt_record){.type = MT_REC_FORK, .u.fork = {12, 320, 99}};
+  recs[n++] = (mt_record){.type = MT_REC_EXEC, .u.exec = {13, 330, {"/bin/sh", 7}}};
+  recs[n++] = (mt_record){.type = MT_REC_END, .u.end = {14, 340, MT_END_SIGNAL, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}};
+
+  tmp_trace t;
+  tmp_open(&t);
+  mt_chunk c;
+  mt_chunk_init(&c, buf, sizeof buf, 77);
+  for (size_t i = 0; i < n; i++) CHECK_EQ(mt_chunk_put(&c, &recs[i]), 0);
+  CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+  mt_reader *r = tmp_reader(&t);
+  mt_record got;
+  for (size_t i = 0; i < n; i++) {
+    CHECK_EQ(mt_reader_next(r, &got), 1);
+    CHECK_EQ(got.type, recs[i].type);
+    CHECK_EQ(got.tid, 77);
+    CHECK_EQ(got.frame_offset, MT_HEADER_SIZE);
+    switch (got.type) {
+      case MT_REC_PROCESS: {
+        const mt_rec_process *a = &got.u.process, *b = &recs[i].u.process;
+        CHECK(a->pid == b->pid && a->ppid == b->ppid && a->origin == b->origin && a->argc == b->argc);
+        CHECK(a->start_wall_ns == b->start_wall_ns && a->start_mono_ns == b->start_mono_ns && a->page_size == b->page_size);
+        CHECK(str_eq(a->argv, b->argv) && str_eq(a->exe, b->exe) && str_eq(a->hostname, b->hostname));
+        CHECK(str_eq(a->version, b->version) && str_eq(a->options, b->options) && str_eq(a->parent_trace, b->parent_trace));
+        break;
+      }
+      case MT_REC_MODULE: {
+        const mt_rec_module *a = &got.u.module, *b = &recs[i].u.module;
+        CHECK(a->id == b->id && a->seq == b->seq && a->base == b->base && str_eq(a->path, b->path));
+        CHECK(a->build_id_len == 3 && !memcmp(a->build_id, b->build_id, 3) && a->nsegments == 1);
+        CHECK(!memcmp(&a->segments[0], &b->segments[0], sizeof a->segments[0]));
+        break;
+      }
+      case MT_REC_THREAD: CHECK(got.u.thread.tid == 77 && got.u.thread.seq == 9 && str_eq(got.u.thread.name, recs[i].u.thread.name)); break;
+      case MT_REC_MARKER: CHECK(got.u.marker.seq == 11 && str_eq(got.u.marker.label, recs[i].u.marker.label)); break;
+      case MT_REC_EXEC: CHECK(got.u.exec.seq == 13 && str_eq(got.u.exec.path, recs[i].u.exec.path)); break;
+      case MT_REC_ALLOC: CHECK(!memcmp(&got.u.alloc, &recs[i].u.alloc, sizeof got.u.alloc)); break;
+      case MT_REC_FREE: CHECK(!memcmp(&got.u.free, &recs[i].u.free, sizeof got.u.free)); break;
+      case MT_REC_REALLOC: CHECK(!memcmp(&got.u.realloc, &recs[i].u.realloc, sizeof got.u.realloc)); break;
+      case MT_REC_STACK: CHECK(!memcmp(&got.u.stack, &recs[i].u.stack, sizeof got.u.stack)); break;
+      case MT_REC_UNLOAD: CHECK(!memcmp(&got.u.unload, &recs[i].u.unload, sizeof got.u.unload)); break;
+      case MT_REC_RSS: CHECK(!memcmp(&got.u.rss, &recs[i].u.rss, sizeof got.u.rss)); break;
+      case MT_REC_FORK: CHECK(!memcmp(&got.u.fork, &recs[i].u.fork, sizeof got.u.fork)); break;
+      case MT_REC_END: CHECK(!memcmp(&got.u.end, &recs[i].u.end, sizeof got.u.end)); break;
+      default: CHECK(!"unexpected type");
+    }
+  }
+  CHECK_EQ(mt_reader_next(r, &got), 0);
+  CHECK_EQ(mt_reader_next(r, &got), 0);
+  mt_reader_close(r);
+}
+
+/* Deltas in both directions between extreme addresses and times, across chunk resets. */
+static void test_roundtrip_extreme_deltas(void) {
+  static const uint64_t values[] = {0, UINT64_MAX, 1, 0x8000000000000000ull, 0x7fffffffffffffffull, 0x00007fffffffe000ull, 0};
+  const size_t nv = sizeof values / sizeof values[0];
+  tmp_trace t;
+  tmp_open(&t);
+  mt_chunk c;
+  mt_chunk_init(&c, buf, sizeof buf, 1);
+  mt_record p = sample_process();
+  CHECK_EQ(mt_chunk_put(&c, &p), 0);
+  for (int chunk = 0; chunk < 2; chunk++) {
+    for (size_t i = 0; i < nv; i++) {
+      mt_rec_alloc a = {MT_ALLOC_MALLOC, values[i], values[nv - 1 - i], values[i], values[(i + 1) % nv], values[(i + 2) % nv]};
+      CHECK_EQ(mt_chunk_put_alloc(&c, &a), 0);
+      mt_rec_realloc re = {MT_ALLOC_REALLOC, values[(i + 3) % nv], values[i], values[(i + 4) % nv], values[i], 0, 0};
+      CHECK_EQ(mt_chunk_put_realloc(&c, &re), 0);
+    }
+    CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+    mt_chunk_reset(&c, 2 + (uint32_t)chunk);
+  }
+  mt_rec_end e = {.seq = 1};
+  CHECK_EQ(mt_chunk_put(&c, &(mt_record){.type = MT_REC_END, .u.end = e}), 0);
+  CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+  mt_reader *r = tmp_reader(&t);
+  mt_record got;
+  CHECK_EQ(mt_reader_next(r, &got), 1);
+  for (int chunk = 0; chunk < 2; chunk++) {
+    for (size_t i = 0; i < nv; i++) {
+      CHECK_EQ(mt_reader_next(r, &got), 1);
+      CHECK_EQ(got.type, MT_REC_ALLOC);
+      CHECK_EQ(got.tid, chunk == 0 ? 1 : 2);
+      CHECK_EQ(got.u.alloc.seq, values[i]);
+      CHECK_EQ(got.u.alloc.time_ns, values[nv - 1 - i]);
+      CHECK_EQ(got.u.alloc.address, values[i]);
+      CHECK_EQ(got.u.alloc.size, values[(i + 1) % nv]);
+      CHECK_EQ(got.u.alloc.stack, values[(i + 2) % nv]);
+      CHECK_EQ(mt_reader_next(r, &got), 1);
+      CHECK_EQ(got.u.realloc.seq, values[(i + 3) % nv]);
+      CHECK_EQ(got.u.realloc.old_address, values[(i + 4) % nv]);
+      CHECK_EQ(got.u.realloc.new_address, values[i]);
+    }
+  }
+  CHECK_EQ(mt_reader_next(r, &got), 1);
+  CHECK_EQ(got.type, MT_REC_END);
+  CHECK_EQ(mt_reader_next(r, &got), 0);
+  mt_reader_close(r);
+}
+
+/* A full chunk refuses the record and stays exactly as it was, deltas included. */
+static void test_full_chunk_is_unchanged(void) {
+  uint8_t small[64];
+  mt_chunk c;
+  mt_chunk_init(&c, small, sizeof small, 5);
+  mt_rec_alloc a = {MT_ALLOC_MALLOC, 1000, 1000, 0x7f0000001000ull, 10, 1};
+  int puts = 0, err;
+  while ((err = mt_chunk_put_alloc(&c, &a)) == 0) {
+    a.seq++;
+    a.address += 16;
+    puts++;
+  }
+  CHECK_EQ(err, (unsigned long long)MT_ENOSPC);
+  CHECK(puts > 2);
+  mt_chunk before = c;
+  mt_record big = {.type = MT_REC_MARKER, .u.marker = {1, 1, {"a label far longer than the room left in the chunk buffer", 56}}};
+  CHECK_EQ(mt_chunk_put(&c, &big), (unsigned long long)MT_ENOSPC);
+  CHECK(!memcmp(&before, &c, sizeof c));
+  /* what is in the chunk decodes to exactly `puts` allocations with consecutive seqs */
+  mt__cursor cur = {small, small + c.len};
+  mt__delta d = {0};
+  int decoded = 0;
+  while (cur.p < cur.end) {
+    int type = *cur.p++;
+    uint64_t len;
+    CHECK_EQ(mt__get_varint(&cur, &len), 0);
+    mt__cursor payload = {cur.p, cur.p + len};
+    cur.p += len;
+    mt_record rec = {.type = type};
+    const char *why;
+    CHECK_EQ(mt__decode_payload(mt__layout(type), &payload, &d, &rec, &why), 0);
+    if (type == MT_REC_ALLOC) CHECK_EQ(rec.u.alloc.seq, 1000 + (uint64_t)decoded++);
+  }
+  CHECK_EQ(decoded, puts);
+  CHECK(!mt_chunk_empty(&c));
+  mt_chunk_reset(&c, 5);
+  CHECK(mt_chunk_empty(&c));
+}
+
+static void test_encoder_rejects_out_of_range(void) {
+  mt_chunk c;
+  mt_chunk_init(&c, buf, 4096, 1);
+  size_t len = c.len;
+  mt_rec_alloc bad_kind = {MT_ALLOC_KIND_COUNT, 1, 1, 1, 1, 1};
+  CHECK_EQ(mt_chunk_put_alloc(&c, &bad_kind), (unsigned long long)MT_EINVAL);
+  mt_record m = {.type = MT_REC_MODULE, .u.module = {.nsegments = MT_SEGMENTS_MAX + 1}};
+  CHECK_EQ(mt_chunk_put(&c, &m), (unsigned long long)MT_EINVAL);
+  m.u.module.nsegments = 0;
+  m.u.module.build_id_len = MT_BUILD_ID_MAX + 1;
+  CHECK_EQ(mt_chunk_put(&c, &m), (unsigned long long)MT_EINVAL);
+  mt_record chunk = {.type = MT_REC_CHUNK};
+  CHECK_EQ(mt_chunk_put(&c, &chunk), (unsigned long long)MT_EINVAL);
+  mt_record unknown = {.type = 0x7e};
+  CHECK_EQ(mt_chunk_put(&c, &unknown), (unsigned long long)MT_EINVAL);
+  CHECK_EQ(c.len, len);
+}
+
+/* A frame of exactly MT_CHUNK_MAX bytes is accepted by writer and reader. */
+static void test_largest_frame(void) {
+  tmp_trace t;
+  tmp_open(&t);
+  mt_chunk c;
+  mt_chunk_init(&c, buf, MT_CHUNK_MAX, 1);
+  mt_record p = sample_process();
+  CHECK_EQ(mt_chunk_put(&c, &p), 0);
+  static char label[60000];
+  memset(label, 'x', sizeof label);
+  uint64_t markers = 0;
+  for (;;) {
+    size_t room = c.cap - c.len;
+    size_t n = room > sizeof label + 16 ? sizeof label : (room > 16 ? room - 16 : 0);
+    mt_record m = {.type = MT_REC_MARKER, .u.marker = {markers + 1, 0, {label, n}}};
+    if (mt_chunk_put(&c, &m) != 0) break;
+    markers++;
+  }
+  while (c.len < c.cap) { /* top up to the exact limit with one-byte-payload-free records */
+    mt_record m = {.type = MT_REC_MARKER, .u.marker = {0, 0, {label, 0}}};
+    if (mt_chunk_put(&c, &m) != 0) break;
+    markers++;
+  }
+  CHECK(c.len >= MT_CHUNK_MAX - 8);
+  CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+  mt_reader *r = tmp_reader(&t);
+  mt_record got;
+  uint64_t seen = 0;
+  int rc;
+  CHECK_EQ(mt_reader_next(r, &got), 1);
+  while ((rc = mt_reader_next(r, &got)) == 1) seen++;
+  CHECK_EQ(rc, (unsigned long long)MT_ENOEND);
+  CHECK_EQ(seen, markers);
+  mt_reader_close(r);
+}
+
+static void test_writer_reports_full_disk(void) {
+  int fd = open("/dev/full", O_WRONLY);
+  CHECK(fd >= 0);
+  mt_writer *w;
+  CHECK_EQ(mt_writer_create(&w, fd, 4096, 1, NULL), 0);
+  errno = 0;
+  CHECK_EQ(mt_writer_write_header(w), (unsigned long long)MT_EIO);
+  CHECK_EQ(errno, ENOSPC);
+  mt_writer_destroy(w);
+  close(fd);
+  CHECK_EQ(mt_writer_create(&w, fd, MT_CHUNK_MAX + 1, 1, NULL), (unsigned long long)MT_EINVAL);
+  CHECK_EQ(mt_writer_create(&w, -1, 4096, 1, NULL), (unsigned long long)MT_EINVAL);
+}
+
+static void test_empty_chunk_writes_nothing(void) {
+  tmp_trace t;
+  tmp_open(&t);
+  mt_chunk c;
+  mt_chunk_init(&c, buf, 4096, 123456);
+  CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+  CHECK_EQ(mt_writer_bytes_written(t.w), MT_HEADER_SIZE);
+  mt_reader *r = tmp_reader(&t);
+  mt_record got;
+  CHECK_EQ(mt_reader_next(r, &got), (unsigned long long)MT_ENOEND);
+  CHECK(strstr(mt_reader_error_message(r), "at offset 24") != NULL);
+  mt_reader_close(r);
+}
+
+static void test_reader_missing_file(void) {
+  mt_reader *r;
+  CHECK_EQ(mt_reader_open_file(&r, "/nonexistent/trace.mt"), (unsigned long long)MT_ENOENT);
+  CHECK(r == NULL);
+  CHECK_EQ(mt_reader_open_file(&r, "/"), 0); /* a directory opens, then fails to read */
+  mt_record got;
+  CHECK_EQ(mt_reader_next(r, &got), (unsigned long long)MT_EIO);
+  CHECK(strstr(mt_reader_error_message(r), "Is a directory") != NULL);
+  mt_reader_close(r);
+}
+
+static void test_error_names(void) {
+  static const int codes[] = {
+#define CODE(name, value, text) MT_##name,
+      MT_ERRNO_MAP(CODE)
+#undef CODE
+  };
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    CHECK(strncmp(mt_err_name(codes[i]), "MT_E", 4) == 0);
+    CHECK(strcmp(mt_strerror(codes[i]), "unknown error") != 0);
+  }
+  CHECK(!strcmp(mt_err_name(MT_ETRUNCATED), "MT_ETRUNCATED"));
+  CHECK(!strcmp(mt_strerror(-999), "unknown error"));
+  CHECK(!strcmp(mt_alloc_kind_name(MT_ALLOC_PVALLOC), "pvalloc"));
+  CHECK(mt_alloc_kind_name(MT_ALLOC_KIND_COUNT) == NULL);
+  CHECK_EQ(mt_alloc_kind_class(MT_ALLOC_MMAP), MT_CLASS_MMAP);
+  CHECK(!strcmp(mt_record_type_name(MT_REC_REALLOC), "realloc"));
+  CHECK(mt_record_type_name(0x7e) == NULL);
+}
+
+static const struct {
+  const char *name;
+  void (*fn)(void);
+} tests[] = {
+    {"varint_sizes", test_varint_sizes},
+    {"varint_rejects_malformed", test_varint_rejects_malformed},
+    {"roundtrip_every_record_type", test_roundtrip_every_record_type},
+    {"roundtrip_extreme_deltas", test_roundtrip_extreme_deltas},
+    {"full_chunk_is_unchanged", test_full_chunk_is_unchanged},
+    {"encoder_rejects_out_of_range", test_encoder_rejects_out_of_range},
+    {"largest_frame", test_largest_frame},
+    {"writer_reports_full_disk", test_writer_reports_full_disk},
+    {"empty_chunk_writes_nothing", test_empty_chunk_writes_nothing},
+    {"reader_missing_file", test_reader_missing_file},
+    {"error_names", test_error_names},
+};
+
+int main(int argc, char **argv) {
+  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+    if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
+    tests[i].fn();
+    printf("ok %s\n", tests[i].name);
+    if (argc > 1) return 0;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "test_codec: no test named '%s'\n", argv[1]);
+    return 2;
+  }
+  return 0;
+}
