@@ -55,9 +55,9 @@ static void usage(FILE *f) {
     snprintf(left, sizeof left, "%s%s%s%s%s", options[i].short_name ? options[i].short_name : "",
              options[i].short_name ? ", " : "    ", options[i].long_name,
              options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-    fprintf(f, "  %-24s%s\n", left, options[i].help);
+    fprintf(f, "  %-26s%s\n", left, options[i].help);
     if (options[i].env)
-      fprintf(f, "  %-24s(environment: %s)\n", "", options[i].env);
+      fprintf(f, "  %-26s(environment: %s)\n", "", options[i].env);
   }
   fprintf(f,
           "\nThe program's exit status is passed through; killed by signal N, memtrace exits\n"
