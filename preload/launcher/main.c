@@ -32,59 +32,62 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path;
 }
 
+/* Print the summary from the session file. */
+static void summarise(const char *session, long pid, const char *program, int status) {
+  mt__session s;
+  char *self_dir = mt__self_dir();
+  if (mt__session_read(session, &s) == 0) {
+    mt__summary_print(&s, pid, program, status, self_dir);
+    mt__session_free(&s);
+  } else {
+    fprintf(stderr, "memtrace: cannot read the session file %s: %s\n", session, strerror(errno));
+  }
+  free(self_dir);
+}
+
 int main(int argc, char **argv) {
   mt__options opt;
   mt__options_parse(&opt, argc, argv);
 
-  char *program = NULL;
+  char *program = NULL, *shim = NULL, *abs_pattern = NULL, *session = NULL;
   int code = mt__program_resolve(opt.argv[0], &program);
   if (code)
-    return code;
-  char *shim = mt__shim_path();
+    goto out;
+  code = MT__EXIT_USAGE;
+  shim = mt__shim_path();
   if (!shim)
-    return MT__EXIT_USAGE;
+    goto out;
 
   const char *pattern = opt.output ? opt.output : getenv("MEMTRACE_OUTPUT");
   if (!pattern || !*pattern)
     pattern = MT__DEFAULT_OUTPUT;
-  char *abs_pattern = mt__absolute(pattern);
-  char *session = mt__session_create();
+  abs_pattern = mt__absolute(pattern);
+  session = mt__session_create();
   if (!abs_pattern || !session) {
     fprintf(stderr, "memtrace: cannot create the session file in %s: %s\n",
             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(errno));
-    return MT__EXIT_USAGE;
+    goto out;
   }
   if (export_preload(shim) || mt__options_export(&opt, abs_pattern, session)) {
     fprintf(stderr, "memtrace: cannot set the environment: %s\n", strerror(errno));
-    unlink(session);
-    return MT__EXIT_USAGE;
+    goto out;
   }
 
   long pid = 0;
   int status = 0;
   code = mt__child_run(program, opt.argv, abs_pattern, base_name(program), &pid, &status);
-  if (code) {
-    unlink(session);
-    return code;
-  }
+  if (code)
+    goto out;
+  if (!opt.quiet)
+    summarise(session, pid, opt.argv[0], status);
+  code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 
-  if (!opt.quiet) {
-    mt__session s;
-    char *self_dir = mt__self_dir();
-    if (mt__session_read(session, &s) == 0) {
-      mt__summary_print(&s, pid, opt.argv[0], status, self_dir);
-      mt__session_free(&s);
-    } else {
-      fprintf(stderr, "memtrace: cannot read the session file %s: %s\n", session, strerror(errno));
-    }
-    free(self_dir);
-  }
-  unlink(session);
+out:
+  if (session)
+    unlink(session);
   free(session);
   free(abs_pattern);
   free(shim);
   free(program);
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  return code;
 }

@@ -28,7 +28,7 @@ static const struct {
 } options[] = {
   {OPT_OUTPUT, "-o", "--output", "PATH", "MEMTRACE_OUTPUT",
    "trace file; %p is the pid, %n the program name\n"
-   "                          (default memtrace.%n.%p.mt in the current directory)"},
+   "                            (default memtrace.%n.%p.mt in the current directory)"},
   {OPT_DEPTH, NULL, "--depth", "N", "MEMTRACE_DEPTH", "call stack frames recorded per event (1-256, default 64)"},
   {OPT_RSS, NULL, "--rss-interval", "MS", "MEMTRACE_RSS_INTERVAL",
    "sample the resident set size every MS milliseconds (0: off)"},

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Recorder benchmark: wall time (hyperfine, median of RUNS) and peak RSS (/usr/bin/time -v) of
+# native, memtrace and heaptrack side by side on alloc_storm and three real programs, plus the
+# trace bytes per event. Prints a markdown table. Not a test: run it by hand on a quiet machine.
+# usage: bench/recorder.sh [BUILD_DIR]   (default: build; needs BUILD_DIR/bin/memtrace)
+# env: RUNS (3), HEAPTRACK_TIMEOUT (seconds, 150), ONLY (regex of workload names to run)
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd) || exit 2
+memtrace=$build/bin/memtrace
+runs=${RUNS:-3}
+ht_timeout=${HEAPTRACK_TIMEOUT:-150}
+only=${ONLY:-.}
+[ -x "$memtrace" ] || { echo "recorder.sh: no $memtrace; build first" >&2; exit 2; }
+for tool in hyperfine /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "recorder.sh: $tool missing (scripts/setup.sh --bench)" >&2; exit 2; }
+done
+have_heaptrack=1
+command -v heaptrack > /dev/null || have_heaptrack=0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+storm_src=$root/../shared/bench/alloc_storm.c
+cc -O2 -g -pthread -o "$work/alloc_storm" "$storm_src" || { echo "recorder.sh: cannot build $storm_src" >&2; exit 2; }
+python=$(command -v /usr/bin/python3 || command -v python3)
+
+# name | command (run from $work)
+workloads=(
+  "alloc_storm 2M, 1 thread|$work/alloc_storm 2000000 1 24 0"
+  "alloc_storm 2M, 2 threads|$work/alloc_storm 1000000 2 24 0"
+  "alloc_storm 2M, 1 thread, realloc|$work/alloc_storm 2000000 1 24 1"
+  "alloc_storm 2M, 2 threads, realloc|$work/alloc_storm 1000000 2 24 1"
+  "clang++ -fsyntax-only STL|clang++ -std=c++17 -fsyntax-only $root/bench/stl_includes.cpp"
+  "sqlite3 200k rows|sqlite3 :memory: < $root/bench/sqlite_workload.sql"
+  "python3 json 60k|$python $root/bench/json_roundtrip.py"
+)
+
+# median wall seconds of a command, from hyperfine's JSON export
+median() {
+  hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/h.json" "$1" > /dev/null 2>&1 || { echo "-"; return; }
+  "$python" -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json"
+}
+# one run under /usr/bin/time -v: prints "wall_s maxrss_kb exit"
+probe() {
+  local t=$1; shift
+  ( cd "$work" && timeout "$t" /usr/bin/time -v -o "$work/tv.txt" bash -c "$*" > /dev/null 2> "$work/probe.err" )
+  local rc=$?
+  local wall rss
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/tv.txt" 2> /dev/null)
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/tv.txt" 2> /dev/null |
+         awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+  echo "${wall:-0} ${rss:-0} $rc"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2fx", a / b }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+size_of() { stat -c %s "$@" 2> /dev/null | awk '{ s += $1 } END { print s + 0 }'; }
+
+echo "| workload | events | native | memtrace | heaptrack | native RSS | memtrace RSS | heaptrack RSS | memtrace B/event | heaptrack B/event |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for w in "${workloads[@]}"; do
+  label=${w%%|*}
+  cmd=${w#*|}
+  [[ $label =~ $only ]] || continue
+  rm -f "$work"/*.mt "$work"/heaptrack.*
+
+  n_wall=$(median "cd $work && $cmd > /dev/null")
+  read -r _ n_rss _ < <(probe 600 "$cmd")
+
+  mt_cmd="$memtrace -q -o $work/bench.%p.mt $cmd"
+  read -r _ m_rss _ < <(probe 600 "$memtrace -o $work/probe.%p.mt $cmd")
+  events=$(sed -n 's/^memtrace: \([0-9]*\) allocations, \([0-9]*\) frees.*/\1 \2/p' "$work/probe.err" |
+           awk '{ s += $1 + $2 } END { print s + 0 }')
+  m_bytes=$(size_of "$work"/probe.*.mt)
+  m_wall=$(median "cd $work && $mt_cmd > /dev/null; rm -f $work/bench.*.mt")
+
+  h_cell="-"; h_rss_cell="-"; h_bpe="-"
+  if [ $have_heaptrack = 1 ]; then
+    read -r h_wall h_rss h_rc < <(probe "$ht_timeout" "heaptrack -o $work/heaptrack.probe $cmd")
+    h_file=$(ls "$work"/heaptrack.probe* 2> /dev/null | head -1)
+    if [ "$h_rc" = 124 ]; then
+      h_cell="timeout (>${ht_timeout} s)"
+    elif [ "$h_rc" != 0 ] || grep -q "bad_alloc\|Aborted\|terminate called" "$work/probe.err"; then
+      h_cell="crashed"
+    else
+      if awk -v w="$h_wall" 'BEGIN { exit !(w < 20) }'; then
+        h_wall=$(median "cd $work && heaptrack -o $work/heaptrack.bench $cmd > /dev/null; rm -f $work/heaptrack.bench*")
+      fi
+      h_cell="$h_wall s ($(ratio "$h_wall" "$n_wall"))"
+      h_rss_cell=$(mib "$h_rss")
+      [ -n "$h_file" ] && [ "$events" -gt 0 ] && h_bpe=$(awk -v b="$(size_of "$h_file")" -v e="$events" 'BEGIN { printf "%.2f", b / e }')
+    fi
+  fi
+  m_bpe="-"
+  [ "$events" -gt 0 ] && m_bpe=$(awk -v b="$m_bytes" -v e="$events" 'BEGIN { printf "%.2f", b / e }')
+  echo "| $label | $events | $n_wall s | $m_wall s ($(ratio "$m_wall" "$n_wall")) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
+done
+echo
+echo "Wall: median of $runs runs (hyperfine, 1 warm-up; heaptrack runs over 20 s are measured once)."
+echo "RSS: maximum resident set of the largest process (/usr/bin/time -v), one run."
+echo "Events: allocations + frees of all traced processes, from memtrace's summary."
