@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* Life cycle of the recorder: the constructor that opens the trace and starts recording, and
+ * the single place that ends it (mt__finish: flush every chunk, write END, close, report to
+ * the session file). END is written by our destructor, which runs after the program's atexit
+ * handlers and destructors, or by the _exit/_Exit hooks, the fatal-signal handlers and exec.
+ * The exit status comes from a wrapper around main() (via __libc_start_main) or exit(). */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+mt_global mt__g = {.fd = -1};
+
+extern char **environ;
+
+/* This library's absolute path, for LD_PRELOAD in children. */
+static void find_self(void) {
+  Dl_info info;
+  mt_sbuf b;
+  mt__sb_init(&b, mt__g.self_path, sizeof mt__g.self_path);
+  if (!dladdr((void *)&find_self, &info) || !info.dli_fname)
+    return;
+  if (info.dli_fname[0] != '/') {
+    char cwd[MT_PATH_MAX];
+    if (syscall(SYS_getcwd, cwd, sizeof cwd) > 0) {
+      mt__sb_str(&b, cwd);
+      mt__sb_str(&b, "/");
+    }
+  }
+  mt__sb_str(&b, info.dli_fname);
+}
+
+/* MEMTRACE_FOLLOW=0: take this library out of LD_PRELOAD so children run untraced. The
+ * string is edited in place (it only gets shorter), so nothing is allocated. */
+static void unpreload_self(void) {
+  for (char **e = environ; e && *e; e++) {
+    if (strncmp(*e, "LD_PRELOAD=", 11) != 0)
+      continue;
+    char *src = *e + 11, *dst = src;
+    while (*src) {
+      size_t n = strcspn(src, ": ");
+      int ours = (n == strlen(mt__g.self_path) && strncmp(src, mt__g.self_path, n) == 0) ||
+                 (n >= 14 && strncmp(src + n - 14, "libmemtrace.so", 14) == 0);
+      if (!ours) {
+        if (dst != *e + 11)
+          *dst++ = ':';
+        memmove(dst, src, n);
+        dst += n;
+      }
+      src += n;
+      while (*src == ':' || *src == ' ')
+        src++;
+    }
+    *dst = '\0';
+  }
+}
+
+void mt__parent_env_update(void) {
+  mt_sbuf b;
+  mt__sb_init(&b, mt__g.parent_env, sizeof mt__g.parent_env);
+  mt__sb_str(&b, "MEMTRACE_PARENT=");
+  mt__sb_u64(&b, mt__g.pid);
+  mt__sb_str(&b, ":");
+  mt__sb_str(&b, mt__g.trace_path);
+}
+
+/* Start a trace for this process (also used by the fork child). @return 0 or -1. */
+static int start_trace(int origin, uint32_t ppid, const char *parent_trace) {
+  mt__g.start_mono_ns = mt__os_now_ns(CLOCK_MONOTONIC);
+  mt__g.start_wall_ns = mt__os_now_ns(CLOCK_REALTIME);
+  if (mt__trace_open(origin, ppid, parent_trace) != 0)
+    return -1;
+  mt_tbuf *tb = mt__tbuf_get();
+  if (tb)
+    mt__modules_scan(tb, 1);
+  mt__parent_env_update();
+  return 0;
+}
+
+__attribute__((constructor(101))) static void mt_init(void) {
+  mt__real_resolve();
+  if (atomic_load(&mt__g.state) != MT_STATE_UNINIT)
+    return;
+  mt__tls.guard++;
+  mt__g.pid = mt__os_getpid();
+  mt__options_read(&mt__g.opt);
+  find_self();
+  ssize_t n = readlink("/proc/self/exe", mt__g.exe_path, sizeof mt__g.exe_path - 1);
+  mt__g.exe_path[n > 0 ? n : 0] = '\0';
+  if (!mt__g.opt.follow)
+    unpreload_self();
+
+  int origin = MT_ORIGIN_LAUNCH;
+  uint32_t ppid = (uint32_t)syscall(SYS_getppid);
+  if (mt__g.opt.parent_pid)
+    origin = mt__g.opt.parent_pid == mt__g.pid ? MT_ORIGIN_EXEC : MT_ORIGIN_FORK;
+
+  mt__tbuf_setup();
+  mt__stack_setup();
+  mt__unwind_setup();
+  if (start_trace(origin, ppid, mt__g.opt.parent_trace) != 0) {
+    atomic_store(&mt__g.state, MT_STATE_DISABLED);
+    mt__tls.guard--;
+    return;
+  }
+  if (mt__g.opt.follow)
+    putenv(mt__g.parent_env); /* the string stays ours: later updates need no setenv */
+  mt__fork_setup();
+  mt__signals_setup();
+  atomic_store(&mt__g.recording, !mt__g.opt.start_paused);
+  atomic_store(&mt__g.state, MT_STATE_RUNNING);
+  mt__session_start();
+  mt__writer_ensure();
+  mt__tls.guard--;
+}
+
+void mt__finish(int how, int status) {
+  int expected = MT_STATE_RUNNING;
+  if (!atomic_compare_exchange_strong(&mt__g.state, &expected, MT_STATE_FINISHING))
+    return;
+  mt__tls.guard++;
+  int saved_errno = errno;
+  mt_record r = {.type = MT_REC_END};
+  mt_rec_end *e = &r.u.end;
+  e->seq = mt__seq_next();
+  e->time_ns = mt__time_ns();
+  e->how = (uint32_t)how;
+  e->status = status;
+  mt__end_totals(e);
+  int locked = mt__lock_timed(&mt__io_lock, 2000);
+  mt__writer_flush_all_locked(1);
+  static uint8_t end_buf[512];
+  mt_chunk c;
+  mt_chunk_init(&c, end_buf, sizeof end_buf, mt__tid());
+  mt_chunk_put(&c, &r);
+  int ok = atomic_load(&mt__g.state) == MT_STATE_FINISHING && mt__io_write_chunk(&c) == 0;
+  mt__trace_close();
+  if (ok) {
+    atomic_store(&mt__g.state, MT_STATE_DONE);
+    mt__session_end(how, status, e);
+  }
+  if (locked)
+    mt__unlock(&mt__io_lock);
+  errno = saved_errno;
+  mt__tls.guard--;
+}
+
+void mt__stop(const char *why, int err) {
+  int st = atomic_load(&mt__g.state);
+  if (st != MT_STATE_RUNNING && st != MT_STATE_FINISHING)
+    return;
+  atomic_store(&mt__g.state, MT_STATE_DISABLED);
+  char num[32] = "";
+  if (err) {
+    mt_sbuf b;
+    mt__sb_init(&b, num, sizeof num);
+    mt__sb_str(&b, "errno ");
+    mt__sb_u64(&b, (uint64_t)err);
+  }
+  mt__message(why, num);
+  mt__message("recording stopped; the trace is readable up to this point: ", mt__g.trace_path);
+  mt_rec_end e = {0};
+  mt__end_totals(&e);
+  mt__session_end(MT_END_STOPPED, 0, &e);
+  mt__trace_close();
+}
+
+/* Exit paths ---------------------------------------------------------------------------------- */
+
+__attribute__((destructor(101))) static void mt_fini(void) {
+  if (mt__os_getpid() == mt__g.pid)
+    mt__finish(MT_END_EXIT, mt__g.exit_status);
+}
+
+static int (*real_main)(int, char **, char **);
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+  int rc = real_main(argc, argv, envp);
+  mt__g.exit_status = rc & 0xff;
+  return rc;
+}
+
+MT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                                void (*init)(void), void (*fini)(void),
+                                void (*rtld_fini)(void), void *stack_end) {
+  mt__real_resolve();
+  real_main = main;
+  return mt__real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+MT_EXPORT void exit(int status) {
+  mt__real_resolve();
+  mt__g.exit_status = status & 0xff;
+  mt__real.exit(status);
+}
+
+MT_EXPORT void _exit(int status) {
+  mt__real_resolve();
+  if (mt__os_getpid() == mt__g.pid) /* not in a vfork child sharing our memory */
+    mt__finish(MT_END_EXIT, status & 0xff);
+  mt__real._exit(status);
+}
+
+MT_EXPORT void _Exit(int status) {
+  mt__real_resolve();
+  if (mt__os_getpid() == mt__g.pid)
+    mt__finish(MT_END_EXIT, status & 0xff);
+  mt__real._Exit(status);
+}

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal contract of the preload shim libmemtrace.so: global state, the per-thread state
+ * and the functions each file offers the others, grouped under the file that defines them.
+ * Nothing here may allocate through malloc or call stdio: it all runs inside malloc hooks. */
+#ifndef MT_PRELOAD_INTERNAL_H
+#define MT_PRELOAD_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "memtrace/trace_chunk.h"
+#include "memtrace/trace_writer.h"
+
+#define MT_EXPORT __attribute__((visibility("default")))
+#define MT_TLS __thread __attribute__((tls_model("initial-exec")))
+#define mt_likely(x) __builtin_expect(!!(x), 1)
+#define mt_unlikely(x) __builtin_expect(!!(x), 0)
+
+#define MT_VERSION "0.1.0"
+#define MT_PATH_MAX 4096
+#define MT_DEPTH_MAX 256
+#define MT_FLUSH_INTERVAL_MS 200   /* partial chunks reach the file at least this often */
+
+/* Life cycle of the recorder in this process. */
+enum {
+  MT_STATE_UNINIT = 0,   /* before the constructor: calls pass through */
+  MT_STATE_RUNNING,      /* events are recorded (unless paused) */
+  MT_STATE_FINISHING,    /* the END record is being written */
+  MT_STATE_DONE,         /* trace closed: calls pass through */
+  MT_STATE_DISABLED      /* not traced (follow=0 child, setup or write failure) */
+};
+
+/* os.c: raw system calls, locks, formatting, messages ------------------------------------ */
+
+/* Spin lock whose word holds the owner's thread id (0 when free), so a signal handler can
+ * tell that it interrupted its own thread inside the lock. */
+typedef struct {
+  atomic_uint owner;
+} mt_lock;
+
+void mt__lock(mt_lock *l);
+void mt__unlock(mt_lock *l);
+/* Take the lock, waiting at most `ms`: @return 1 when taken, 0 when the caller already holds
+ * it or the wait timed out (used on exit and signal paths, which must never hang). */
+int mt__lock_timed(mt_lock *l, int ms);
+void mt__lock_init(mt_lock *l);
+
+/* Anonymous memory straight from the kernel (never the hooked mmap); counted in shim_bytes.
+ * NULL on failure. Sizes are rounded up to pages. */
+void *mt__os_alloc(size_t size);
+void mt__os_free(void *p, size_t size);
+/* Reserve address space with MAP_NORESERVE (pages count when touched). */
+void *mt__os_reserve(size_t size);
+
+int mt__os_open(const char *path, int flags, int mode);
+ssize_t mt__os_read(int fd, void *buf, size_t len);
+int mt__os_write_all(int fd, const void *buf, size_t len);
+int mt__os_close(int fd);
+/* Read a whole small file into buf (NUL-terminated). @return bytes read or -1. */
+ssize_t mt__os_read_file(const char *path, char *buf, size_t size);
+uint32_t mt__os_gettid(void);
+uint32_t mt__os_getpid(void);
+uint64_t mt__os_now_ns(int clock);
+void mt__os_sleep_ms(int ms);
+int mt__os_futex_wait(atomic_uint *word, unsigned val, int timeout_ms);
+void mt__os_futex_wake(atomic_uint *word);
+
+/* Bounded string builder: appends truncate silently, the text stays NUL-terminated. */
+typedef struct {
+  char *buf;
+  size_t len, cap;
+} mt_sbuf;
+void mt__sb_init(mt_sbuf *b, char *buf, size_t cap);
+void mt__sb_str(mt_sbuf *b, const char *s);
+void mt__sb_mem(mt_sbuf *b, const char *s, size_t n);
+void mt__sb_u64(mt_sbuf *b, uint64_t v);
+void mt__sb_i64(mt_sbuf *b, int64_t v);
+
+/* One line "memtrace: <a><b>\n" on fd 2; at most a handful per process. */
+void mt__message(const char *a, const char *b);
+
+/* options.c: MEMTRACE_* variables, read without malloc ------------------------------------ */
+
+typedef struct {
+  int depth;                 /* MEMTRACE_DEPTH, 1..256, default 64 */
+  int rss_interval_ms;       /* MEMTRACE_RSS_INTERVAL, 0 = no samples, default 50 */
+  int follow;                /* MEMTRACE_FOLLOW, default 1 */
+  int start_paused;          /* MEMTRACE_START_PAUSED */
+  int toggle_signal;         /* MEMTRACE_TOGGLE_SIGNAL or SIGUSR2 */
+  int toggle_installed;      /* install the toggle handler */
+  char output[MT_PATH_MAX];  /* MEMTRACE_OUTPUT pattern */
+  char session[MT_PATH_MAX]; /* MEMTRACE_SESSION, empty when none */
+  char parent_trace[MT_PATH_MAX]; /* from MEMTRACE_PARENT, empty when launched */
+  uint32_t parent_pid;       /* from MEMTRACE_PARENT, 0 when launched */
+} mt_options;
+
+void mt__options_read(mt_options *o);
+/* Options in effect as "key=value" words for the PROCESS record. */
+void mt__options_describe(const mt_options *o, mt_sbuf *b);
+/* Value of an environment variable without allocating; NULL when unset. */
+const char *mt__getenv(const char *name);
+
+/* real.c: the functions we interpose, resolved with dlsym(RTLD_NEXT) ----------------------- */
+
+typedef struct {
+  void *(*malloc)(size_t);
+  void (*free)(void *);
+  void *(*calloc)(size_t, size_t);
+  void *(*realloc)(void *, size_t);
+  void *(*reallocarray)(void *, size_t, size_t);
+  int (*posix_memalign)(void **, size_t, size_t);
+  void *(*aligned_alloc)(size_t, size_t);
+  void *(*memalign)(size_t, size_t);
+  void *(*valloc)(size_t);
+  void *(*pvalloc)(size_t);
+  void *(*mmap)(void *, size_t, int, int, int, off_t);
+  int (*munmap)(void *, size_t);
+  void *(*mremap)(void *, size_t, size_t, int, ...);
+  pid_t (*fork)(void);
+  int (*execve)(const char *, char *const[], char *const[]);
+  int (*execvpe)(const char *, char *const[], char *const[]);
+  int (*fexecve)(int, char *const[], char *const[]);
+  int (*execveat)(int, const char *, char *const[], char *const[], int);
+  int (*posix_spawn)(pid_t *, const char *, const void *, const void *, char *const[],
+                     char *const[]);
+  int (*posix_spawnp)(pid_t *, const char *, const void *, const void *, char *const[],
+                      char *const[]);
+  void (*exit)(int) __attribute__((noreturn));
+  void (*_exit)(int) __attribute__((noreturn));
+  void (*_Exit)(int) __attribute__((noreturn));
+  int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
+                         void (*)(void), void (*)(void), void *);
+} mt_real_fns;
+
+extern mt_real_fns mt__real;
+/* Resolve every pointer in mt__real once (thread-safe, re-entrant through the bootstrap). */
+void mt__real_resolve(void);
+/* True while this thread is inside dlsym during resolution: serve from the bootstrap arena. */
+int mt__real_resolving(void);
+
+/* bootstrap.c: static arena for allocations made while resolving ------------------------- */
+
+void *mt__boot_alloc(size_t size, size_t align);
+int mt__boot_owns(const void *p);
+/* Usable size of a bootstrap block (for realloc out of the arena). */
+size_t mt__boot_size(const void *p);
+
+/* thread_buffer.c: per-thread chunks ------------------------------------------------------ */
+
+/* A 64 KiB buffer holding one chunk; full buffers travel to the writer thread in a queue. */
+#define MT_BUF_SIZE (64u * 1024u)
+typedef struct mt_buf {
+  struct mt_buf *next;
+  size_t len;
+  uint32_t tid;
+  uint32_t pad_;
+  uint64_t pad2_[5];
+  uint8_t data[];
+} mt_buf;
+#define MT_BUF_DATA_CAP (MT_BUF_SIZE - sizeof(mt_buf))
+
+/* One thread's recording state. The owner appends under `lock`; the writer thread takes the
+ * same lock to swap a partially filled buffer out. Counters are only written by the owner. */
+typedef struct mt_tbuf {
+  mt_lock lock;
+  atomic_int in_use;
+  uint32_t tid;
+  mt_buf *buf;
+  mt_chunk chunk;
+  struct mt_tbuf *next_all;  /* registry: every tbuf ever made, never removed */
+  uint64_t allocations, frees, bytes_allocated;
+  int64_t live_blocks;       /* heap blocks allocated minus freed by this thread */
+  int help;                  /* the queue is long: write some frames after unlocking */
+} mt_tbuf;
+
+/* Thread-local state; initial-exec TLS so reading it never allocates. */
+typedef struct {
+  int guard;                 /* >0: inside the shim, pass allocations through unrecorded */
+  int resolving;             /* inside dlsym while resolving real functions */
+  uint32_t tid;
+  mt_tbuf *tbuf;
+} mt_tls_state;
+extern MT_TLS mt_tls_state mt__tls;
+
+void mt__tbuf_setup(void);
+/* The calling thread's tbuf, attached (and announced with THREAD) on first use; NULL when
+ * no memory. */
+mt_tbuf *mt__tbuf_get(void);
+/* Under the tbuf lock: hand the current chunk to the writer and start a fresh one. */
+void mt__tbuf_swap_locked(mt_tbuf *tb);
+/* Append a record, swapping the chunk when full. Caller holds tb->lock. */
+void mt__tbuf_put_locked(mt_tbuf *tb, const mt_record *rec);
+/* Iterate the registry (lock-free; entries are never removed). */
+mt_tbuf *mt__tbuf_first(void);
+/* Announce the calling thread: THREAD record with its current name. Caller holds tb->lock. */
+void mt__tbuf_put_thread_locked(mt_tbuf *tb);
+/* After fork in the child: forget every thread but reuse the memory. */
+void mt__tbuf_reset_after_fork(void);
+uint32_t mt__tid(void);
+
+/* writer_thread.c: queue of full buffers, background compression, RSS samples ------------- */
+
+mt_buf *mt__buf_get(void);
+void mt__buf_put(mt_buf *b);
+/* Queue a finished buffer for writing. @return 1 when the queue is long (caller should help
+ * by calling mt__writer_help() once it holds no lock). */
+int mt__queue_push(mt_buf *b);
+/* Write queued buffers from the calling thread (back-pressure when the writer lags). */
+void mt__writer_help(void);
+/* Start the writer thread if it is not running (lazily after fork). */
+void mt__writer_ensure(void);
+/* Called with io lock held: write every queued buffer and every thread's partial chunk. */
+void mt__writer_flush_all_locked(int timed);
+/* Write one chunk to the trace (io lock held). @return 0 or -1 (recording was stopped). */
+int mt__io_write_chunk(const mt_chunk *c);
+void mt__writer_reset_after_fork(void);
+extern mt_lock mt__io_lock, mt__queue_lock, mt__pool_lock;
+extern atomic_int mt__writer_running;
+
+/* stack_table.c: call stack prefix tree and full-stack cache ------------------------------ */
+
+/* Id of the innermost node for ips[0..n) (ips[0] innermost), creating nodes as needed; new
+ * nodes are appended as STACK records to tb's chunk. @return 0 for an empty stack. */
+uint64_t mt__stack_intern(mt_tbuf *tb, const uintptr_t *ips, int n);
+void mt__stack_setup(void);
+void mt__stack_reset_after_fork(void);
+extern mt_lock mt__stack_lock;
+
+/* unwind.c -------------------------------------------------------------------------------- */
+
+void mt__unwind_setup(void);
+/* Return addresses of the caller's stack, innermost first, shim frames removed. */
+int mt__unwind(uintptr_t *ips, int max);
+/* Mark [start, end) as shim code (frames there are dropped). */
+void mt__unwind_set_self(uintptr_t start, uintptr_t end);
+
+/* live_table.c: address -> size of live heap blocks --------------------------------------- */
+
+/* Insert; @return 1 and *old_size when the address was already present (a free we missed). */
+int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size);
+/* Remove; @return 1 and *size when present. */
+int mt__live_remove(uintptr_t addr, uint64_t *size);
+void mt__live_reset(void);
+
+/* regions.c: anonymous mappings the program made ------------------------------------------ */
+
+void mt__region_add(uintptr_t addr, uint64_t len);
+/* Remove [addr, addr+len); calls fn for every recorded piece removed. */
+void mt__region_remove(uintptr_t addr, uint64_t len,
+                       void (*fn)(uintptr_t start, uint64_t len, void *arg), void *arg);
+uint64_t mt__region_live_bytes(void);
+void mt__region_reset(void);
+extern mt_lock mt__region_lock;
+
+/* modules.c: MODULE and UNLOAD records from dl_iterate_phdr ------------------------------- */
+
+/* Emit MODULE/UNLOAD records for changes since the last scan into tb (which the caller does
+ * not lock). force: scan even when the loader's counters did not move. */
+void mt__modules_scan(mt_tbuf *tb, int force);
+void mt__modules_reset(void);
+extern mt_lock mt__module_lock;
+
+/* record.c: the event path shared by all hooks -------------------------------------------- */
+
+void mt__record_alloc(int kind, void *p, uint64_t size);
+/* Remove p from the live table and, when it was live, record its FREE. Call before the real
+ * free so the address cannot be reused first. */
+void mt__record_free(void *p);
+/* realloc bookkeeping: old block known (old_size) or not; new block q of size n. */
+void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, void *q,
+                        uint64_t n);
+void mt__record_mmap(void *p, uint64_t len);
+void mt__record_munmap(void *p, uint64_t len);
+void mt__record_mremap(void *old, uint64_t old_len, void *q, uint64_t new_len);
+void mt__record_custom_alloc(void *p, uint64_t size);
+void mt__record_custom_free(void *p);
+void mt__record_marker(const char *label);
+void mt__record_fork(uint32_t child);
+void mt__record_exec(const char *path);
+uint64_t mt__seq_next(void);
+uint64_t mt__time_ns(void);
+
+/* process.c: trace file, PROCESS record, session file ------------------------------------- */
+
+/* Open a new trace (origin LAUNCH, FORK or EXEC) and write the header and the first frame
+ * (PROCESS, THREAD, MODULE records). @return 0 or -1 (recording disabled, message shown). */
+int mt__trace_open(int origin, uint32_t ppid, const char *parent_trace);
+void mt__trace_close(void);
+void mt__session_start(void);
+void mt__session_end(int how, int status, const mt_rec_end *e);
+/* Put the END totals into e. */
+void mt__end_totals(mt_rec_end *e);
+
+/* init.c: global state, constructor, END ---------------------------------------------------- */
+
+typedef struct {
+  atomic_int state;              /* MT_STATE_* */
+  atomic_int recording;          /* 0 while paused */
+  mt_options opt;
+  uint32_t pid;                  /* pid the current trace belongs to */
+  uint64_t start_mono_ns, start_wall_ns;
+  atomic_uint_fast64_t seq;      /* last sequence number handed out */
+  atomic_int_fast64_t live_bytes;
+  uint64_t peak_bytes, peak_seq; /* under peak_lock */
+  mt_lock peak_lock;
+  atomic_uint_fast64_t shim_bytes;
+  int fd;                        /* trace file, -1 when none */
+  dev_t fd_dev;
+  ino_t fd_ino;
+  mt_writer *writer;
+  char trace_path[MT_PATH_MAX];  /* absolute path of the current trace */
+  char self_path[MT_PATH_MAX];   /* this library, for LD_PRELOAD in exec'd children */
+  char exe_path[MT_PATH_MAX];
+  char parent_env[MT_PATH_MAX + 64]; /* "MEMTRACE_PARENT=<pid>:<trace>" kept in environ */
+  int exit_status;               /* from main's return or exit() */
+} mt_global;
+
+extern mt_global mt__g;
+
+/* Write END and close the trace once (any thread, signal handlers included). */
+void mt__finish(int how, int status);
+/* Stop recording after an I/O failure: one message, END is not written. */
+void mt__stop(const char *why, int err);
+/* Refresh MEMTRACE_PARENT in the environment after the trace path changed. */
+void mt__parent_env_update(void);
+
+/* fork_exec.c ------------------------------------------------------------------------------ */
+
+void mt__fork_setup(void);
+
+/* signals.c -------------------------------------------------------------------------------- */
+
+void mt__signals_setup(void);
+
+/* ---------------------------------------------------------------------------------------- */
+
+static inline int mt__recording(void) {
+  return mt_likely(atomic_load_explicit(&mt__g.state, memory_order_relaxed) ==
+                   MT_STATE_RUNNING) &&
+         mt__tls.guard == 0 &&
+         atomic_load_explicit(&mt__g.recording, memory_order_relaxed);
+}
+
+/* Tracking (frees of known blocks) continues while recording is paused. */
+static inline int mt__tracking(void) {
+  return mt_likely(atomic_load_explicit(&mt__g.state, memory_order_relaxed) ==
+                   MT_STATE_RUNNING) &&
+         mt__tls.guard == 0;
+}
+
+#endif /* MT_PRELOAD_INTERNAL_H */

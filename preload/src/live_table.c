@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Live heap blocks: address -> requested size, so free() knows how many bytes leave the heap
+ * and ignores blocks we never saw (allocated before start-up, while paused, or by the shim).
+ * 256 independently locked stripes, each an open-addressing table with linear probing and
+ * backward-shift deletion, in mmap'd memory that doubles when half full. */
+#include "internal.h"
+
+#include <string.h>
+
+#define STRIPES 256
+#define STRIPE_INITIAL 256 /* entries: one page */
+
+typedef struct {
+  uintptr_t addr; /* 0: empty */
+  uint64_t size;
+} entry;
+
+typedef struct {
+  mt_lock lock;
+  size_t mask, count;
+  entry *e;
+  char pad_[64 - sizeof(mt_lock) - 3 * sizeof(size_t)];
+} stripe;
+
+static _Alignas(64) stripe stripes[STRIPES];
+
+static inline uint64_t addr_hash(uintptr_t a) {
+  uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 32);
+}
+
+static int stripe_grow(stripe *s) {
+  size_t cap = s->e ? (s->mask + 1) * 2 : STRIPE_INITIAL;
+  entry *e = mt__os_alloc(cap * sizeof(entry));
+  if (!e)
+    return -1;
+  if (s->e) {
+    for (size_t i = 0; i <= s->mask; i++) {
+      if (!s->e[i].addr)
+        continue;
+      size_t j = addr_hash(s->e[i].addr) & (cap - 1);
+      while (e[j].addr)
+        j = (j + 1) & (cap - 1);
+      e[j] = s->e[i];
+    }
+    mt__os_free(s->e, (s->mask + 1) * sizeof(entry));
+  }
+  s->e = e;
+  s->mask = cap - 1;
+  return 0;
+}
+
+static inline stripe *stripe_of(uint64_t h) { return &stripes[h >> 56]; }
+
+int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {
+  uint64_t h = addr_hash(addr);
+  stripe *s = stripe_of(h);
+  int replaced = 0;
+  mt__lock(&s->lock);
+  if ((!s->e || (s->count + 1) * 2 > s->mask + 1) && stripe_grow(s) != 0 &&
+      (!s->e || s->count + 1 > s->mask)) {
+    mt__unlock(&s->lock);
+    return 0; /* no memory: the block stays unknown */
+  }
+  size_t i = h & s->mask;
+  for (; s->e[i].addr; i = (i + 1) & s->mask) {
+    if (s->e[i].addr == addr) {
+      *old_size = s->e[i].size;
+      s->e[i].size = size;
+      replaced = 1;
+      break;
+    }
+  }
+  if (!replaced) {
+    s->e[i].addr = addr;
+    s->e[i].size = size;
+    s->count++;
+  }
+  mt__unlock(&s->lock);
+  return replaced;
+}
+
+int mt__live_remove(uintptr_t addr, uint64_t *size) {
+  uint64_t h = addr_hash(addr);
+  stripe *s = stripe_of(h);
+  mt__lock(&s->lock);
+  if (!s->e) {
+    mt__unlock(&s->lock);
+    return 0;
+  }
+  size_t i = h & s->mask;
+  for (; s->e[i].addr != addr; i = (i + 1) & s->mask) {
+    if (!s->e[i].addr) {
+      mt__unlock(&s->lock);
+      return 0;
+    }
+  }
+  *size = s->e[i].size;
+  /* Backward-shift deletion keeps probe sequences intact without tombstones. */
+  size_t hole = i;
+  for (size_t j = (i + 1) & s->mask; s->e[j].addr; j = (j + 1) & s->mask) {
+    size_t home = addr_hash(s->e[j].addr) & s->mask;
+    if (((j - home) & s->mask) >= ((j - hole) & s->mask)) {
+      s->e[hole] = s->e[j];
+      hole = j;
+    }
+  }
+  s->e[hole].addr = 0;
+  s->count--;
+  mt__unlock(&s->lock);
+  return 1;
+}
+
+void mt__live_reset(void) {
+  for (int i = 0; i < STRIPES; i++) {
+    stripe *s = &stripes[i];
+    mt__lock_init(&s->lock);
+    if (s->e)
+      mt__os_free(s->e, (s->mask + 1) * sizeof(entry));
+    s->e = NULL;
+    s->mask = s->count = 0;
+  }
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* Signals. For fatal signals whose disposition is still the default at start-up we install a
+ * handler that writes END (how SIGNAL) and then dies by the same signal with the default
+ * action, so the exit status is unchanged. The program never sees our handlers: sigaction()
+ * and signal() report them as SIG_DFL, and installing its own handler simply replaces ours.
+ * The optional toggle signal pauses and resumes recording. */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
+                                    SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+static atomic_int ours[65]; /* 1: our handler is installed for this signal */
+
+static void on_fatal(int sig, siginfo_t *info, void *ctx) {
+  (void)info;
+  (void)ctx;
+  int saved = errno;
+  if (mt__os_getpid() == mt__g.pid)
+    mt__finish(MT_END_SIGNAL, sig);
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  real_sigaction(sig, &dfl, NULL);
+  atomic_store(&ours[sig], 0);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  syscall(SYS_tgkill, mt__os_getpid(), mt__os_gettid(), sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  errno = saved; /* a fault re-executes and now kills us; other signals were delivered above */
+}
+
+static void on_toggle(int sig) {
+  (void)sig;
+  int r = atomic_load(&mt__g.recording);
+  atomic_store(&mt__g.recording, !r);
+}
+
+static void install(int sig, void (*fn)(int, siginfo_t *, void *), void (*simple)(int)) {
+  struct sigaction old, sa;
+  if (real_sigaction(sig, NULL, &old) != 0)
+    return;
+  if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+    return; /* the program (or whoever started it) already decided */
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  if (fn) {
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  } else {
+    sa.sa_handler = simple;
+    sa.sa_flags = SA_RESTART | SA_ONSTACK;
+  }
+  if (real_sigaction(sig, &sa, NULL) == 0)
+    atomic_store(&ours[sig], 1);
+}
+
+void mt__signals_setup(void) {
+  if (!real_sigaction)
+    *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+  if (!real_sigaction)
+    return;
+  for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+    install(fatal_signals[i], on_fatal, NULL);
+  if (mt__g.opt.toggle_installed) {
+    int sig = mt__g.opt.toggle_signal;
+    install(sig, NULL, on_toggle);
+    if (!atomic_load(&ours[sig]))
+      mt__message("the toggle signal already has a handler; toggling is off", NULL);
+  }
+}
+
+MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  if (!real_sigaction)
+    *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
+  int was_ours = sig > 0 && sig < 65 && atomic_load(&ours[sig]);
+  int rc = real_sigaction(sig, act, old);
+  if (rc != 0 || !was_ours)
+    return rc;
+  if (old) { /* hide our handler: the program sees the default it had */
+    memset(old, 0, sizeof *old);
+    old->sa_handler = SIG_DFL;
+    sigemptyset(&old->sa_mask);
+  }
+  if (act)
+    atomic_store(&ours[sig], 0);
+  return rc;
+}
+
+MT_EXPORT __sighandler_t signal(int sig, __sighandler_t handler) {
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, sig);
+  sa.sa_flags = SA_RESTART;
+  if (sigaction(sig, &sa, &old) != 0)
+    return SIG_ERR;
+  return old.sa_handler;
+}

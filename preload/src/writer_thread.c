@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* The background writer: full chunk buffers queue up here and one thread compresses and
+ * writes them. Every MT_FLUSH_INTERVAL_MS it also writes the partial chunks of all threads,
+ * samples the resident set size and looks for newly loaded modules. Buffers come from a
+ * small pool of mmap'd 64 KiB blocks. All file writes happen under mt__io_lock. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POOL_KEEP 64         /* free buffers kept for reuse (4 MiB) */
+#define QUEUE_HELP 128       /* beyond this many queued buffers producers write themselves */
+#define TICK_MS 50
+
+mt_lock mt__io_lock, mt__queue_lock, mt__pool_lock;
+atomic_int mt__writer_running;
+
+static mt_buf *pool;
+static size_t pool_count;
+static mt_buf *queue_head, *queue_tail;
+static atomic_int queue_len;
+static atomic_uint wake_word;
+static atomic_int writer_sleeping;
+
+/* Buffers ------------------------------------------------------------------------------------ */
+
+mt_buf *mt__buf_get(void) {
+  mt__lock(&mt__pool_lock);
+  mt_buf *b = pool;
+  if (b) {
+    pool = b->next;
+    pool_count--;
+  }
+  mt__unlock(&mt__pool_lock);
+  if (!b)
+    b = mt__os_alloc(MT_BUF_SIZE);
+  if (b)
+    b->next = NULL;
+  return b;
+}
+
+void mt__buf_put(mt_buf *b) {
+  mt__lock(&mt__pool_lock);
+  if (pool_count < POOL_KEEP) {
+    b->next = pool;
+    pool = b;
+    pool_count++;
+    b = NULL;
+  }
+  mt__unlock(&mt__pool_lock);
+  if (b)
+    mt__os_free(b, MT_BUF_SIZE);
+}
+
+/* Queue --------------------------------------------------------------------------------------- */
+
+int mt__queue_push(mt_buf *b) {
+  b->next = NULL;
+  mt__lock(&mt__queue_lock);
+  if (queue_tail)
+    queue_tail->next = b;
+  else
+    queue_head = b;
+  queue_tail = b;
+  int len = atomic_fetch_add(&queue_len, 1) + 1;
+  mt__unlock(&mt__queue_lock);
+  atomic_fetch_add(&wake_word, 1);
+  if (atomic_load(&writer_sleeping))
+    mt__os_futex_wake(&wake_word);
+  return len > QUEUE_HELP || atomic_load(&mt__writer_running) != 1;
+}
+
+static mt_buf *queue_pop(void) {
+  mt__lock(&mt__queue_lock);
+  mt_buf *b = queue_head;
+  if (b) {
+    queue_head = b->next;
+    if (!queue_head)
+      queue_tail = NULL;
+    atomic_fetch_sub(&queue_len, 1);
+  }
+  mt__unlock(&mt__queue_lock);
+  return b;
+}
+
+/* Writing --------------------------------------------------------------------------------------- */
+
+int mt__io_write_chunk(const mt_chunk *c) {
+  if (mt__g.fd < 0 || !mt__g.writer)
+    return -1;
+  struct stat st;
+  if (fstat(mt__g.fd, &st) != 0 || st.st_ino != mt__g.fd_ino || st.st_dev != mt__g.fd_dev) {
+    mt__stop("the trace file descriptor was closed by the program", 0);
+    return -1;
+  }
+  int rc = mt_writer_write_chunk(mt__g.writer, c);
+  if (rc != 0) {
+    mt__stop("cannot write the trace: ", rc == MT_EIO ? errno : 0);
+    return -1;
+  }
+  return 0;
+}
+
+static void write_buf(mt_buf *b) {
+  mt_chunk c = {.data = b->data, .len = b->len, .cap = MT_BUF_DATA_CAP, .tid = b->tid};
+  mt__io_write_chunk(&c);
+}
+
+static void drain_locked(void) {
+  mt_buf *b;
+  while ((b = queue_pop()) != NULL) {
+    write_buf(b);
+    mt__buf_put(b);
+  }
+}
+
+void mt__writer_help(void) {
+  mt__lock(&mt__io_lock);
+  drain_locked();
+  mt__unlock(&mt__io_lock);
+}
+
+void mt__writer_flush_all_locked(int timed) {
+  drain_locked();
+  for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
+    int locked;
+    if (timed) {
+      locked = mt__lock_timed(&tb->lock, 100);
+    } else {
+      mt__lock(&tb->lock);
+      locked = 1;
+    }
+    if (tb->buf && !mt_chunk_empty(&tb->chunk)) {
+      mt__io_write_chunk(&tb->chunk);
+      mt_chunk_reset(&tb->chunk, tb->tid);
+    }
+    if (locked)
+      mt__unlock(&tb->lock);
+  }
+  drain_locked();
+}
+
+/* Thread ---------------------------------------------------------------------------------------- */
+
+static void sample_rss(void) {
+  char buf[128];
+  if (mt__os_read_file("/proc/self/statm", buf, sizeof buf) <= 0)
+    return;
+  const char *p = buf;
+  while (*p && *p != ' ')
+    p++;
+  uint64_t pages = 0;
+  for (p++; *p >= '0' && *p <= '9'; p++)
+    pages = pages * 10 + (uint64_t)(*p - '0');
+  mt_tbuf *tb = mt__tbuf_get();
+  if (!tb)
+    return;
+  mt_record r = {.type = MT_REC_RSS};
+  r.u.rss.seq = mt__seq_next();
+  r.u.rss.time_ns = mt__time_ns();
+  r.u.rss.rss_bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
+  mt__lock(&tb->lock);
+  mt__tbuf_put_locked(tb, &r);
+  mt__unlock(&tb->lock);
+}
+
+static void *writer_main(void *arg) {
+  (void)arg;
+  mt__tls.guard = 1;
+  prctl(PR_SET_NAME, "memtrace-writer", 0, 0, 0);
+  int rss_ms = mt__g.opt.rss_interval_ms;
+  int tick = rss_ms > 0 && rss_ms < TICK_MS ? rss_ms : TICK_MS;
+  uint64_t last_flush = mt__os_now_ns(CLOCK_MONOTONIC), last_rss = 0;
+  for (;;) {
+    unsigned w = atomic_load(&wake_word);
+    if (atomic_load(&queue_len) == 0) {
+      atomic_store(&writer_sleeping, 1);
+      mt__os_futex_wait(&wake_word, w, tick);
+      atomic_store(&writer_sleeping, 0);
+    }
+    uint64_t now = mt__os_now_ns(CLOCK_MONOTONIC);
+    if (rss_ms > 0 && now - last_rss >= (uint64_t)rss_ms * 1000000u &&
+        atomic_load(&mt__g.state) == MT_STATE_RUNNING) {
+      last_rss = now;
+      sample_rss();
+    }
+    mt__lock(&mt__io_lock);
+    if (atomic_load(&mt__g.state) != MT_STATE_RUNNING) {
+      mt__unlock(&mt__io_lock);
+      break;
+    }
+    if (now - last_flush >= MT_FLUSH_INTERVAL_MS * 1000000ull) {
+      last_flush = now;
+      mt__writer_flush_all_locked(0);
+    } else {
+      drain_locked();
+    }
+    mt__unlock(&mt__io_lock);
+    if (now == last_flush) {
+      mt_tbuf *tb = mt__tbuf_get();
+      if (tb)
+        mt__modules_scan(tb, 0);
+    }
+  }
+  atomic_store(&mt__writer_running, 0);
+  return NULL;
+}
+
+void mt__writer_ensure(void) {
+  int expected = 0;
+  if (!atomic_compare_exchange_strong(&mt__writer_running, &expected, 1))
+    return;
+  mt__tls.guard++;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_t t;
+  int ok = pthread_attr_init(&attr) == 0;
+  if (ok) {
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    ok = pthread_create(&t, &attr, writer_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (!ok) {
+    atomic_store(&mt__writer_running, 2); /* no thread: producers write themselves */
+    mt__message("cannot start the writer thread; writing from the program's threads", NULL);
+  }
+  mt__tls.guard--;
+}
+
+void mt__writer_reset_after_fork(void) {
+  mt__lock_init(&mt__io_lock);
+  mt__lock_init(&mt__queue_lock);
+  mt__lock_init(&mt__pool_lock);
+  mt_buf *b;
+  while ((b = queue_pop()) != NULL)
+    mt__buf_put(b);
+  atomic_store(&queue_len, 0);
+  atomic_store(&writer_sleeping, 0);
+  atomic_store(&mt__writer_running, 0);
+}
