@@ -70,9 +70,8 @@ static void print_recovered(const mt__process *p) {
   if (sc.complete)
     fprintf(stderr, "memtrace: totals read from the trace:\n");
   else
-    fprintf(stderr, "memtrace: the trace is incomplete (%s); totals up to its last flush, at "
-                    "most 250 ms before the end:\n",
-            mt_strerror(sc.error));
+    fprintf(stderr, "memtrace: the trace is incomplete (%s): totals up to its last flush\n",
+            sc.error == MT_ENOEND ? "no end record" : mt_strerror(sc.error));
   fprintf(stderr, "memtrace: %llu allocations, %llu frees, %s allocated in total\n",
           (unsigned long long)sc.allocations, (unsigned long long)sc.frees,
           mt__human_size(sc.bytes_allocated, a, sizeof a));
@@ -98,16 +97,18 @@ static void print_totals(const mt__process *p) {
 }
 
 static void print_other(const mt__process *p, long main_pid) {
-  char how[64], size[32];
-  const char *rel = p->pid == main_pid ? "same process, before exec" : "child";
-  if (p->ended)
-    fprintf(stderr, "memtrace:   pid %ld (%s of %ld): %s (%s), %llu allocations, %s\n", p->pid,
-            rel, p->ppid, p->trace, trace_size(p->trace, size, sizeof size),
-            (unsigned long long)p->allocations, how_text(p->how, p->status, how, sizeof how));
+  char how[64], size[32], rel[48];
+  if (p->pid == main_pid)
+    snprintf(rel, sizeof rel, "before exec");
   else
-    fprintf(stderr, "memtrace:   pid %ld (%s of %ld): %s (%s), incomplete (killed or still "
-                    "running)\n",
-            p->pid, rel, p->ppid, p->trace, trace_size(p->trace, size, sizeof size));
+    snprintf(rel, sizeof rel, "child of %ld", p->ppid);
+  if (p->ended)
+    fprintf(stderr, "memtrace:   pid %ld (%s): %s (%s), %llu allocations, %s\n", p->pid, rel,
+            p->trace, trace_size(p->trace, size, sizeof size), (unsigned long long)p->allocations,
+            how_text(p->how, p->status, how, sizeof how));
+  else
+    fprintf(stderr, "memtrace:   pid %ld (%s): %s (%s), incomplete (killed or still running)\n",
+            p->pid, rel, p->trace, trace_size(p->trace, size, sizeof size));
 }
 
 /* Suggest memtrace-report when it is installed next to memtrace, memtrace-dump otherwise. */

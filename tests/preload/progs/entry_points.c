@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 static void *volatile sink;
+static void *volatile null_block; /* realloc(NULL, n) the compiler cannot turn into malloc */
 
 int main(void) {
   void *p = malloc(1001);
@@ -16,11 +17,11 @@ int main(void) {
   p = calloc(10, 101);
   sink = p;
   free(p);
-  p = realloc(NULL, 1020);
+  p = realloc(null_block, 1020);
   p = realloc(p, 1030);
   sink = p;
   free(p);
-  p = reallocarray(NULL, 10, 104);
+  p = reallocarray(null_block, 10, 104);
   p = reallocarray(p, 10, 105);
   sink = p;
   free(p);

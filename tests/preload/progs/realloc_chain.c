@@ -5,9 +5,10 @@
 #include <stdlib.h>
 
 static void *volatile sink;
+static void *volatile null_block; /* realloc(NULL, n) the compiler cannot turn into malloc */
 
 int main(void) {
-  char *p = realloc(NULL, 2000);
+  char *p = realloc(null_block, 2000);
   for (int i = 1; i <= 10; i++)
     p = realloc(p, 2000 + (size_t)i * 100);
   for (int i = 1; i <= 5; i++)
