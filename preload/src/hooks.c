@@ -48,8 +48,9 @@ MT_EXPORT void *calloc(size_t n, size_t size) {
   return p;
 }
 
-/* realloc and reallocarray: one REALLOC record when the old block was recorded. */
-static void *do_realloc(int kind, void *p, size_t n, size_t total) {
+/* realloc and reallocarray (which is realloc after an overflow check: the real one would
+ * call our realloc again): one REALLOC record when the old block was recorded. */
+static void *do_realloc(int kind, void *p, size_t total) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(total, 16);
   if (mt_unlikely(p && mt__boot_owns(p))) { /* move out of the bootstrap arena */
@@ -63,16 +64,14 @@ static void *do_realloc(int kind, void *p, size_t n, size_t total) {
     return q;
   }
   if (!p || !mt__tracking()) {
-    void *q = kind == MT_ALLOC_REALLOC ? mt__real.realloc(p, n)
-                                       : mt__real.reallocarray(p, n, total / (n ? n : 1));
+    void *q = mt__real.realloc(p, total);
     if (!p && q && mt__recording())
       mt__record_alloc(kind, q, total);
     return q;
   }
   uint64_t old_size = 0;
   int known = mt__live_remove((uintptr_t)p, &old_size);
-  void *q = kind == MT_ALLOC_REALLOC ? mt__real.realloc(p, n)
-                                     : mt__real.reallocarray(p, n, total / (n ? n : 1));
+  void *q = mt__real.realloc(p, total);
   if (!q) {
     if (!known)
       return q;
@@ -91,7 +90,7 @@ static void *do_realloc(int kind, void *p, size_t n, size_t total) {
 }
 
 MT_EXPORT void *realloc(void *p, size_t size) {
-  return do_realloc(MT_ALLOC_REALLOC, p, size, size);
+  return do_realloc(MT_ALLOC_REALLOC, p, size);
 }
 
 MT_EXPORT void *reallocarray(void *p, size_t n, size_t size) {
@@ -100,9 +99,7 @@ MT_EXPORT void *reallocarray(void *p, size_t n, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  if (mt_unlikely(need_boot()) || (p && mt__boot_owns(p)) || !mt__real.reallocarray)
-    return do_realloc(MT_ALLOC_REALLOC, p, total, total);
-  return do_realloc(MT_ALLOC_REALLOCARRAY, p, n, total);
+  return do_realloc(MT_ALLOC_REALLOCARRAY, p, total);
 }
 
 MT_EXPORT int posix_memalign(void **out, size_t align, size_t size) {

@@ -32,7 +32,6 @@ void mt__real_resolve(void) {
   RESOLVE(free, "free");
   RESOLVE(calloc, "calloc");
   RESOLVE(realloc, "realloc");
-  RESOLVE(reallocarray, "reallocarray");
   RESOLVE(posix_memalign, "posix_memalign");
   RESOLVE(aligned_alloc, "aligned_alloc");
   RESOLVE(memalign, "memalign");
