@@ -373,6 +373,15 @@ example_leak_figures) example_figures example-leak 'allocations=17 frees=1 bytes
 example_realloc_growth_figures) example_figures example-realloc-growth 'allocations=4096 frees=4096 bytes_allocated=134250496 peak_heap=65536 live_bytes=0 live_blocks=0' ;;
 example_small_storm_figures) example_figures example-small-storm 'allocations=200000 frees=200000 bytes_allocated=4000000 peak_heap=4000000 live_bytes=0 live_blocks=0' ;;
 example_temporaries_figures) example_figures example-temporaries 'allocations=10000 frees=10000 bytes_allocated=2560000 peak_heap=256 live_bytes=0 live_blocks=0' ;;
+example_pool_custom_figures)
+  example_figures example-pool 'allocations=1 frees=1 bytes_allocated=4096 peak_heap=4096 live_bytes=0 live_blocks=0'
+  has facts.txt "event alloc custom 64 x3000"
+  has facts.txt "event free custom 0 x2990"
+  ;;
+example_phases_markers)
+  example_figures example-phases 'allocations=600 frees=600 bytes_allocated=132000 peak_heap=100064 live_bytes=0 live_blocks=0'
+  [ "$(grep '^marker ' facts.txt | tr '\n' ' ')" = "marker load marker process marker cleanup " ] || fail "markers out of order"
+  ;;
 
 *)
   echo "run_case.sh: unknown case '$name'" >&2
