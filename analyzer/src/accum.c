@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* Heap accounting: live blocks in a hash, per-stack counters, temporaries as heaptrack defines
+ * them (freed with no other allocation by the same thread in between), peak attribution by
+ * lazy snapshots (a site copies its live figures the first time it changes after a new peak),
+ * and a fixed-size timeline whose bucket width doubles when the trace outgrows it. */
+#include "accum.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <memtrace/trace.h>
+
+void mt__accum_init(mt__accum *a, uint64_t seq_lo, uint64_t seq_hi) {
+  memset(a, 0, sizeof *a);
+  mt__u64map_init(&a->site_index);
+  mt__u64map_init(&a->live);
+  mt__u64map_init(&a->last_alloc);
+  a->bucket_ns = 1000;
+  a->seq_lo = seq_lo;
+  a->seq_hi = seq_hi;
+}
+
+void mt__accum_free(mt__accum *a) {
+  mt__u64map_free(&a->site_index);
+  mt__u64map_free(&a->live);
+  mt__u64map_free(&a->last_alloc);
+  free(a->sites);
+  free(a->blocks);
+  free(a->free_blocks);
+  free(a->marks);
+  memset(a, 0, sizeof *a);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 256;
+  while (ncap < need) ncap *= 2;
+  void *np = realloc(*p, ncap * elem);
+  if (!np) return -1;
+  *p = np;
+  *cap = ncap;
+  return 0;
+}
+
+static long site_for(mt__accum *a, uint64_t stack) {
+  uint64_t *ix = mt__u64map_get(&a->site_index, stack);
+  if (ix) return (long)*ix;
+  if (grow((void **)&a->sites, &a->capsites, a->nsites + 1, sizeof *a->sites)) return -1;
+  if (mt__u64map_put(&a->site_index, stack, a->nsites)) return -1;
+  mt__site *s = &a->sites[a->nsites];
+  memset(s, 0, sizeof *s);
+  s->stack = stack;
+  return (long)a->nsites++;
+}
+
+/* Before a site's live figures change, keep what they were at the latest peak. */
+static void snapshot(mt__accum *a, mt__site *s) {
+  if (s->snap_epoch != a->epoch) {
+    s->snap_bytes = s->live_bytes;
+    s->snap_blocks = s->live_blocks;
+    s->snap_epoch = a->epoch;
+  }
+}
+
+void mt__accum_site_peak(const mt__accum *a, const mt__site *s, uint64_t *bytes, uint64_t *blocks) {
+  if (s->snap_epoch == a->epoch) {
+    *bytes = s->snap_bytes;
+    *blocks = s->snap_blocks;
+  } else {
+    *bytes = s->live_bytes;
+    *blocks = s->live_blocks;
+  }
+}
+
+static void timeline_rescale(mt__accum *a) {
+  for (int i = 0; i < MT__TIMELINE_POINTS / 2; i++) {
+    mt__bucket *x = &a->timeline[2 * i], *y = &a->timeline[2 * i + 1];
+    mt__bucket m = *x;
+    if (y->used) {
+      m.seq = y->seq;
+      m.heap_end = y->heap_end;
+      m.blocks_end = y->blocks_end;
+      m.mmap_end = y->mmap_end;
+      if (y->rss) m.rss = y->rss > m.rss ? y->rss : m.rss;
+      if (!m.used || y->heap_max > m.heap_max) m.heap_max = y->heap_max;
+      m.used = 1;
+    }
+    a->timeline[i] = m;
+  }
+  memset(&a->timeline[MT__TIMELINE_POINTS / 2], 0,
+         sizeof(mt__bucket) * (MT__TIMELINE_POINTS / 2));
+  a->bucket_ns *= 2;
+}
+
+static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
+  while (e->time / a->bucket_ns >= MT__TIMELINE_POINTS) timeline_rescale(a);
+  mt__bucket *b = &a->timeline[e->time / a->bucket_ns];
+  if (!b->used || a->t.heap_live > b->heap_max) b->heap_max = a->t.heap_live;
+  b->used = 1;
+  b->seq = e->seq;
+  b->heap_end = a->t.heap_live;
+  b->blocks_end = a->t.heap_blocks;
+  b->mmap_end = a->t.mmap_live;
+  if (rss > b->rss) b->rss = rss;
+}
+
+static int new_block(mt__accum *a, uint64_t addr, const mt__block *blk) {
+  uint32_t ix;
+  if (a->nfree) {
+    ix = a->free_blocks[--a->nfree];
+  } else {
+    if (grow((void **)&a->blocks, &a->capblocks, a->nblocks + 1, sizeof *a->blocks)) return -1;
+    ix = (uint32_t)a->nblocks++;
+  }
+  a->blocks[ix] = *blk;
+  return mt__u64map_put(&a->live, addr, ix);
+}
+
+static int release_block(mt__accum *a, uint32_t ix) {
+  if (grow((void **)&a->free_blocks, &a->capfree, a->nfree + 1, sizeof *a->free_blocks)) return -1;
+  a->free_blocks[a->nfree++] = ix;
+  return 0;
+}
+
+/* Remove the block at addr from the books; *tmp says whether it was a temporary. */
+static int drop_block(mt__accum *a, uint64_t addr, uint32_t tid, int *found) {
+  uint64_t ix;
+  *found = mt__u64map_del(&a->live, addr, &ix);
+  if (!*found) return 0;
+  mt__block *b = &a->blocks[ix];
+  switch (b->cls) {
+  case MT_CLASS_HEAP: {
+    mt__site *s = &a->sites[b->site];
+    snapshot(a, s);
+    s->live_bytes -= b->size;
+    s->live_blocks--;
+    a->t.heap_live -= b->size;
+    a->t.heap_blocks--;
+    uint64_t *last = mt__u64map_get(&a->last_alloc, tid);
+    if (last && *last == addr) {
+      s->temporary++;
+      a->t.temporary++;
+      *last = 0;
+    }
+    break;
+  }
+  case MT_CLASS_MMAP:
+    a->t.mmap_live -= b->size;
+    break;
+  default:
+    a->t.custom_live -= b->size;
+    break;
+  }
+  return release_block(a, (uint32_t)ix);
+}
+
+static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
+  int found;
+  if (drop_block(a, addr, e->tid, &found)) return -1; /* a lost free: forget the old block */
+  mt__block blk = {.size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
+                   .site = UINT32_MAX, .cls = (uint8_t)cls, .kind = e->kind};
+  switch (cls) {
+  case MT_CLASS_HEAP: {
+    long si = site_for(a, e->stack);
+    if (si < 0) return -1;
+    mt__site *s = &a->sites[si];
+    blk.site = (uint32_t)si;
+    snapshot(a, s);
+    s->allocations++;
+    s->bytes += e->size;
+    s->live_bytes += e->size;
+    s->live_blocks++;
+    a->t.allocations++;
+    a->t.bytes_allocated += e->size;
+    a->t.heap_live += e->size;
+    a->t.heap_blocks++;
+    if (a->t.heap_live > a->t.peak_heap) {
+      a->t.peak_heap = a->t.heap_live;
+      a->t.peak_seq = e->seq;
+      a->t.peak_time = e->time;
+      a->epoch++;
+    }
+    if (mt__u64map_put(&a->last_alloc, e->tid, addr)) return -1;
+    break;
+  }
+  case MT_CLASS_MMAP:
+    a->t.mmap_allocations++;
+    a->t.mmap_live += e->size;
+    break;
+  default:
+    a->t.custom_allocations++;
+    a->t.custom_live += e->size;
+    break;
+  }
+  return new_block(a, addr, &blk);
+}
+
+/* munmap may release only the front of a mapping; the rest stays live at its new start. */
+static int unmap(mt__accum *a, const mt__event *e) {
+  uint64_t *ixp = mt__u64map_get(&a->live, e->addr);
+  if (!ixp || a->blocks[*ixp].cls != MT_CLASS_MMAP) {
+    a->t.unmatched_frees++;
+    return 0;
+  }
+  mt__block b = a->blocks[*ixp];
+  int found;
+  if (drop_block(a, e->addr, e->tid, &found)) return -1;
+  if (e->size == 0 || e->size >= b.size) return 0;
+  b.size -= e->size;
+  a->t.mmap_live += b.size;
+  return new_block(a, e->addr + e->size, &b);
+}
+
+int mt__accum_event(mt__accum *a, const mt__event *e) {
+  if (e->seq < a->seq_lo || e->seq > a->seq_hi) return 0;
+  a->t.events++;
+  a->t.last_seq = e->seq;
+  if (e->time > a->t.last_time) a->t.last_time = e->time;
+  int cls = mt_alloc_kind_class(e->kind);
+  int found, rc = 0;
+  uint64_t rss = 0;
+  switch ((mt__ev_type)e->type) {
+  case MT__EV_ALLOC:
+    rc = add_block(a, e, e->addr, cls);
+    break;
+  case MT__EV_FREE:
+    if (cls == MT_CLASS_MMAP) {
+      rc = unmap(a, e);
+      break;
+    }
+    if (cls == MT_CLASS_HEAP) a->t.frees++;
+    rc = drop_block(a, e->addr, e->tid, &found);
+    if (!found) a->t.unmatched_frees++;
+    break;
+  case MT__EV_REALLOC:
+    if (cls == MT_CLASS_HEAP) a->t.frees++;
+    rc = drop_block(a, e->addr, e->tid, &found);
+    if (!found && e->addr) a->t.unmatched_frees++;
+    if (rc == 0) rc = add_block(a, e, e->addr2, cls);
+    break;
+  case MT__EV_RSS:
+    rss = e->size;
+    a->t.last_rss = rss;
+    if (rss > a->t.peak_rss) a->t.peak_rss = rss;
+    break;
+  case MT__EV_MARKER:
+    if (grow((void **)&a->marks, &a->capmarks, a->nmarks + 1, sizeof *a->marks)) return -1;
+    a->marks[a->nmarks++] = (mt__mark){.seq = e->seq, .time = e->time,
+                                       .heap_bytes = a->t.heap_live, .label = (uint32_t)e->addr};
+    break;
+  case MT__EV_TICK:
+    return 0; /* records without a time of their own do not move the timeline */
+  }
+  timeline_note(a, e, rss);
+  return rc;
+}
+
+void mt__accum_finish(mt__accum *a) {
+  size_t pos = 0;
+  uint64_t addr, ix;
+  while (mt__u64map_next(&a->live, &pos, &addr, &ix)) {
+    const mt__block *b = &a->blocks[ix];
+    if (b->cls != MT_CLASS_HEAP) continue;
+    a->sites[b->site].leaked_blocks++;
+    a->sites[b->site].leaked_bytes += b->size;
+  }
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* In-memory stack tree (id -> parent, ip) and frame lists per instruction pointer, with one
+ * string pool, so walking every stack of a process costs no SQL. */
+#include "callstacks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "u64map.h"
+
+typedef struct {
+  uint64_t parent, ip;
+} node;
+
+struct mt__callstacks {
+  mt__u64map node_index;  /* stack id -> index in nodes */
+  node *nodes;
+  size_t nnodes;
+  mt__u64map ip_index;    /* ip -> first frame index << 8 | frame count */
+  mt__frame *frames;
+  size_t nframes, capframes;
+  mt__u64map modules;     /* module id -> index in module_paths */
+  char **strings;         /* every string owned */
+  size_t nstrings, capstrings;
+};
+
+static const char *keep(mt__callstacks *cs, const unsigned char *s) {
+  if (!s) return NULL;
+  if (cs->nstrings == cs->capstrings) {
+    size_t n = cs->capstrings ? 2 * cs->capstrings : 256;
+    char **ns = realloc(cs->strings, n * sizeof *ns);
+    if (!ns) return NULL;
+    cs->strings = ns;
+    cs->capstrings = n;
+  }
+  char *d = strdup((const char *)s);
+  if (d) cs->strings[cs->nstrings++] = d;
+  return d;
+}
+
+void mt__cs_free(mt__callstacks *cs) {
+  if (!cs) return;
+  mt__u64map_free(&cs->node_index);
+  mt__u64map_free(&cs->ip_index);
+  mt__u64map_free(&cs->modules);
+  free(cs->nodes);
+  free(cs->frames);
+  for (size_t i = 0; i < cs->nstrings; i++) free(cs->strings[i]);
+  free(cs->strings);
+  free(cs);
+}
+
+static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(db, &st, "SELECT count(*) FROM stacks WHERE process_id = ?", e)) return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  cs->nodes = malloc((n ? n : 1) * sizeof *cs->nodes);
+  if (!cs->nodes) return mt__fail(e, "out of memory");
+  if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  while (sqlite3_step(st) == SQLITE_ROW && cs->nnodes < n) {
+    node *d = &cs->nodes[cs->nnodes];
+    d->parent = (uint64_t)sqlite3_column_int64(st, 1);
+    d->ip = (uint64_t)sqlite3_column_int64(st, 2);
+    if (mt__u64map_put(&cs->node_index, (uint64_t)sqlite3_column_int64(st, 0), cs->nnodes++)) {
+      sqlite3_finalize(st);
+      return mt__fail(e, "out of memory");
+    }
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+static int load_frames(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(db, &st,
+                     "SELECT f.ip, f.function, f.file, f.line, f.inlined, m.path FROM frames f"
+                     " LEFT JOIN modules m ON m.process_id = f.process_id AND m.id = f.module_id"
+                     " WHERE f.process_id = ? ORDER BY f.ip, f.depth",
+                     e))
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  uint64_t cur_ip = 0;
+  size_t first = 0;
+  int have = 0;
+  const char *last_module_src = NULL, *last_module = NULL;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t ip = (uint64_t)sqlite3_column_int64(st, 0);
+    if (!have || ip != cur_ip) {
+      if (have) mt__u64map_put(&cs->ip_index, cur_ip, (uint64_t)first << 8 | (cs->nframes - first));
+      cur_ip = ip;
+      first = cs->nframes;
+      have = 1;
+    }
+    if (cs->nframes == cs->capframes) {
+      size_t n = cs->capframes ? 2 * cs->capframes : 1024;
+      mt__frame *nf = realloc(cs->frames, n * sizeof *nf);
+      if (!nf) {
+        sqlite3_finalize(st);
+        return mt__fail(e, "out of memory");
+      }
+      cs->frames = nf;
+      cs->capframes = n;
+    }
+    mt__frame *f = &cs->frames[cs->nframes++];
+    f->function = keep(cs, sqlite3_column_text(st, 1));
+    if (!f->function) f->function = "??";
+    f->file = keep(cs, sqlite3_column_text(st, 2));
+    f->line = sqlite3_column_int(st, 3);
+    f->inlined = sqlite3_column_int(st, 4);
+    const char *mod = (const char *)sqlite3_column_text(st, 5);
+    if (mod && last_module_src && strcmp(mod, last_module) == 0) {
+      f->module = last_module;
+    } else {
+      f->module = keep(cs, (const unsigned char *)mod);
+      last_module_src = last_module = f->module;
+    }
+    if (cs->nframes - first >= 255) cs->nframes--; /* absurd inline depth: keep 254 */
+  }
+  if (have) mt__u64map_put(&cs->ip_index, cur_ip, (uint64_t)first << 8 | (cs->nframes - first));
+  sqlite3_finalize(st);
+  return 0;
+}
+
+int mt__cs_load(sqlite3 *db, int64_t process_id, mt__callstacks **out, mt__err *e) {
+  mt__callstacks *cs = calloc(1, sizeof *cs);
+  if (!cs) return mt__fail(e, "out of memory");
+  mt__u64map_init(&cs->node_index);
+  mt__u64map_init(&cs->ip_index);
+  mt__u64map_init(&cs->modules);
+  if (load_nodes(db, process_id, cs, e) || load_frames(db, process_id, cs, e)) {
+    mt__cs_free(cs);
+    return -1;
+  }
+  *out = cs;
+  return 0;
+}
+
+size_t mt__cs_frames(const mt__callstacks *cs, uint64_t stack_id, const mt__frame **out,
+                     size_t max) {
+  size_t n = 0;
+  /* parent < id by the format, so the walk ends; the bound guards damaged tables */
+  for (size_t guard = 0; stack_id != 0 && guard < cs->nnodes + 1; guard++) {
+    uint64_t *ix = mt__u64map_get(&cs->node_index, stack_id);
+    if (!ix) break;
+    const node *d = &cs->nodes[*ix];
+    uint64_t *fr = mt__u64map_get(&cs->ip_index, d->ip);
+    if (fr) {
+      size_t first = *fr >> 8, count = *fr & 0xff;
+      for (size_t i = 0; i < count; i++, n++)
+        if (n < max) out[n] = &cs->frames[first + i];
+    }
+    if (d->parent >= stack_id) break;
+    stack_id = d->parent;
+  }
+  return n;
+}
+
+const char *mt__basename(const char *p) {
+  const char *b = p ? strrchr(p, '/') : NULL;
+  return b ? b + 1 : p;
+}
+
+const char *mt__frame_label(const mt__frame *f, char *buf, size_t len) {
+  if (f->file && f->line) snprintf(buf, len, "%s (%s:%d)", f->function, f->file, f->line);
+  else if (f->file) snprintf(buf, len, "%s (%s)", f->function, f->file);
+  else if (f->module && !strchr(f->function, '+'))
+    snprintf(buf, len, "%s (%s)", f->function, mt__basename(f->module));
+  else snprintf(buf, len, "%s", f->function);
+  return buf;
+}

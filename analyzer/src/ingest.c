@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/* Ingest driver: record handlers in a table indexed by record type turn records into rows
+ * (process, modules, threads, stacks, forks) and ordered events (allocations, markers, RSS);
+ * at the end the accounting results and the symbolized frames are written. */
+#include "ingest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <memtrace/trace_reader.h>
+
+#include "accum.h"
+#include "db.h"
+#include "reorder.h"
+#include "results.h"
+#include "u64map.h"
+
+enum {
+  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_STACK, ST_FORK, ST_END,
+  ST_FRAME, ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_PROCESS] = "INSERT INTO processes(trace_id, pid, ppid, origin, parent_trace, program,"
+                   " argv, hostname, recorder_version, options, start_wall_ns, page_size)"
+                   " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_MODULE] = "INSERT OR REPLACE INTO modules(process_id, id, path, build_id, base, load_seq)"
+                  " VALUES(?,?,?,?,?,?)",
+    [ST_UNLOAD] = "UPDATE modules SET unload_seq = ? WHERE process_id = ? AND id = ?",
+    [ST_THREAD] = "INSERT OR REPLACE INTO threads(process_id, tid, name) VALUES(?,?,?)",
+    [ST_STACK] = "INSERT OR REPLACE INTO stacks(process_id, id, parent, ip) VALUES(?,?,?,?)",
+    [ST_FORK] = "INSERT INTO forks(process_id, seq, time_ns, child_pid) VALUES(?,?,?,?)",
+    [ST_END] = "UPDATE processes SET end_how = ?, exit_status = ?, duration_ns = ? WHERE id = ?",
+    [ST_FRAME] = "INSERT OR REPLACE INTO frames VALUES(?,?,?,?,?,?,?,?,?,?)",
+};
+
+static const char *const end_how_names[] = {"exit", "signal", "exec", "stopped"};
+static const char *const origin_names[] = {"launch", "fork", "exec"};
+
+typedef struct {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT];
+  int64_t trace_id, process_id;
+  int have_process, have_end;
+  mt_rec_end end;
+  mt__accum acc;
+  mt__reorder win;
+  mt__symbolizer *sym;
+  mt__u64map ips;         /* distinct instruction pointers of all stack nodes */
+  char **labels;          /* marker labels, indexed by mt__mark.label */
+  size_t nlabels, caplabels;
+  uint64_t records;
+  mt__err *e;
+} ingest_ctx;
+
+static int run(ingest_ctx *c, int which, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
+  int rc = mt__db_vrun(c->db, c->st[which], types, ap, c->e);
+  va_end(ap);
+  return rc;
+}
+
+static int push(ingest_ctx *c, const mt__event *ev) {
+  int rc = mt__reorder_push(&c->win, ev);
+  if (rc) return mt__fail(c->e, "out of memory while ordering events");
+  return 0;
+}
+
+static int tick(ingest_ctx *c, const mt_record *r, uint64_t seq) {
+  mt__event ev = {.seq = seq, .tid = r->tid, .type = MT__EV_TICK};
+  return push(c, &ev);
+}
+
+static int on_process(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_process *p = &r->u.process;
+  /* argv as one string, arguments separated by spaces */
+  char *argv = malloc(p->argv.len + 1);
+  if (!argv) return mt__fail(c->e, "out of memory");
+  memcpy(argv, p->argv.data, p->argv.len);
+  argv[p->argv.len] = 0;
+  for (size_t i = 0; i + 1 < p->argv.len; i++)
+    if (argv[i] == 0) argv[i] = ' ';
+  if (p->argv.len) argv[p->argv.len - 1] = 0;
+  const char *origin = p->origin < 3 ? origin_names[p->origin] : "unknown";
+  int rc = run(c, ST_PROCESS, "iiitsstsssii", (uint64_t)c->trace_id, (uint64_t)p->pid,
+               (uint64_t)p->ppid, origin, p->parent_trace, p->exe, argv, p->hostname,
+               p->version, p->options, p->start_wall_ns, (uint64_t)p->page_size);
+  free(argv);
+  if (rc) return -1;
+  c->process_id = sqlite3_last_insert_rowid(c->db);
+  c->have_process = 1;
+  return 0;
+}
+
+static int on_end(ingest_ctx *c, const mt_record *r) {
+  c->end = r->u.end;
+  c->have_end = 1;
+  const char *how = r->u.end.how < 4 ? end_how_names[r->u.end.how] : "unknown";
+  if (run(c, ST_END, "tiii", how, (uint64_t)(int64_t)r->u.end.status, r->u.end.time_ns,
+          (uint64_t)c->process_id))
+    return -1;
+  return tick(c, r, r->u.end.seq);
+}
+
+static int on_alloc(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_alloc *a = &r->u.alloc;
+  mt__event ev = {.seq = a->seq, .time = a->time_ns, .addr = a->address, .size = a->size,
+                  .stack = a->stack, .tid = r->tid, .type = MT__EV_ALLOC, .kind = (uint8_t)a->kind};
+  return push(c, &ev);
+}
+
+static int on_free(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_free *f = &r->u.free;
+  mt__event ev = {.seq = f->seq, .time = f->time_ns, .addr = f->address, .size = f->size,
+                  .tid = r->tid, .type = MT__EV_FREE, .kind = (uint8_t)f->kind};
+  return push(c, &ev);
+}
+
+static int on_realloc(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_realloc *a = &r->u.realloc;
+  mt__event ev = {.seq = a->seq, .time = a->time_ns, .addr = a->old_address,
+                  .addr2 = a->new_address, .size = a->size, .stack = a->stack, .tid = r->tid,
+                  .type = MT__EV_REALLOC, .kind = (uint8_t)a->kind};
+  return push(c, &ev);
+}
+
+static int on_stack(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_stack *s = &r->u.stack;
+  if (mt__u64map_put(&c->ips, s->ip, 0)) return mt__fail(c->e, "out of memory");
+  return run(c, ST_STACK, "iiii", (uint64_t)c->process_id, s->id, s->parent, s->ip);
+}
+
+static int on_module(ingest_ctx *c, const mt_record *r) {
+  const mt_rec_module *m = &r->u.module;
+  char hex[2 * MT_BUILD_ID_MAX + 1];
+  for (uint32_t i = 0; i < m->build_id_len && i < MT_BUILD_ID_MAX; i++)
+    snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
+  hex[2 * (m->build_id_len < MT_BUILD_ID_MAX ? m->build_id_len : MT_BUILD_ID_MAX)] = 0;
+  if (run(c, ST_MODULE, "iistii", (uint64_t)c->process_id, m->id, m->path, hex, m->base, m->seq))
+    return -1;
+  if (mt__sym_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
+  return tick(c, r, m->seq);
+}
+
+static int on_unload(ingest_ctx *c, const mt_record *r) {
+  if (run(c, ST_UNLOAD, "iii", r->u.unload.seq, (uint64_t)c->process_id, r->u.unload.id))
+    return -1;
+  return tick(c, r, r->u.unload.seq);
+}
+
+static int on_thread(ingest_ctx *c, const mt_record *r) {
+  if (run(c, ST_THREAD, "iis", (uint64_t)c->process_id, (uint64_t)r->u.thread.tid,
+          r->u.thread.name))
+    return -1;
+  return tick(c, r, r->u.thread.seq);
+}
+
+static int on_rss(ingest_ctx *c, const mt_record *r) {
+  mt__event ev = {.seq = r->u.rss.seq, .time = r->u.rss.time_ns, .size = r->u.rss.rss_bytes,
+                  .tid = r->tid, .type = MT__EV_RSS};
+  return push(c, &ev);
+}
+
+static int on_marker(ingest_ctx *c, const mt_record *r) {
+  if (c->nlabels == c->caplabels) {
+    size_t n = c->caplabels ? 2 * c->caplabels : 16;
+    char **nl = realloc(c->labels, n * sizeof *nl);
+    if (!nl) return mt__fail(c->e, "out of memory");
+    c->labels = nl;
+    c->caplabels = n;
+  }
+  char *label = strndup(r->u.marker.label.data ? r->u.marker.label.data : "",
+                        r->u.marker.label.len);
+  if (!label) return mt__fail(c->e, "out of memory");
+  c->labels[c->nlabels] = label;
+  mt__event ev = {.seq = r->u.marker.seq, .time = r->u.marker.time_ns, .addr = c->nlabels++,
+                  .tid = r->tid, .type = MT__EV_MARKER};
+  return push(c, &ev);
+}
+
+static int on_fork(ingest_ctx *c, const mt_record *r) {
+  if (run(c, ST_FORK, "iiii", (uint64_t)c->process_id, r->u.fork.seq, r->u.fork.time_ns,
+          (uint64_t)r->u.fork.child_pid))
+    return -1;
+  return tick(c, r, r->u.fork.seq);
+}
+
+static int on_exec(ingest_ctx *c, const mt_record *r) { return tick(c, r, r->u.exec.seq); }
+
+static int on_chunk(ingest_ctx *c, const mt_record *r) {
+  (void)c;
+  (void)r;
+  return 0;
+}
+
+typedef int (*record_handler)(ingest_ctx *c, const mt_record *r);
+
+static const record_handler handlers[] = {
+    [MT_REC_CHUNK] = on_chunk,   [MT_REC_PROCESS] = on_process, [MT_REC_END] = on_end,
+    [MT_REC_ALLOC] = on_alloc,   [MT_REC_FREE] = on_free,       [MT_REC_REALLOC] = on_realloc,
+    [MT_REC_STACK] = on_stack,   [MT_REC_MODULE] = on_module,   [MT_REC_UNLOAD] = on_unload,
+    [MT_REC_THREAD] = on_thread, [MT_REC_RSS] = on_rss,         [MT_REC_MARKER] = on_marker,
+    [MT_REC_FORK] = on_fork,     [MT_REC_EXEC] = on_exec,
+};
+
+static int deliver(void *ctx, const mt__event *ev) {
+  ingest_ctx *c = ctx;
+  return mt__accum_event(&c->acc, ev);
+}
+
+typedef struct {
+  ingest_ctx *c;
+  uint64_t ip, module_id, offset;
+} frame_ctx;
+
+static int put_frame(void *ctx, const mt__symframe *f, int depth) {
+  frame_ctx *fc = ctx;
+  sqlite3_stmt *st = fc->c->st[ST_FRAME];
+  sqlite3_bind_int64(st, 1, fc->c->process_id);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)fc->ip);
+  sqlite3_bind_int(st, 3, depth);
+  sqlite3_bind_text(st, 4, f->function, -1, SQLITE_TRANSIENT);
+  if (f->file) sqlite3_bind_text(st, 5, f->file, -1, SQLITE_TRANSIENT);
+  else sqlite3_bind_null(st, 5);
+  if (f->line) sqlite3_bind_int(st, 6, f->line);
+  else sqlite3_bind_null(st, 6);
+  if (fc->module_id) sqlite3_bind_int64(st, 7, (sqlite3_int64)fc->module_id);
+  else sqlite3_bind_null(st, 7);
+  sqlite3_bind_int64(st, 8, (sqlite3_int64)fc->offset);
+  sqlite3_bind_int(st, 9, f->inlined);
+  sqlite3_bind_int(st, 10, f->resolved);
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : mt__fail(fc->c->e, "database error: %s", sqlite3_errmsg(fc->c->db));
+}
+
+static int write_frames(ingest_ctx *c) {
+  size_t pos = 0;
+  uint64_t ip, unused;
+  while (mt__u64map_next(&c->ips, &pos, &ip, &unused)) {
+    frame_ctx fc = {.c = c, .ip = ip};
+    /* mt__sym_resolve fills module_id and offset before the first callback */
+    if (mt__sym_resolve(c->sym, ip, put_frame, &fc, &fc.module_id, &fc.offset)) return -1;
+  }
+  sqlite3_stmt *st;
+  if (mt__db_prepare(c->db, &st, "UPDATE modules SET debug_file = ? WHERE process_id = ? AND id = ?",
+                     c->e))
+    return -1;
+  sqlite3_stmt *ids;
+  if (mt__db_prepare(c->db, &ids, "SELECT id FROM modules WHERE process_id = ?", c->e)) {
+    sqlite3_finalize(st);
+    return -1;
+  }
+  sqlite3_bind_int64(ids, 1, c->process_id);
+  while (sqlite3_step(ids) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(ids, 0);
+    const char *f = mt__sym_module_file(c->sym, id);
+    if (!f) continue;
+    sqlite3_bind_text(st, 1, f, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, c->process_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)id);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(ids);
+  sqlite3_finalize(st);
+  return 0;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(const char *path, uint64_t done, uint64_t total, uint64_t records, int final) {
+  double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+  fprintf(stderr, "\rmemtrace-report: ingesting %s: %5.1f%% (%llu records)%s", path, pct,
+          (unsigned long long)records, final ? "\n" : "");
+  fflush(stderr);
+}
+
+static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsize,
+                    const mt__ingest_opts *o, int *rc_out) {
+  mt_record rec;
+  int rc;
+  double last = now_s();
+  int shown = 0;
+  while ((rc = mt_reader_next(rd, &rec)) == 1) {
+    c->records++;
+    if (!c->have_process && rec.type != MT_REC_CHUNK && rec.type != MT_REC_PROCESS)
+      return mt__fail(c->e, "%s: trace does not start with a PROCESS record", path);
+    if ((size_t)rec.type < sizeof handlers / sizeof *handlers && handlers[rec.type]) {
+      if (handlers[rec.type](c, &rec)) return -1;
+    }
+    if (o->progress && (c->records & 0xffff) == 0) {
+      double t = now_s();
+      if (t - last > 0.25) {
+        progress(path, mt_reader_bytes_consumed(rd), fsize, c->records, 0);
+        last = t;
+        shown = 1;
+      }
+    }
+  }
+  if (shown) progress(path, fsize, fsize, c->records, 1);
+  *rc_out = rc;
+  return 0;
+}
+
+static int finish(ingest_ctx *c) {
+  if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
+  mt__accum_finish(&c->acc);
+  mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
+                     .labels = (const char *const *)c->labels};
+  if (mt__results_write(c->db, "main", c->process_id, &res, c->e) || write_frames(c)) return -1;
+  return 0;
+}
+
+static int insert_trace(ingest_ctx *c, const char *path, const struct stat *sb) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(c->db, &st, "INSERT INTO traces(path, size, mtime_ns) VALUES(?,?,?)", c->e))
+    return -1;
+  sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)sb->st_size);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));
+  c->trace_id = sqlite3_last_insert_rowid(c->db);
+  return 0;
+}
+
+static int update_trace(ingest_ctx *c, mt_reader *rd, mt__ingest_result *r) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(c->db, &st,
+                     "UPDATE traces SET format_major = ?, format_minor = ?, complete = ?,"
+                     " error = ?, error_offset = ?, records = ?, reorder_late = ? WHERE id = ?",
+                     c->e))
+    return -1;
+  int major = 0, minor = 0;
+  mt_reader_version(rd, &major, &minor);
+  sqlite3_bind_int(st, 1, major);
+  sqlite3_bind_int(st, 2, minor);
+  sqlite3_bind_int(st, 3, r->state);
+  if (r->state != MT__TRACE_COMPLETE) {
+    sqlite3_bind_text(st, 4, r->message, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)mt_reader_error_offset(rd));
+  }
+  sqlite3_bind_int64(st, 6, (sqlite3_int64)c->records);
+  sqlite3_bind_int64(st, 7, (sqlite3_int64)c->win.late);
+  sqlite3_bind_int64(st, 8, c->trace_id);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));
+}
+
+static void ctx_free(ingest_ctx *c) {
+  for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  mt__accum_free(&c->acc);
+  mt__reorder_free(&c->win);
+  mt__sym_destroy(c->sym);
+  mt__u64map_free(&c->ips);
+  for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
+  free(c->labels);
+}
+
+static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const struct stat *sb,
+                       const mt__ingest_opts *o, mt__ingest_result *r) {
+  for (int i = 0; i < ST_COUNT; i++)
+    if (mt__db_prepare(c->db, &c->st[i], stmt_sql[i], c->e)) return -1;
+  if (insert_trace(c, path, sb)) return -1;
+  int rc = 0;
+  int isatty_progress = o->progress && isatty(2);
+  mt__ingest_opts local = *o;
+  local.progress = isatty_progress;
+  if (read_all(c, rd, path, (uint64_t)sb->st_size, &local, &rc)) return -1;
+  if (rc < 0 && !c->have_process)
+    return mt__fail(c->e, "%s: %s", path, mt_reader_error_message(rd));
+  if (rc == 0) {
+    r->state = MT__TRACE_COMPLETE;
+  } else {
+    r->state = mt_reader_is_partial(rc) ? MT__TRACE_PARTIAL : MT__TRACE_DAMAGED;
+    snprintf(r->message, sizeof r->message, "%s", mt_reader_error_message(rd));
+  }
+  if (finish(c) || update_trace(c, rd, r)) return -1;
+  r->trace_id = c->trace_id;
+  r->process_id = c->process_id;
+  return 0;
+}
+
+int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__ingest_result *r,
+               mt__err *e) {
+  memset(r, 0, sizeof *r);
+  struct stat sb;
+  if (stat(path, &sb) != 0) return mt__fail(e, "%s: cannot read trace: %m", path);
+  mt_reader *rd;
+  int rc = mt_reader_open_file(&rd, path);
+  if (rc) return mt__fail(e, "%s: cannot open trace: %s", path, mt_strerror(rc));
+  ingest_ctx c;
+  memset(&c, 0, sizeof c);
+  c.db = db;
+  c.e = e;
+  mt__accum_init(&c.acc, 0, UINT64_MAX);
+  mt__reorder_init(&c.win, deliver, &c);
+  mt__u64map_init(&c.ips);
+  if (mt__sym_create(&c.sym, o->sym)) {
+    mt_reader_close(rd);
+    ctx_free(&c);
+    return mt__fail(e, "out of memory");
+  }
+  if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) {
+    mt_reader_close(rd);
+    ctx_free(&c);
+    return -1;
+  }
+  rc = ingest_body(&c, rd, path, &sb, o, r);
+  mt_reader_close(rd);
+  ctx_free(&c);
+  if (rc) {
+    mt__err ignored;
+    mt__db_exec(db, "ROLLBACK", &ignored);
+    return -1;
+  }
+  if (mt__db_link_parents(db, e) || mt__db_exec(db, "COMMIT", e)) return -1;
+  return 0;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* One grouped query over the leaks table, then filters applied per stack in C. */
+#include "leakset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
+  memset(out, 0, sizeof *out);
+  sqlite3_stmt *st;
+  if (mt__db_prepare(c->in.db, &st,
+                     "SELECT stack_id, count(*), sum(size) FROM leaks WHERE process_id = ?1"
+                     " AND class = 'heap' GROUP BY stack_id ORDER BY sum(size) DESC, count(*) DESC,"
+                     " stack_id",
+                     c->e))
+    return -1;
+  sqlite3_bind_int64(st, 1, c->in.process_id);
+  size_t cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (out->n == cap) {
+      cap = cap ? 2 * cap : 64;
+      mt__leak_group *ng = realloc(out->groups, cap * sizeof *ng);
+      if (!ng) {
+        sqlite3_finalize(st);
+        return mt__fail(c->e, "out of memory");
+      }
+      out->groups = ng;
+    }
+    mt__leak_group *g = &out->groups[out->n++];
+    g->stack_id = (uint64_t)sqlite3_column_int64(st, 0);
+    g->blocks = (uint64_t)sqlite3_column_int64(st, 1);
+    g->bytes = (uint64_t)sqlite3_column_int64(st, 2);
+    const mt__frame *frames[MT__MAX_FRAMES];
+    size_t nf = mt__report_frames(c, g->stack_id, frames, MT__MAX_FRAMES, &g->excluded);
+    if (!c->cs) {
+      sqlite3_finalize(st);
+      return -1;
+    }
+    g->suppressed = g->excluded ? NULL : mt__filter_suppressed(c->filter, frames, nf);
+    if (g->excluded) {
+      out->excluded_bytes += g->bytes;
+      out->excluded_blocks += g->blocks;
+    } else if (g->suppressed) {
+      out->suppressed_bytes += g->bytes;
+      out->suppressed_blocks += g->blocks;
+    } else {
+      out->bytes += g->bytes;
+      out->blocks += g->blocks;
+    }
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->in.db));
+  return 0;
+}
+
+void mt__leakset_free(mt__leakset *s) {
+  free(s->groups);
+  memset(s, 0, sizeof *s);
+}

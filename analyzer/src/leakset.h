@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Heap leaks of a process grouped by stack, largest first, each marked excluded, suppressed
+ * (with the reason) or reported: shared by the leaks and summary reports. */
+#ifndef MT_ANALYZER_LEAKSET_H
+#define MT_ANALYZER_LEAKSET_H
+
+#include <stdint.h>
+
+#include "report.h"
+
+typedef struct {
+  uint64_t stack_id, blocks, bytes;
+  int excluded;
+  const char *suppressed; /* reason, or NULL */
+} mt__leak_group;
+
+typedef struct {
+  mt__leak_group *groups;
+  size_t n;
+  uint64_t bytes, blocks;                      /* reported (not suppressed, not excluded) */
+  uint64_t suppressed_bytes, suppressed_blocks;
+  uint64_t excluded_bytes, excluded_blocks;
+} mt__leakset;
+
+int mt__leakset_load(mt__report_ctx *c, mt__leakset *out);
+void mt__leakset_free(mt__leakset *s);
+
+#endif

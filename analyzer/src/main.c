@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* memtrace-report: command line. Parses options from one table, resolves inputs (ingesting
+ * traces into SQLite when needed), runs the chosen report and prints its document. The only
+ * place that prints errors and chooses exit statuses. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "filter.h"
+#include "output.h"
+#include "range.h"
+#include "report.h"
+#include "source.h"
+
+#ifndef MEMTRACE_VERSION
+#define MEMTRACE_VERSION "0"
+#endif
+
+static const mt__report *const reports[] = {
+    &mt__report_summary, &mt__report_leaks, &mt__report_sql,
+};
+
+typedef struct {
+  mt__options report;
+  const char *db_path, *debug_path, *sysroot;
+  long pid;
+  int progress, force, builtin;
+  mt__filter *filter;
+} cli;
+
+enum {
+  OPT_FORMAT = 1000, OPT_TOP, OPT_PROCESS, OPT_DB, OPT_DEBUG_PATH, OPT_SYSROOT, OPT_BY,
+  OPT_EXCL_FN, OPT_EXCL_MOD, OPT_SUPP, OPT_NO_BUILTIN, OPT_BETWEEN, OPT_SVG, OPT_MASSIF,
+  OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION
+};
+
+static const struct {
+  struct option opt;
+  const char *arg, *help;
+} option_table[] = {
+    {{"format", required_argument, 0, OPT_FORMAT}, "text|json|csv", "output format (default text)"},
+    {{"top", required_argument, 0, OPT_TOP}, "N", "rows per table (default 20, 0 for all)"},
+    {{"process", required_argument, 0, OPT_PROCESS}, "PID", "process to report on"},
+    {{"db", required_argument, 0, OPT_DB}, "PATH", "database for traces (default TRACE.db)"},
+    {{"debug-path", required_argument, 0, OPT_DEBUG_PATH}, "DIR", "extra debug file root (.build-id/)"},
+    {{"sysroot", required_argument, 0, OPT_SYSROOT}, "DIR", "prefix for module paths"},
+    {{"by", required_argument, 0, OPT_BY}, "WEIGHT", "hotspots: count|bytes|temporary|peak;"
+     " flamegraph: allocations|bytes|leaked|peak"},
+    {{"exclude-function", required_argument, 0, OPT_EXCL_FN}, "GLOB", "hide stacks with a matching function"},
+    {{"exclude-module", required_argument, 0, OPT_EXCL_MOD}, "GLOB", "hide stacks through a matching module"},
+    {{"suppressions", required_argument, 0, OPT_SUPP}, "FILE", "LSan-style leak: suppressions"},
+    {{"no-builtin-suppressions", no_argument, 0, OPT_NO_BUILTIN}, NULL, "report libc/ld.so/libstdc++ one-time allocations as leaks"},
+    {{"between", required_argument, 0, OPT_BETWEEN}, "MARK1 MARK2", "only events between two markers"},
+    {{"svg", no_argument, 0, OPT_SVG}, NULL, "flamegraph: self-contained SVG"},
+    {{"massif", no_argument, 0, OPT_MASSIF}, NULL, "export: massif.out format"},
+    {{"callgrind", no_argument, 0, OPT_CALLGRIND}, NULL, "export: callgrind.out format"},
+    {{"no-progress", no_argument, 0, OPT_NO_PROGRESS}, NULL, "no progress line while ingesting"},
+    {{"reingest", no_argument, 0, OPT_FORCE}, NULL, "ingest again even if the database is fresh"},
+    {{"help", no_argument, 0, OPT_HELP}, NULL, "this help"},
+    {{"version", no_argument, 0, OPT_VERSION}, NULL, "print the version"},
+};
+#define NOPTIONS (sizeof option_table / sizeof *option_table)
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: memtrace-report REPORT [options] TRACE|DB\n"
+               "       memtrace-report diff [options] BEFORE AFTER\n"
+               "       memtrace-report ingest [--db PATH] TRACE...\n\nreports:\n");
+  for (size_t i = 0; i < sizeof reports / sizeof *reports; i++)
+    fprintf(out, "  %-11s %s\n", reports[i]->name, reports[i]->usage);
+  fprintf(out, "  %-11s %s\n\noptions:\n", "ingest", "ingest traces into one database and print its path");
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", option_table[i].opt.name, option_table[i].arg ? " " : "",
+             option_table[i].arg ? option_table[i].arg : "");
+    fprintf(out, "  %-34s %s\n", left, option_table[i].help);
+  }
+}
+
+static int fail_usage(const char *fmt, const char *arg) {
+  fprintf(stderr, "memtrace-report: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see memtrace-report --help)\n");
+  return MT__EXIT_USAGE;
+}
+
+static int parse_long(const char *s, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < 0) return -1;
+  *out = v;
+  return 0;
+}
+
+static void warn_partial(const char *trace, int state, const char *message) {
+  fprintf(stderr, "memtrace-report: warning: %s: %s; reporting what was read before it\n", trace,
+          message ? message : (state == MT__TRACE_PARTIAL ? "trace incomplete" : "trace damaged"));
+}
+
+/* Parse options; positional arguments are left in argv[optind..]. @return -1 or an exit code. */
+static int parse(cli *c, int argc, char **argv) {
+  struct option longopts[NOPTIONS + 1];
+  for (size_t i = 0; i < NOPTIONS; i++) longopts[i] = option_table[i].opt;
+  memset(&longopts[NOPTIONS], 0, sizeof longopts[NOPTIONS]);
+  mt__err e;
+  int ch;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    switch (ch) {
+    case OPT_FORMAT:
+      if (strcmp(optarg, "text") == 0) c->report.format = MT__FMT_TEXT;
+      else if (strcmp(optarg, "json") == 0) c->report.format = MT__FMT_JSON;
+      else if (strcmp(optarg, "csv") == 0) c->report.format = MT__FMT_CSV;
+      else return fail_usage("unknown format '%s': use text, json or csv", optarg);
+      break;
+    case OPT_TOP:
+      if (parse_long(optarg, &c->report.top)) return fail_usage("--top needs a number, not '%s'", optarg);
+      break;
+    case OPT_PROCESS:
+      if (parse_long(optarg, &c->pid)) return fail_usage("--process needs a pid, not '%s'", optarg);
+      break;
+    case OPT_DB: c->db_path = optarg; break;
+    case OPT_DEBUG_PATH: c->debug_path = optarg; break;
+    case OPT_SYSROOT: c->sysroot = optarg; break;
+    case OPT_BY: c->report.by = optarg; break;
+    case OPT_EXCL_FN:
+      if (mt__filter_exclude_function(c->filter, optarg)) return fail_usage("%s", "out of memory");
+      break;
+    case OPT_EXCL_MOD:
+      if (mt__filter_exclude_module(c->filter, optarg)) return fail_usage("%s", "out of memory");
+      break;
+    case OPT_SUPP:
+      if (mt__filter_load_suppressions(c->filter, optarg, &e)) {
+        fprintf(stderr, "memtrace-report: %s\n", e.msg);
+        return MT__EXIT_USAGE;
+      }
+      break;
+    case OPT_NO_BUILTIN: mt__filter_builtin(c->filter, 0); break;
+    case OPT_BETWEEN:
+      if (optind >= argc || argv[optind][0] == '-')
+        return fail_usage("%s", "--between needs two marker labels: --between MARK1 MARK2");
+      c->report.mark_from = optarg;
+      c->report.mark_to = argv[optind++];
+      break;
+    case OPT_SVG: c->report.svg = 1; break;
+    case OPT_MASSIF: c->report.massif = 1; break;
+    case OPT_CALLGRIND: c->report.callgrind = 1; break;
+    case OPT_NO_PROGRESS: c->progress = 0; break;
+    case OPT_FORCE: c->force = 1; break;
+    case OPT_HELP: usage(stdout); return MT__EXIT_OK;
+    case OPT_VERSION: printf("memtrace-report %s\n", MEMTRACE_VERSION); return MT__EXIT_OK;
+    case ':': return fail_usage("option '%s' needs an argument", argv[optind - 1]);
+    default: return fail_usage("unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  return -1;
+}
+
+static const mt__report *find_report(const char *name) {
+  for (size_t i = 0; i < sizeof reports / sizeof *reports; i++)
+    if (strcmp(reports[i]->name, name) == 0) return reports[i];
+  return NULL;
+}
+
+/* Open one input (several traces for ingest) and pick its process. */
+static int open_input(cli *c, const char *const *inputs, int n, mt__input *in, char **dbpath,
+                      mt__err *e) {
+  mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
+  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress, .force = c->force};
+  if (mt__source_open(inputs, n, &so, warn_partial, &in->db, dbpath, e)) return -1;
+  in->label = inputs[0];
+  return mt__source_process(in->db, inputs[0], c->pid, &in->process_id, e);
+}
+
+static int run_report(cli *c, const mt__report *r, char **inputs) {
+  mt__err e = {{0}};
+  mt__report_ctx ctx = {.opt = &c->report, .filter = c->filter, .out = stdout, .e = &e};
+  char *dbpath = NULL, *dbpath2 = NULL;
+  int status = MT__EXIT_USAGE;
+  ctx.doc = mt__doc_new();
+  if (!ctx.doc) {
+    fprintf(stderr, "memtrace-report: out of memory\n");
+    return MT__EXIT_USAGE;
+  }
+  if (r->inputs == 2) {
+    if (open_input(c, (const char *const *)&inputs[0], 1, &ctx.in, &dbpath, &e) ||
+        open_input(c, (const char *const *)&inputs[1], 1, &ctx.other, &dbpath2, &e))
+      goto out;
+  } else if (open_input(c, (const char *const *)inputs, 1, &ctx.in, &dbpath, &e)) {
+    goto out;
+  }
+  if (c->report.mark_from &&
+      mt__range_apply(ctx.in.db, ctx.in.process_id, c->report.mark_from, c->report.mark_to, &e))
+    goto out;
+  ctx.in.db_path = dbpath;
+  ctx.other.db_path = dbpath2;
+  if (r->run(&ctx)) goto out;
+  mt__doc_print(ctx.doc, stdout, c->report.format);
+  status = fflush(stdout) == 0 ? MT__EXIT_OK : MT__EXIT_USAGE;
+out:
+  if (status != MT__EXIT_OK && e.msg[0]) fprintf(stderr, "memtrace-report: %s\n", e.msg);
+  mt__cs_free(ctx.cs);
+  mt__doc_free(ctx.doc);
+  sqlite3_close(ctx.in.db);
+  sqlite3_close(ctx.other.db);
+  free(dbpath);
+  free(dbpath2);
+  return status;
+}
+
+static int run_ingest(cli *c, char **inputs, int n) {
+  mt__err e = {{0}};
+  mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
+  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress, .force = c->force};
+  sqlite3 *db;
+  char *path;
+  if (mt__source_open((const char *const *)inputs, n, &so, warn_partial, &db, &path, &e)) {
+    fprintf(stderr, "memtrace-report: %s\n", e.msg);
+    return MT__EXIT_USAGE;
+  }
+  printf("%s\n", path);
+  sqlite3_close(db);
+  free(path);
+  return MT__EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+  cli c = {.report = {.format = MT__FMT_TEXT, .top = 20}, .pid = -1, .progress = 1};
+  if (mt__filter_new(&c.filter)) {
+    fprintf(stderr, "memtrace-report: out of memory\n");
+    return MT__EXIT_USAGE;
+  }
+  int status = parse(&c, argc, argv);
+  if (status >= 0) goto done;
+  char **pos = &argv[optind];
+  int npos = argc - optind;
+  if (npos < 1) {
+    usage(stderr);
+    status = MT__EXIT_USAGE;
+    goto done;
+  }
+  const char *name = pos[0];
+  pos++;
+  npos--;
+  if (strcmp(name, "ingest") == 0) {
+    status = npos >= 1 ? run_ingest(&c, pos, npos) : fail_usage("%s", "ingest needs at least one trace");
+    goto done;
+  }
+  const mt__report *r = find_report(name);
+  if (!r) {
+    status = fail_usage("unknown report '%s'", name);
+    goto done;
+  }
+  if (r == &mt__report_sql && npos >= 1) { /* sql [QUERY] INPUT */
+    if (npos >= 2) {
+      c.report.sql = pos[0];
+      pos++;
+      npos--;
+    }
+  }
+  if (npos != r->inputs) {
+    status = r->inputs == 2 ? fail_usage("%s needs two inputs: BEFORE AFTER", name)
+                            : fail_usage("%s needs one input: a trace or a database", name);
+    goto done;
+  }
+  status = run_report(&c, r, pos);
+done:
+  mt__filter_free(c.filter);
+  return status;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* sql: run one read-only query against the database and print its rows in any format; without
+ * a query, print the database path for the sqlite3 shell. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "report.h"
+
+#define MAX_COLUMNS 64
+
+static int run(mt__report_ctx *c) {
+  if (!c->opt->sql) {
+    static const mt__column col[] = {{"database", "database", MT__COL_TEXT}};
+    mt__cell cell = {.s = c->in.db_path};
+    if (mt__doc_section(c->doc, "database", NULL, col, 1, 1) || mt__doc_row(c->doc, &cell))
+      return mt__fail(c->e, "out of memory");
+    return 0;
+  }
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->in.db, c->opt->sql, -1, &st, NULL) != SQLITE_OK)
+    return mt__fail(c->e, "sql: %s", sqlite3_errmsg(c->in.db));
+  if (!st) return mt__fail(c->e, "sql: empty query");
+  if (!sqlite3_stmt_readonly(st)) {
+    sqlite3_finalize(st);
+    return mt__fail(c->e, "sql: only read-only queries are allowed (use the sqlite3 shell to modify)");
+  }
+  int ncols = sqlite3_column_count(st);
+  if (ncols > MAX_COLUMNS) ncols = MAX_COLUMNS;
+  /* Column types come from the values: all integers print as integers, else as text. */
+  mt__column cols[MAX_COLUMNS];
+  for (int i = 0; i < ncols; i++) {
+    const char *name = sqlite3_column_name(st, i);
+    cols[i] = (mt__column){name, name, MT__COL_INT};
+  }
+  mt__cell cells[MAX_COLUMNS];
+  int rc, started = 0;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (!started) {
+      for (int i = 0; i < ncols; i++) {
+        int t = sqlite3_column_type(st, i);
+        cols[i].type = t == SQLITE_INTEGER || t == SQLITE_NULL ? MT__COL_INT
+                       : t == SQLITE_FLOAT                     ? MT__COL_REAL
+                                                               : MT__COL_TEXT;
+      }
+      if (mt__doc_section(c->doc, "rows", NULL, cols, (size_t)ncols, 0)) break;
+      started = 1;
+    }
+    for (int i = 0; i < ncols; i++) {
+      int t = sqlite3_column_type(st, i);
+      memset(&cells[i], 0, sizeof cells[i]);
+      if (t == SQLITE_NULL) cells[i].null = 1;
+      else if (cols[i].type == MT__COL_INT && t == SQLITE_INTEGER) cells[i].i = sqlite3_column_int64(st, i);
+      else if (cols[i].type == MT__COL_REAL) cells[i].r = sqlite3_column_double(st, i);
+      else if (cols[i].type == MT__COL_TEXT) cells[i].s = (const char *)sqlite3_column_text(st, i);
+      else cells[i].null = 1; /* a later row's type differs from the first: shown as null */
+    }
+    if (mt__doc_row(c->doc, cells)) break;
+  }
+  if (!started && rc == SQLITE_DONE) mt__doc_section(c->doc, "rows", NULL, cols, (size_t)ncols, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return mt__fail(c->e, "sql: %s", sqlite3_errmsg(c->in.db));
+  return 0;
+}
+
+const mt__report mt__report_sql = {
+    .name = "sql",
+    .usage = "run a read-only SQL query (\"SELECT ...\"), or print the database path",
+    .inputs = 1,
+    .run = run,
+};

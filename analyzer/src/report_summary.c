@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* summary: the headline figures of one process. The JSON keys are a contract with scripts
+ * (docs/analyzer.md); leaked figures exclude suppressed and excluded stacks. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "leakset.h"
+#include "report.h"
+
+static const mt__column columns[] = {
+    {"program", "program", MT__COL_TEXT},
+    {"pid", "pid", MT__COL_INT},
+    {"exit_status", "exit status", MT__COL_INT},
+    {"allocations", "allocations", MT__COL_INT},
+    {"frees", "frees", MT__COL_INT},
+    {"bytes_allocated", "bytes allocated", MT__COL_BYTES},
+    {"peak_heap_bytes", "peak heap", MT__COL_BYTES},
+    {"peak_rss_bytes", "peak RSS", MT__COL_BYTES},
+    {"leaked_bytes", "leaked", MT__COL_BYTES},
+    {"leaked_blocks", "leaked blocks", MT__COL_INT},
+    {"temporary_allocations", "temporary allocations", MT__COL_INT},
+    {"mmap_bytes", "mmap outstanding", MT__COL_BYTES},
+};
+
+/* exit_status: the exit code, 128 + signal when killed, NULL without an END record. */
+static const char sql[] =
+    "SELECT p.program, p.pid,"
+    " CASE p.end_how WHEN 'exit' THEN p.exit_status WHEN 'signal' THEN 128 + p.exit_status"
+    " WHEN 'exec' THEN 0 ELSE NULL END,"
+    " t.allocations, t.frees, t.bytes_allocated, t.peak_heap_bytes, t.peak_rss_bytes,"
+    " t.leaked_bytes, t.leaked_blocks, t.temporary_allocations, t.mmap_bytes"
+    " FROM processes p JOIN totals t ON t.process_id = p.id WHERE p.id = ?1";
+
+static int run(mt__report_ctx *c) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(c->in.db, &st, sql, c->e)) return -1;
+  sqlite3_bind_int64(st, 1, c->in.process_id);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return mt__fail(c->e, "no totals for this process in the database");
+  }
+  mt__cell cells[sizeof columns / sizeof *columns];
+  for (size_t i = 0; i < sizeof columns / sizeof *columns; i++)
+    mt__report_cell(st, (int)i, columns[i].type, &cells[i]);
+  mt__leakset ls;
+  if (mt__leakset_load(c, &ls)) {
+    sqlite3_finalize(st);
+    return -1;
+  }
+  cells[8].i = (int64_t)ls.bytes;
+  cells[9].i = (int64_t)ls.blocks;
+  int rc = mt__doc_section(c->doc, "summary", NULL, columns, sizeof columns / sizeof *columns, 1) ||
+           mt__doc_row(c->doc, cells);
+  sqlite3_finalize(st);
+  if (rc == 0 && (ls.suppressed_blocks || ls.excluded_blocks)) {
+    char note[256], b1[32], b2[32];
+    snprintf(note, sizeof note,
+             "\n  not counted as leaked: %s in %" PRIu64 " blocks suppressed, %s in %" PRIu64
+             " blocks excluded (see the leaks report)\n",
+             mt__fmt_bytes(ls.suppressed_bytes, b1, sizeof b1), ls.suppressed_blocks,
+             mt__fmt_bytes(ls.excluded_bytes, b2, sizeof b2), ls.excluded_blocks);
+    rc = mt__doc_note(c->doc, note);
+  }
+  mt__leakset_free(&ls);
+  return rc ? mt__fail(c->e, "out of memory") : 0;
+}
+
+const mt__report mt__report_summary = {
+    .name = "summary",
+    .usage = "headline figures: allocations, peak heap and RSS, leaks, temporaries",
+    .inputs = 1,
+    .run = run,
+};

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Input resolution: trace or database, freshness check against traces(size, mtime_ns),
+ * re-ingest of changed traces, warnings replayed from the database for partial traces. */
+#include "source.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+
+static int replay_warning(sqlite3 *db, int64_t trace_id, const char *path, mt__warn_fn warn) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT complete, error FROM traces WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, trace_id);
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != MT__TRACE_COMPLETE && warn)
+    warn(path, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1));
+  sqlite3_finalize(st);
+  return 0;
+}
+
+static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, mt__warn_fn warn,
+                      mt__err *e) {
+  char abspath[PATH_MAX];
+  if (!realpath(input, abspath)) return mt__fail(e, "%s: cannot read trace: %s", input, strerror(errno));
+  struct stat sb;
+  if (stat(abspath, &sb) != 0) return mt__fail(e, "%s: cannot read trace: %s", input, strerror(errno));
+  int64_t id;
+  int fresh;
+  if (mt__db_find_trace(db, abspath, (int64_t)sb.st_size,
+                        (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec, &id, &fresh, e))
+    return -1;
+  if (id && fresh && !o->force) return replay_warning(db, id, input, warn);
+  if (id) {
+    if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) return -1;
+    if (mt__db_delete_trace(db, id, e)) {
+      mt__err ignored;
+      mt__db_exec(db, "ROLLBACK", &ignored);
+      return -1;
+    }
+    if (mt__db_exec(db, "COMMIT", e)) return -1;
+  }
+  mt__ingest_opts io = {.sym = o->sym, .progress = o->progress};
+  mt__ingest_result r;
+  if (mt__ingest(db, abspath, &io, &r, e)) return -1;
+  if (r.state != MT__TRACE_COMPLETE && warn) warn(input, r.state, r.message);
+  return 0;
+}
+
+int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opts *o,
+                    mt__warn_fn warn, sqlite3 **db_out, char **db_path_out, mt__err *e) {
+  *db_out = NULL;
+  *db_path_out = NULL;
+  if (ninputs < 1) return mt__fail(e, "no input: give a trace or a database");
+  struct stat sb;
+  for (int i = 0; i < ninputs; i++)
+    if (stat(inputs[i], &sb) != 0)
+      return mt__fail(e, "%s: %s", inputs[i], strerror(errno));
+  if (mt__db_is_database(inputs[0])) {
+    if (ninputs > 1) return mt__fail(e, "give either one database or traces, not both");
+    if (o->db_path) return mt__fail(e, "--db applies to traces; %s is already a database", inputs[0]);
+    *db_path_out = strdup(inputs[0]);
+    if (!*db_path_out) return mt__fail(e, "out of memory");
+    return mt__db_open(db_out, inputs[0], 0, e);
+  }
+  char *path;
+  if (o->db_path) {
+    path = strdup(o->db_path);
+  } else {
+    size_t n = strlen(inputs[0]) + 4;
+    path = malloc(n);
+    if (path) snprintf(path, n, "%s.db", inputs[0]);
+  }
+  if (!path) return mt__fail(e, "out of memory");
+  sqlite3 *db;
+  if (mt__db_open(&db, path, 1, e)) {
+    free(path);
+    return -1;
+  }
+  for (int i = 0; i < ninputs; i++) {
+    if (mt__db_is_database(inputs[i])) {
+      sqlite3_close(db);
+      free(path);
+      return mt__fail(e, "give either one database or traces, not both");
+    }
+    if (ingest_one(db, inputs[i], o, warn, e)) {
+      sqlite3_close(db);
+      free(path);
+      return -1;
+    }
+  }
+  *db_out = db;
+  *db_path_out = path;
+  return 0;
+}
+
+int mt__source_process(sqlite3 *db, const char *input, long pid, int64_t *process_id, mt__err *e) {
+  char abspath[PATH_MAX];
+  int is_trace = !mt__db_is_database(input) && realpath(input, abspath);
+  const char *sql;
+  if (pid >= 0)
+    sql = "SELECT id FROM processes WHERE pid = ?2 ORDER BY id DESC LIMIT 1";
+  else if (is_trace)
+    sql = "SELECT p.id FROM processes p JOIN traces t ON t.id = p.trace_id WHERE t.path = ?1"
+          " ORDER BY p.id LIMIT 1";
+  else
+    sql = "SELECT id FROM processes ORDER BY parent_id IS NOT NULL, id LIMIT 1";
+  sqlite3_stmt *st;
+  if (mt__db_prepare(db, &st, sql, e)) return -1;
+  if (is_trace) sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC);
+  if (pid >= 0) sqlite3_bind_int64(st, 2, pid);
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *process_id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW) return 0;
+  if (pid >= 0) return mt__fail(e, "%s: no process with pid %ld", input, pid);
+  return mt__fail(e, "%s: the database holds no process", input);
+}

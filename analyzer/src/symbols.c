@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* libdwfl symbolizer: one offline Dwfl per trace; each module's file is found by build-id under
+ * the debug paths, then by path under the sysroot, and checked against the recorded build-id.
+ * Inlined frames come from the DWARF scopes at the address, as eu-addr2line -i does. */
+#include "symbols.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  uint64_t id, base, lo, hi, load_seq;
+  char *path;
+  uint8_t build_id[MT_BUILD_ID_MAX];
+  uint32_t build_id_len;
+  char *file;             /* file used for symbols, NULL when none */
+  Dwfl_Module *dm;
+} sym_module;
+
+struct mt__symbolizer {
+  Dwfl *dwfl;
+  Dwfl_Callbacks callbacks;
+  char *debuginfo_path;   /* for dwfl_standard_find_debuginfo */
+  char *debug_root;       /* the --debug-path, or NULL */
+  char *sysroot;
+  sym_module *mods;
+  size_t nmods, capmods;
+  int reported;
+  char name[4096], name2[4096], fallback[512];
+};
+
+int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
+  mt__symbolizer *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  const char *dp = o && o->debug_path ? o->debug_path : NULL;
+  size_t n = (dp ? strlen(dp) : 0) + 64;
+  s->debuginfo_path = malloc(n);
+  if (!s->debuginfo_path) {
+    free(s);
+    return -1;
+  }
+  snprintf(s->debuginfo_path, n, "%s%s:.debug:/usr/lib/debug", dp ? dp : "", dp ? ":" : "");
+  s->debug_root = dp ? strdup(dp) : NULL;
+  s->sysroot = o && o->sysroot ? strdup(o->sysroot) : NULL;
+  s->callbacks.find_elf = dwfl_build_id_find_elf;
+  s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  s->callbacks.section_address = dwfl_offline_section_address;
+  s->callbacks.debuginfo_path = &s->debuginfo_path;
+  *out = s;
+  return 0;
+}
+
+void mt__sym_destroy(mt__symbolizer *s) {
+  if (!s) return;
+  if (s->dwfl) dwfl_end(s->dwfl);
+  for (size_t i = 0; i < s->nmods; i++) {
+    free(s->mods[i].path);
+    free(s->mods[i].file);
+  }
+  free(s->mods);
+  free(s->debuginfo_path);
+  free(s->debug_root);
+  free(s->sysroot);
+  free(s);
+}
+
+int mt__sym_add_module(mt__symbolizer *s, const mt_rec_module *m) {
+  if (s->nmods == s->capmods) {
+    size_t n = s->capmods ? 2 * s->capmods : 32;
+    sym_module *nm = realloc(s->mods, n * sizeof *nm);
+    if (!nm) return -1;
+    s->mods = nm;
+    s->capmods = n;
+  }
+  sym_module *d = &s->mods[s->nmods];
+  memset(d, 0, sizeof *d);
+  d->id = m->id;
+  d->base = m->base;
+  d->load_seq = m->seq;
+  d->path = strndup(m->path.data ? m->path.data : "", m->path.len);
+  if (!d->path) return -1;
+  d->build_id_len = m->build_id_len <= MT_BUILD_ID_MAX ? m->build_id_len : MT_BUILD_ID_MAX;
+  memcpy(d->build_id, m->build_id, d->build_id_len);
+  d->lo = UINT64_MAX;
+  for (uint32_t i = 0; i < m->nsegments && i < MT_SEGMENTS_MAX; i++) {
+    uint64_t lo = m->base + m->segments[i].vaddr, hi = lo + m->segments[i].memsz;
+    if (lo < d->lo) d->lo = lo;
+    if (hi > d->hi) d->hi = hi;
+  }
+  s->nmods++;
+  return 0;
+}
+
+const char *mt__sym_module_file(mt__symbolizer *s, uint64_t module_id) {
+  for (size_t i = 0; i < s->nmods; i++)
+    if (s->mods[i].id == module_id) return s->mods[i].file;
+  return NULL;
+}
+
+/* Candidate files for a module: build-id under the debug roots, then the path (sysroot). */
+static int candidate(const mt__symbolizer *s, const sym_module *m, int which, char *buf,
+                     size_t len) {
+  const char *roots[2] = {s->debug_root, "/usr/lib/debug"};
+  if (which < 2) {
+    if (!roots[which] || m->build_id_len < 2) return 0;
+    int n = snprintf(buf, len, "%s/.build-id/%02x/", roots[which], m->build_id[0]);
+    for (uint32_t i = 1; i < m->build_id_len && (size_t)n + 3 < len; i++)
+      n += snprintf(buf + n, len - (size_t)n, "%02x", m->build_id[i]);
+    snprintf(buf + n, len - (size_t)n, ".debug");
+    return 1;
+  }
+  if (which == 2) {
+    if (m->path[0] != '/') return 0; /* [vdso] and friends have no file */
+    snprintf(buf, len, "%s%s", s->sysroot ? s->sysroot : "", m->path);
+    return 1;
+  }
+  return 0;
+}
+
+static int build_id_matches(Dwfl_Module *dm, const sym_module *m) {
+  const unsigned char *bits;
+  GElf_Addr vaddr;
+  int n = dwfl_module_build_id(dm, &bits, &vaddr);
+  if (n <= 0 || m->build_id_len == 0) return 1; /* nothing to compare with */
+  return (uint32_t)n == m->build_id_len && memcmp(bits, m->build_id, (size_t)n) == 0;
+}
+
+static void report_module(mt__symbolizer *s, sym_module *m) {
+  char path[4096];
+  for (int which = 0; which < 3; which++) {
+    if (!candidate(s, m, which, path, sizeof path)) continue;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    /* dwfl_report_elf takes the fd over on success */
+    Dwfl_Module *dm = dwfl_report_elf(s->dwfl, m->path, path, fd, m->base, true);
+    if (!dm) {
+      close(fd);
+      continue;
+    }
+    if (!build_id_matches(dm, m)) continue; /* stays reported but unused: wrong file */
+    m->dm = dm;
+    m->file = strdup(path);
+    return;
+  }
+}
+
+static void report_all(mt__symbolizer *s) {
+  s->reported = 1;
+  s->dwfl = dwfl_begin(&s->callbacks);
+  if (!s->dwfl) return;
+  dwfl_report_begin(s->dwfl);
+  for (size_t i = 0; i < s->nmods; i++) report_module(s, &s->mods[i]);
+  dwfl_report_end(s->dwfl, NULL, NULL);
+}
+
+/* The module holding pc; the one loaded last wins when ranges were reused after dlclose. */
+static sym_module *module_at(mt__symbolizer *s, uint64_t pc) {
+  sym_module *best = NULL;
+  for (size_t i = 0; i < s->nmods; i++) {
+    sym_module *m = &s->mods[i];
+    if (pc >= m->lo && pc < m->hi && (!best || m->load_seq >= best->load_seq)) best = m;
+  }
+  return best;
+}
+
+static const char *die_name(Dwarf_Die *die, char *buf, size_t len) {
+  Dwarf_Attribute attr;
+  const char *n = NULL;
+  if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+      dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+    n = dwarf_formstring(&attr);
+  if (!n) n = dwarf_diename(die);
+  return n ? mt__demangle(n, buf, len) : NULL;
+}
+
+static const char *base_name(const char *p) {
+  const char *b = strrchr(p, '/');
+  return b ? b + 1 : p;
+}
+
+/* Inlined chain from DWARF scopes; @return frames emitted, or -(callback result) on stop. */
+static int dwarf_frames(mt__symbolizer *s, Dwfl_Module *dm, uint64_t pc, const char *symname,
+                        mt__sym_cb cb, void *ctx, int *stop) {
+  Dwarf_Addr bias = 0;
+  Dwarf_Die *cu = dwfl_module_addrdie(dm, pc, &bias);
+  if (!cu) return 0;
+  const char *file = NULL;
+  int line = 0;
+  Dwfl_Line *dl = dwfl_module_getsrc(dm, pc);
+  if (dl) file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+  Dwarf_Die *scopes = NULL;
+  int n = dwarf_getscopes(cu, pc - bias, &scopes);
+  int emitted = 0;
+  Dwarf_Files *files = NULL;
+  size_t nfiles = 0;
+  for (int i = 0; i < n && !*stop; i++) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    const char *name = tag == DW_TAG_subprogram && symname ? symname
+                                                          : die_name(&scopes[i], s->name2, sizeof s->name2);
+    mt__symframe f = {.function = name ? name : "??", .file = file, .line = line,
+                      .inlined = tag == DW_TAG_inlined_subroutine, .resolved = name != NULL};
+    int rc = cb ? cb(ctx, &f, emitted) : 0;
+    emitted++;
+    if (rc) {
+      *stop = rc;
+      break;
+    }
+    if (tag == DW_TAG_subprogram) break;
+    /* the next outer frame is at this inlined call's call site */
+    Dwarf_Attribute attr;
+    Dwarf_Word w;
+    file = NULL;
+    line = 0;
+    if (!files && dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = NULL;
+    if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &w) == 0 &&
+        w < nfiles)
+      file = dwarf_filesrc(files, w, NULL, NULL);
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &w) == 0) line = (int)w;
+  }
+  free(scopes);
+  return emitted;
+}
+
+int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
+                    uint64_t *module_id, uint64_t *offset) {
+  if (!s->reported) report_all(s);
+  uint64_t pc = ip ? ip - 1 : 0;
+  sym_module *m = module_at(s, pc);
+  *module_id = m ? m->id : 0;
+  *offset = m ? pc - m->base : pc;
+  if (m) snprintf(s->fallback, sizeof s->fallback, "%s+0x%llx", base_name(m->path),
+                  (unsigned long long)*offset);
+  else snprintf(s->fallback, sizeof s->fallback, "0x%llx", (unsigned long long)pc);
+  mt__symframe f = {.function = s->fallback};
+  if (m && m->dm) {
+    GElf_Off off;
+    GElf_Sym sym;
+    const char *raw = dwfl_module_addrinfo(m->dm, pc, &off, &sym, NULL, NULL, NULL);
+    const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
+    int stop = 0;
+    int n = dwarf_frames(s, m->dm, pc, symname, cb, ctx, &stop);
+    if (stop) return stop;
+    if (n > 0) return 0;
+    if (symname) {
+      f.function = symname;
+      f.resolved = 1;
+      Dwfl_Line *dl = dwfl_module_getsrc(m->dm, pc);
+      if (dl) f.file = dwfl_lineinfo(dl, NULL, &f.line, NULL, NULL, NULL);
+    }
+  }
+  return cb ? cb(ctx, &f, 0) : 0;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Linear-probing hash map with backward-shift deletion (no tombstones), so long ingests with
+ * millions of insert/delete pairs keep short probe chains. */
+#include "u64map.h"
+
+#include <stdlib.h>
+
+#define EMPTY UINT64_MAX
+
+static size_t slot_of(uint64_t key, size_t mask) {
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdULL;
+  key ^= key >> 33;
+  key *= 0xc4ceb9fe1a85ec53ULL;
+  key ^= key >> 33;
+  return (size_t)key & mask;
+}
+
+void mt__u64map_init(mt__u64map *m) {
+  m->keys = NULL;
+  m->vals = NULL;
+  m->cap = 0;
+  m->count = 0;
+  m->has_empty_key = 0;
+  m->empty_key_val = 0;
+}
+
+void mt__u64map_free(mt__u64map *m) {
+  free(m->keys);
+  free(m->vals);
+  mt__u64map_init(m);
+}
+
+uint64_t *mt__u64map_get(const mt__u64map *m, uint64_t key) {
+  if (key == EMPTY) return m->has_empty_key ? (uint64_t *)&m->empty_key_val : NULL;
+  if (m->cap == 0) return NULL;
+  size_t mask = m->cap - 1;
+  for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
+    if (m->keys[i] == key) return &m->vals[i];
+    if (m->keys[i] == EMPTY) return NULL;
+  }
+}
+
+static int grow(mt__u64map *m) {
+  size_t ncap = m->cap ? m->cap * 2 : 64;
+  uint64_t *nk = malloc(ncap * sizeof *nk);
+  uint64_t *nv = malloc(ncap * sizeof *nv);
+  if (!nk || !nv) {
+    free(nk);
+    free(nv);
+    return -1;
+  }
+  for (size_t i = 0; i < ncap; i++) nk[i] = EMPTY;
+  size_t mask = ncap - 1;
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->keys[i] == EMPTY) continue;
+    size_t j = slot_of(m->keys[i], mask);
+    while (nk[j] != EMPTY) j = (j + 1) & mask;
+    nk[j] = m->keys[i];
+    nv[j] = m->vals[i];
+  }
+  free(m->keys);
+  free(m->vals);
+  m->keys = nk;
+  m->vals = nv;
+  m->cap = ncap;
+  return 0;
+}
+
+int mt__u64map_put(mt__u64map *m, uint64_t key, uint64_t val) {
+  if (key == EMPTY) {
+    m->count += !m->has_empty_key;
+    m->has_empty_key = 1;
+    m->empty_key_val = val;
+    return 0;
+  }
+  if ((m->count + 1) * 4 > m->cap * 3 && grow(m) != 0) return -1;
+  size_t mask = m->cap - 1;
+  size_t i = slot_of(key, mask);
+  while (m->keys[i] != EMPTY && m->keys[i] != key) i = (i + 1) & mask;
+  if (m->keys[i] == EMPTY) {
+    m->keys[i] = key;
+    m->count++;
+  }
+  m->vals[i] = val;
+  return 0;
+}
+
+int mt__u64map_del(mt__u64map *m, uint64_t key, uint64_t *val) {
+  if (key == EMPTY) {
+    if (!m->has_empty_key) return 0;
+    if (val) *val = m->empty_key_val;
+    m->has_empty_key = 0;
+    m->count--;
+    return 1;
+  }
+  if (m->cap == 0) return 0;
+  size_t mask = m->cap - 1;
+  size_t i = slot_of(key, mask);
+  while (m->keys[i] != key) {
+    if (m->keys[i] == EMPTY) return 0;
+    i = (i + 1) & mask;
+  }
+  if (val) *val = m->vals[i];
+  /* Backward-shift: move later members of the probe run into the hole when allowed. */
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask; m->keys[j] != EMPTY; j = (j + 1) & mask) {
+    size_t home = slot_of(m->keys[j], mask);
+    int movable = (hole <= j) ? (home <= hole || home > j) : (home <= hole && home > j);
+    if (movable) {
+      m->keys[hole] = m->keys[j];
+      m->vals[hole] = m->vals[j];
+      hole = j;
+    }
+  }
+  m->keys[hole] = EMPTY;
+  m->count--;
+  return 1;
+}
+
+int mt__u64map_next(const mt__u64map *m, size_t *pos, uint64_t *key, uint64_t *val) {
+  while (*pos < m->cap) {
+    size_t i = (*pos)++;
+    if (m->keys[i] != EMPTY) {
+      *key = m->keys[i];
+      *val = m->vals[i];
+      return 1;
+    }
+  }
+  if (*pos == m->cap && m->has_empty_key) {
+    (*pos)++;
+    *key = EMPTY;
+    *val = m->empty_key_val;
+    return 1;
+  }
+  return 0;
+}
