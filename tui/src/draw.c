@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* Drawing helpers over ncursesw: clipped UTF-8 text in a colour role, row fills and column
+ * headers, and the small string utilities (display width, tails of paths, matching). */
+#include <ctype.h>
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "tui.h"
+
+/* Decode one UTF-8 character; returns its byte length and display width in *w. */
+static int next_char(const char *s, int *w) {
+  mbstate_t st;
+  memset(&st, 0, sizeof st);
+  wchar_t wc;
+  size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+  if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+    *w = 1;
+    return 1;
+  }
+  int cw = wcwidth(wc);
+  *w = cw < 0 ? 1 : cw;
+  return (int)n;
+}
+
+int mt__text_width(const char *s) {
+  int total = 0;
+  while (*s) {
+    int w;
+    s += next_char(s, &w);
+    total += w;
+  }
+  return total;
+}
+
+const char *mt__tail(const char *s, int cols) {
+  int width = mt__text_width(s);
+  while (*s && width > cols) {
+    int w;
+    s += next_char(s, &w);
+    width -= w;
+  }
+  return s;
+}
+
+int mt__put_attr(int y, int x, int width, int attr, const char *text) {
+  if (width <= 0 || !text) return 0;
+  int used = 0;
+  const char *p = text, *end = text;
+  while (*end) {
+    int w;
+    int n = next_char(end, &w);
+    if (used + w > width) break;
+    if ((unsigned char)*end < 0x20) break; /* control characters never reach the screen */
+    end += n;
+    used += w;
+  }
+  attron(attr);
+  mvaddnstr(y, x, p, (int)(end - p));
+  attroff(attr);
+  return used;
+}
+
+int mt__put(int y, int x, int width, int role, const char *text) {
+  return mt__put_attr(y, x, width, mt__attr(role), text);
+}
+
+void mt__fill(int y, int x, int w, int attr) {
+  attron(attr);
+  for (int i = x; i < w; i++) mvaddch(y, i, ' ');
+  attroff(attr);
+}
+
+void mt__header(int y, int w, const char *text) {
+  mt__fill(y, 0, w, mt__attr(MT__C_HEADER));
+  mt__put(y, 0, w, MT__C_HEADER, text);
+}
+
+int mt__contains(const char *hay, const char *needle) {
+  if (!needle || !*needle) return 1;
+  if (!hay) return 0;
+  size_t n = strlen(needle);
+  for (; *hay; hay++)
+    if (strncasecmp(hay, needle, n) == 0) return 1;
+  return 0;
+}

@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/* The in-memory call-tree model: the distinct stacks, their symbolized frames and per-stack
+ * statistics of one process, loaded once, from which top-down and bottom-up function trees and
+ * per-function hotspots are built (with a filter). Memory is bounded by distinct stacks. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+#define NONE UINT32_MAX
+
+typedef struct {
+  uint32_t func, file, module; /* string ids; file and module NONE when unknown */
+  int line;
+} frame;
+
+typedef struct {
+  uint64_t *keys;
+  uint32_t *vals;
+  size_t cap, len;
+} u64map;
+
+struct mt__model {
+  char **strs;              /* interned strings */
+  uint32_t nstrs, capstrs;
+  u64map str_index;         /* hash -> string id chain head (linear probing on the hash) */
+  uint32_t *where;          /* per string used as a function: "file:line" string id or NONE */
+  uint32_t *module_name;    /* module id -> string id, by position */
+  int64_t *module_ids;
+  size_t nmodules;
+  uint64_t *ips;            /* distinct ips with frames, sorted */
+  uint32_t *ip_first, *ip_count;
+  size_t nips;
+  frame *frames;
+  size_t nframes;
+  int64_t *stack_ids;       /* sorted */
+  uint32_t *stack_parent;   /* index, NONE for the outermost frame */
+  uint64_t *stack_ip;
+  size_t nstacks;
+  uint32_t *stat_stack;     /* stat -> stack index, NONE when the stack is unknown */
+  int64_t *stat_id;         /* stat -> stack id */
+  uint64_t (*stat_cost)[MT__COST_N];
+  size_t nstats;
+  uint32_t unknown;         /* string id of "[unknown stack]" */
+};
+
+/* ---- a small open-addressing map from nonzero-able 64-bit keys to 32-bit values ---- */
+
+static uint64_t mix(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  return k;
+}
+
+static int map_grow(u64map *m) {
+  size_t ncap = m->cap ? m->cap * 2 : 1024;
+  uint64_t *nk = malloc(ncap * sizeof *nk);
+  uint32_t *nv = malloc(ncap * sizeof *nv);
+  if (!nk || !nv) {
+    free(nk);
+    free(nv);
+    return -1;
+  }
+  for (size_t i = 0; i < ncap; i++) nv[i] = NONE;
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->vals[i] == NONE) continue;
+    size_t j = mix(m->keys[i]) & (ncap - 1);
+    while (nv[j] != NONE) j = (j + 1) & (ncap - 1);
+    nk[j] = m->keys[i];
+    nv[j] = m->vals[i];
+  }
+  free(m->keys);
+  free(m->vals);
+  m->keys = nk;
+  m->vals = nv;
+  m->cap = ncap;
+  return 0;
+}
+
+/* Slot of key: its value, or NONE in a free slot where it can be inserted. */
+static size_t map_slot(const u64map *m, uint64_t key) {
+  size_t j = mix(key) & (m->cap - 1);
+  while (m->vals[j] != NONE && m->keys[j] != key) j = (j + 1) & (m->cap - 1);
+  return j;
+}
+
+static void map_free(u64map *m) {
+  free(m->keys);
+  free(m->vals);
+  memset(m, 0, sizeof *m);
+}
+
+/* ---- strings ---- */
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+/* Interned id of s; the map's key is the hash, collisions probe by comparing strings. */
+static uint32_t intern(mt__model *m, const char *s) {
+  if (!s) return NONE;
+  if ((m->str_index.len + 1) * 2 > m->str_index.cap && map_grow(&m->str_index)) return NONE;
+  uint64_t h = hash_str(s);
+  size_t j = mix(h) & (m->str_index.cap - 1);
+  while (m->str_index.vals[j] != NONE) {
+    if (m->str_index.keys[j] == h && strcmp(m->strs[m->str_index.vals[j]], s) == 0)
+      return m->str_index.vals[j];
+    j = (j + 1) & (m->str_index.cap - 1);
+  }
+  if (m->nstrs == m->capstrs) {
+    uint32_t n = m->capstrs ? m->capstrs * 2 : 1024;
+    char **ns = realloc(m->strs, n * sizeof *ns);
+    uint32_t *nw = realloc(m->where, n * sizeof *nw);
+    if (ns) m->strs = ns;
+    if (nw) m->where = nw;
+    if (!ns || !nw) return NONE;
+    m->capstrs = n;
+  }
+  char *copy = strdup(s);
+  if (!copy) return NONE;
+  uint32_t id = m->nstrs++;
+  m->strs[id] = copy;
+  m->where[id] = NONE;
+  m->str_index.keys[j] = h;
+  m->str_index.vals[j] = id;
+  m->str_index.len++;
+  return id;
+}
+
+const char *mt__model_func_name(const mt__model *m, uint32_t func) {
+  return func < m->nstrs ? m->strs[func] : "?";
+}
+
+const char *mt__model_func_where(const mt__model *m, uint32_t func) {
+  return func < m->nstrs && m->where[func] != NONE ? m->strs[m->where[func]] : "";
+}
+
+int64_t mt__model_stack_id(const mt__model *m, uint32_t stat) {
+  return stat < m->nstats ? m->stat_id[stat] : 0;
+}
+
+/* ---- loading ---- */
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return p;
+  size_t n = *cap ? *cap * 2 : 4096;
+  while (n < need) n *= 2;
+  void *q = realloc(p, n * size);
+  if (q) *cap = n;
+  return q;
+}
+
+static long find_i64(const int64_t *a, size_t n, int64_t v) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < n && a[lo] == v ? (long)lo : -1;
+}
+
+static long find_ip(const mt__model *m, uint64_t ip) {
+  size_t lo = 0, hi = m->nips;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (m->ips[mid] < ip) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->nips && m->ips[lo] == ip ? (long)lo : -1;
+}
+
+static const char *base_name(const char *p) {
+  const char *b = strrchr(p, '/');
+  return b ? b + 1 : p;
+}
+
+static int load_modules(mt__model *m, sqlite3 *db, int64_t pid) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT id, path FROM modules WHERE process_id = ?1 ORDER BY id", -1,
+                         &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  size_t cap = 0, cap2 = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    m->module_ids = grow(m->module_ids, &cap, m->nmodules + 1, sizeof *m->module_ids);
+    m->module_name = grow(m->module_name, &cap2, m->nmodules + 1, sizeof *m->module_name);
+    if (!m->module_ids || !m->module_name) break;
+    const char *path = (const char *)sqlite3_column_text(st, 1);
+    m->module_ids[m->nmodules] = sqlite3_column_int64(st, 0);
+    m->module_name[m->nmodules++] = intern(m, base_name(path ? path : "?"));
+  }
+  sqlite3_finalize(st);
+  return m->module_ids || !cap ? 0 : -1;
+}
+
+static int load_frames(mt__model *m, sqlite3 *db, int64_t pid) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT ip, function, file, line, module_id FROM frames"
+                         " WHERE process_id = ?1 ORDER BY ip, depth",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  size_t capf = 0, capi = 0, capc = 0, capn = 0;
+  char where[4200];
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t ip = (uint64_t)sqlite3_column_int64(st, 0);
+    const char *fn = (const char *)sqlite3_column_text(st, 1);
+    const char *file = (const char *)sqlite3_column_text(st, 2);
+    int line = sqlite3_column_int(st, 3);
+    long mod = find_i64(m->module_ids, m->nmodules, sqlite3_column_int64(st, 4));
+    m->frames = grow(m->frames, &capf, m->nframes + 1, sizeof *m->frames);
+    if (!m->frames) break;
+    frame *f = &m->frames[m->nframes];
+    f->func = intern(m, fn ? fn : "??");
+    f->file = file ? intern(m, file) : NONE;
+    f->line = line;
+    f->module = mod >= 0 ? m->module_name[mod] : NONE;
+    if (f->func == NONE) break;
+    if (m->where[f->func] == NONE) {
+      if (file) snprintf(where, sizeof where, "%s:%d", file, line);
+      else snprintf(where, sizeof where, "%s", mod >= 0 ? m->strs[m->module_name[mod]] : "");
+      if (*where) m->where[f->func] = intern(m, where);
+    }
+    if (!m->nips || m->ips[m->nips - 1] != ip) {
+      m->ips = grow(m->ips, &capi, m->nips + 1, sizeof *m->ips);
+      m->ip_first = grow(m->ip_first, &capc, m->nips + 1, sizeof *m->ip_first);
+      m->ip_count = grow(m->ip_count, &capn, m->nips + 1, sizeof *m->ip_count);
+      if (!m->ips || !m->ip_first || !m->ip_count) break;
+      m->ips[m->nips] = ip;
+      m->ip_first[m->nips] = (uint32_t)m->nframes;
+      m->ip_count[m->nips++] = 0;
+    }
+    m->ip_count[m->nips - 1]++;
+    m->nframes++;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+static int load_stacks(mt__model *m, sqlite3 *db, int64_t pid) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT id, parent, ip FROM stacks WHERE process_id = ?1 ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  size_t c1 = 0, c2 = 0, c3 = 0;
+  int64_t *parents = NULL;
+  size_t cp = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    size_t n = m->nstacks + 1;
+    m->stack_ids = grow(m->stack_ids, &c1, n, sizeof *m->stack_ids);
+    m->stack_ip = grow(m->stack_ip, &c2, n, sizeof *m->stack_ip);
+    parents = grow(parents, &cp, n, sizeof *parents);
+    if (!m->stack_ids || !m->stack_ip || !parents) break;
+    m->stack_ids[m->nstacks] = sqlite3_column_int64(st, 0);
+    parents[m->nstacks] = sqlite3_column_int64(st, 1);
+    m->stack_ip[m->nstacks++] = (uint64_t)sqlite3_column_int64(st, 2);
+  }
+  sqlite3_finalize(st);
+  m->stack_parent = grow(NULL, &c3, m->nstacks + 1, sizeof *m->stack_parent);
+  if (!m->stack_parent) {
+    free(parents);
+    return -1;
+  }
+  for (size_t i = 0; i < m->nstacks; i++) {
+    long p = parents[i] ? find_i64(m->stack_ids, m->nstacks, parents[i]) : -1;
+    m->stack_parent[i] = p >= 0 ? (uint32_t)p : NONE;
+  }
+  free(parents);
+  return 0;
+}
+
+static int load_stats(mt__model *m, sqlite3 *db, int64_t pid) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT stack_id, allocations, bytes_allocated, leaked_bytes, peak_bytes,"
+                         " temporary_allocations FROM stack_stats WHERE process_id = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  size_t c1 = 0, c2 = 0, c3 = 0;
+  static const int column_of[MT__COST_N] = {[MT__COST_ALLOCS] = 1, [MT__COST_BYTES] = 2,
+                                            [MT__COST_LEAKED] = 3, [MT__COST_PEAK] = 4,
+                                            [MT__COST_TEMP] = 5};
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    size_t n = m->nstats + 1;
+    m->stat_stack = grow(m->stat_stack, &c1, n, sizeof *m->stat_stack);
+    m->stat_id = grow(m->stat_id, &c2, n, sizeof *m->stat_id);
+    m->stat_cost = grow(m->stat_cost, &c3, n, sizeof *m->stat_cost);
+    if (!m->stat_stack || !m->stat_id || !m->stat_cost) break;
+    int64_t id = sqlite3_column_int64(st, 0);
+    long ix = find_i64(m->stack_ids, m->nstacks, id);
+    m->stat_id[m->nstats] = id;
+    m->stat_stack[m->nstats] = ix >= 0 ? (uint32_t)ix : NONE;
+    for (int c = 0; c < MT__COST_N; c++)
+      m->stat_cost[m->nstats][c] = (uint64_t)sqlite3_column_int64(st, column_of[c]);
+    m->nstats++;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+mt__model *mt__model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len) {
+  mt__model *m = calloc(1, sizeof *m);
+  if (!m) {
+    snprintf(msg, len, "out of memory");
+    return NULL;
+  }
+  m->unknown = intern(m, "[unknown stack]");
+  if (load_modules(m, db, process_id) || load_frames(m, db, process_id) ||
+      load_stacks(m, db, process_id) || load_stats(m, db, process_id)) {
+    snprintf(msg, len, "cannot read stacks: %s", sqlite3_errmsg(db));
+    mt__model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+void mt__model_free(mt__model *m) {
+  if (!m) return;
+  for (uint32_t i = 0; i < m->nstrs; i++) free(m->strs[i]);
+  free(m->strs);
+  free(m->where);
+  map_free(&m->str_index);
+  free(m->module_name);
+  free(m->module_ids);
+  free(m->ips);
+  free(m->ip_first);
+  free(m->ip_count);
+  free(m->frames);
+  free(m->stack_ids);
+  free(m->stack_parent);
+  free(m->stack_ip);
+  free(m->stat_stack);
+  free(m->stat_id);
+  free(m->stat_cost);
+  free(m);
+}
+
+/* ---- paths ---- */
+
+typedef struct {
+  uint32_t *funcs;          /* innermost first */
+  size_t n, cap;
+  uint8_t *match;           /* per string id: contains the filter */
+} path_buf;
+
+static int push(path_buf *p, uint32_t func) {
+  p->funcs = grow(p->funcs, &p->cap, p->n + 1, sizeof *p->funcs);
+  if (!p->funcs) return -1;
+  p->funcs[p->n++] = func;
+  return 0;
+}
+
+/* Functions of a stat's stack, innermost first. @return 1 when a frame matches the filter. */
+static int stat_path(mt__model *m, uint32_t stat, path_buf *p) {
+  p->n = 0;
+  int hit = !p->match;
+  uint32_t s = m->stat_stack[stat];
+  if (s == NONE) {
+    push(p, m->unknown);
+    return hit || p->match[m->unknown];
+  }
+  for (int guard = 0; s != NONE && guard < 65536; guard++, s = m->stack_parent[s]) {
+    long ipx = find_ip(m, m->stack_ip[s]);
+    if (ipx < 0) {
+      char hex[32];
+      snprintf(hex, sizeof hex, "0x%" PRIx64, m->stack_ip[s]);
+      uint32_t id = intern(m, hex);
+      if (id == NONE || push(p, id)) return -1;
+      continue;
+    }
+    for (uint32_t k = 0; k < m->ip_count[ipx]; k++) {
+      const frame *f = &m->frames[m->ip_first[ipx] + k];
+      if (push(p, f->func)) return -1;
+      if (!hit && (p->match[f->func] || (f->file != NONE && p->match[f->file]) ||
+                   (f->module != NONE && p->match[f->module])))
+        hit = 1;
+    }
+  }
+  return hit;
+}
+
+static int prepare_filter(mt__model *m, const char *filter, path_buf *p) {
+  memset(p, 0, sizeof *p);
+  if (!filter || !*filter) return 0;
+  /* room for strings interned while walking (unresolved ips) */
+  p->match = calloc(m->nstrs + m->nstacks + 16, 1);
+  if (!p->match) return -1;
+  for (uint32_t i = 0; i < m->nstrs; i++) p->match[i] = (uint8_t)mt__contains(m->strs[i], filter);
+  return 0;
+}
+
+/* ---- trees ---- */
+
+static uint32_t add_node(mt__tree *t, size_t *cap, u64map *children, uint32_t parent, uint32_t func) {
+  if ((children->len + 1) * 2 > children->cap && map_grow(children)) return NONE;
+  uint64_t key = (uint64_t)parent << 32 | func;
+  size_t slot = map_slot(children, key);
+  if (children->vals[slot] != NONE) return children->vals[slot];
+  t->nodes = grow(t->nodes, cap, t->nnodes + 1, sizeof *t->nodes);
+  if (!t->nodes) return NONE;
+  uint32_t id = t->nnodes++;
+  mt__node *n = &t->nodes[id];
+  memset(n, 0, sizeof *n);
+  n->func = func;
+  n->parent = parent;
+  n->first_child = n->next_sibling = NONE;
+  n->sorted_by = -1;
+  for (int c = 0; c < MT__COST_N; c++) n->best[c] = NONE;
+  mt__node *pn = &t->nodes[parent];
+  n->next_sibling = pn->first_child;
+  pn->first_child = id;
+  pn->nchildren++;
+  children->keys[slot] = key;
+  children->vals[slot] = id;
+  children->len++;
+  return id;
+}
+
+static void add_cost(mt__model *m, mt__node *n, uint32_t stat, int self) {
+  const uint64_t *cost = m->stat_cost[stat];
+  for (int c = 0; c < MT__COST_N; c++) {
+    n->incl[c] += cost[c];
+    if (self) n->self[c] += cost[c];
+    if (cost[c] && (n->best[c] == NONE || cost[c] > m->stat_cost[n->best[c]][c])) n->best[c] = stat;
+  }
+}
+
+int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out) {
+  memset(out, 0, sizeof *out);
+  path_buf p;
+  if (prepare_filter(m, filter, &p)) return -1;
+  u64map children = {0};
+  size_t cap = 0;
+  out->nodes = grow(NULL, &cap, 1, sizeof *out->nodes);
+  if (!out->nodes) goto fail;
+  memset(out->nodes, 0, sizeof *out->nodes);
+  out->nodes[0].first_child = out->nodes[0].next_sibling = NONE;
+  out->nodes[0].func = NONE;
+  out->nodes[0].sorted_by = -1;
+  out->nodes[0].expanded = 1;
+  for (int c = 0; c < MT__COST_N; c++) out->nodes[0].best[c] = NONE;
+  out->nnodes = 1;
+  for (uint32_t s = 0; s < m->nstats; s++) {
+    int hit = stat_path(m, s, &p);
+    if (hit < 0) goto fail;
+    if (!hit) continue;
+    add_cost(m, &out->nodes[0], s, 0);
+    uint32_t node = 0;
+    for (size_t k = 0; k < p.n; k++) {
+      uint32_t func = p.funcs[bottom_up ? k : p.n - 1 - k];
+      node = add_node(out, &cap, &children, node, func);
+      if (node == NONE) goto fail;
+      add_cost(m, &out->nodes[node], s, k + 1 == p.n);
+    }
+  }
+  for (int c = 0; c < MT__COST_N; c++) out->total[c] = out->nodes[0].incl[c];
+  map_free(&children);
+  free(p.funcs);
+  free(p.match);
+  return 0;
+fail:
+  map_free(&children);
+  free(p.funcs);
+  free(p.match);
+  mt__tree_free(out);
+  return -1;
+}
+
+void mt__tree_free(mt__tree *t) {
+  free(t->nodes);
+  memset(t, 0, sizeof *t);
+}
+
+static const mt__tree *sort_tree;
+static int sort_cost;
+
+static int by_cost(const void *a, const void *b) {
+  const mt__node *x = &sort_tree->nodes[*(const uint32_t *)a];
+  const mt__node *y = &sort_tree->nodes[*(const uint32_t *)b];
+  if (x->incl[sort_cost] != y->incl[sort_cost]) return x->incl[sort_cost] < y->incl[sort_cost] ? 1 : -1;
+  if (x->incl[MT__COST_ALLOCS] != y->incl[MT__COST_ALLOCS])
+    return x->incl[MT__COST_ALLOCS] < y->incl[MT__COST_ALLOCS] ? 1 : -1;
+  return x->func < y->func ? -1 : x->func > y->func;
+}
+
+void mt__tree_sort_children(mt__tree *t, uint32_t node, int cost) {
+  mt__node *n = &t->nodes[node];
+  if (n->sorted_by == cost || n->nchildren == 0) return;
+  uint32_t *ids = malloc(n->nchildren * sizeof *ids);
+  if (!ids) return;
+  uint32_t k = 0;
+  for (uint32_t c = n->first_child; c != NONE && k < n->nchildren; c = t->nodes[c].next_sibling)
+    ids[k++] = c;
+  sort_tree = t;
+  sort_cost = cost;
+  qsort(ids, k, sizeof *ids, by_cost);
+  n->first_child = k ? ids[0] : NONE;
+  for (uint32_t i = 0; i < k; i++) t->nodes[ids[i]].next_sibling = i + 1 < k ? ids[i + 1] : NONE;
+  n->sorted_by = (int8_t)cost;
+  free(ids);
+}
+
+/* ---- hotspots ---- */
+
+long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
+  *out = NULL;
+  path_buf p;
+  if (prepare_filter(m, filter, &p)) return -1;
+  size_t cap = m->nstrs + 64;
+  mt__hotspot *h = calloc(cap, sizeof *h);
+  uint32_t *seen = calloc(cap, sizeof *seen);
+  long n = -1;
+  if (!h || !seen) goto done;
+  for (uint32_t s = 0; s < m->nstats; s++) {
+    int hit = stat_path(m, s, &p);
+    if (hit < 0) goto done;
+    if (!hit || p.n == 0) continue;
+    if (m->nstrs > cap) goto done; /* cannot happen: paths intern at most a few strings */
+    for (size_t k = 0; k < p.n; k++) {
+      uint32_t f = p.funcs[k];
+      if (seen[f] == s + 1 && k > 0) continue;
+      int first = seen[f] != s + 1;
+      seen[f] = s + 1;
+      mt__hotspot *e = &h[f];
+      const uint64_t *cost = m->stat_cost[s];
+      for (int c = 0; c < MT__COST_N; c++) {
+        if (first) e->incl[c] += cost[c];
+        if (k == 0) e->self[c] += cost[c];
+        if (cost[c] && (!e->best[c] || cost[c] > m->stat_cost[e->best[c] - 1][c])) e->best[c] = s + 1;
+      }
+    }
+  }
+  /* compact to the functions seen, and make best a plain stat index */
+  n = 0;
+  for (uint32_t f = 0; f < m->nstrs && f < cap; f++) {
+    if (!seen[f]) continue;
+    h[n] = h[f];
+    h[n].func = f;
+    for (int c = 0; c < MT__COST_N; c++) h[n].best[c] = h[n].best[c] ? h[n].best[c] - 1 : NONE;
+    n++;
+  }
+  *out = h;
+  h = NULL;
+done:
+  free(h);
+  free(seen);
+  free(p.funcs);
+  free(p.match);
+  return n;
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/* Diff screen: two runs of one program side by side. Totals before and after with their
+ * change, then call sites (allocating function and file:line, matched by name, not address)
+ * ordered by how much they grew or shrank under the chosen cost. The other database is
+ * attached to the main connection so each page is one query. */
+#include <curses.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+typedef struct {
+  mt__panel base;
+  int attached, cost, have_totals;
+  int64_t totals[6][2];
+  mt__pager pager;
+  mt__list list;
+  char error[256];
+} diff;
+
+/* Rows of the totals block: label, column of totals, how values are written. */
+static const struct {
+  const char *label, *column;
+  int cost;
+} totals_rows[6] = {
+    {"Allocations", "allocations", MT__COST_ALLOCS},
+    {"Bytes allocated", "bytes_allocated", MT__COST_BYTES},
+    {"Peak heap", "peak_heap_bytes", MT__COST_BYTES},
+    {"Leaked bytes", "leaked_bytes", MT__COST_BYTES},
+    {"Temporary", "temporary_allocations", MT__COST_ALLOCS},
+    {"Peak RSS", "peak_rss_bytes", MT__COST_BYTES},
+};
+
+static const char *const cost_column[MT__COST_N] = {
+    [MT__COST_ALLOCS] = "allocations", [MT__COST_BYTES] = "bytes_allocated",
+    [MT__COST_LEAKED] = "leaked_bytes", [MT__COST_PEAK] = "peak_bytes",
+    [MT__COST_TEMP] = "temporary_allocations",
+};
+
+static void site_sql(diff *d, mt__app *app, char *sql, size_t len) {
+  const char *col = cost_column[d->cost];
+  char side[2][640];
+  for (int i = 0; i < 2; i++) {
+    const char *db = i ? "other" : "main";
+    char pid[32];
+    snprintf(pid, sizeof pid, i ? "%" PRId64 : "?1", app->other_process);
+    snprintf(side[i], sizeof side[i],
+             "SELECT f.function AS fn, f.file AS file, f.line AS line, sum(s.%s) AS v"
+             " FROM %s.stack_stats s JOIN %s.stacks t ON t.process_id = s.process_id"
+             " AND t.id = s.stack_id JOIN %s.frames f ON f.process_id = s.process_id"
+             " AND f.ip = t.ip AND f.depth = 0 WHERE s.process_id = %s GROUP BY 1, 2, 3",
+             col, db, db, db, pid);
+  }
+  snprintf(sql, len,
+           "WITH a AS (%s), b AS (%s), u AS (SELECT fn, file, line, v AS v0, 0 AS v1 FROM a"
+           " UNION ALL SELECT fn, file, line, 0, v FROM b)"
+           " SELECT fn, file, line, sum(v0), sum(v1), sum(v1) - sum(v0) FROM u"
+           " WHERE ?2 = '' OR instr(lower(fn), lower(?2)) OR instr(lower(coalesce(file, '')), lower(?2))"
+           " GROUP BY fn, file, line HAVING sum(v0) <> 0 OR sum(v1) <> 0"
+           " ORDER BY abs(sum(v1) - sum(v0)) DESC, sum(v1) DESC, fn, file, line",
+           side[0], side[1]);
+}
+
+static void load_totals(diff *d, mt__app *app) {
+  char sql[1024];
+  int n = snprintf(sql, sizeof sql, "SELECT ");
+  for (int i = 0; i < 6; i++)
+    n += snprintf(sql + n, sizeof sql - (size_t)n, "%sa.%s, b.%s", i ? ", " : "", totals_rows[i].column,
+                  totals_rows[i].column);
+  snprintf(sql + n, sizeof sql - (size_t)n,
+           " FROM main.totals a, other.totals b WHERE a.process_id = ?1 AND b.process_id = ?2");
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(app->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    snprintf(d->error, sizeof d->error, "cannot compare totals: %s", sqlite3_errmsg(app->db));
+    return;
+  }
+  sqlite3_bind_int64(st, 1, app->process_id);
+  sqlite3_bind_int64(st, 2, app->other_process);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    d->have_totals = 1;
+    for (int i = 0; i < 6; i++)
+      for (int k = 0; k < 2; k++) d->totals[i][k] = sqlite3_column_int64(st, 2 * i + k);
+  }
+  sqlite3_finalize(st);
+}
+
+static int attach(diff *d, mt__app *app) {
+  if (d->attached) return d->error[0] ? -1 : 0;
+  d->attached = 1;
+  sqlite3_stmt *st;
+  int rc = sqlite3_prepare_v2(app->db, "ATTACH DATABASE ?1 AS other", -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, app->other_path, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    sqlite3_finalize(st);
+  }
+  if (rc != SQLITE_OK) {
+    snprintf(d->error, sizeof d->error, "cannot open %s: %s", app->other_path, sqlite3_errmsg(app->db));
+    return -1;
+  }
+  load_totals(d, app);
+  char sql[4096];
+  site_sql(d, app, sql, sizeof sql);
+  mt__pager_set_sql(&d->pager, sql);
+  return 0;
+}
+
+static const char *base_name(const char *p) {
+  const char *b = strrchr(p, '/');
+  return b ? b + 1 : p;
+}
+
+static int delta_role(int64_t v) { return v > 0 ? MT__C_GROWTH : v < 0 ? MT__C_SHRINK : MT__C_LABEL; }
+
+static void draw_totals(diff *d, int y, int w) {
+  char buf[160];
+  snprintf(buf, sizeof buf, "%-17s %12s %12s %12s", "", "Before", "After", "Change");
+  mt__put(y, 0, w, MT__C_TITLE, buf);
+  for (int i = 0; i < 6; i++) {
+    char b[32], a[32], c[32];
+    int cost = totals_rows[i].cost;
+    int64_t before = d->totals[i][0], after = d->totals[i][1];
+    snprintf(buf, sizeof buf, " %-16s %12s %12s ", totals_rows[i].label,
+             mt__fmt_cost(b, sizeof b, cost, (uint64_t)before), mt__fmt_cost(a, sizeof a, cost, (uint64_t)after));
+    int x = mt__put(y + 1 + i, 0, w, MT__C_VALUE, buf);
+    snprintf(buf, sizeof buf, "%12s", mt__fmt_delta(c, sizeof c, cost, after - before));
+    mt__put(y + 1 + i, x, w - x, delta_role(after - before), buf);
+  }
+}
+
+static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
+  diff *d = (diff *)p;
+  char buf[512];
+  snprintf(buf, sizeof buf, "Diff: %s -> %s", base_name(app->path), base_name(app->other_path));
+  mt__put(y, 1, w - 1, MT__C_TITLE, buf);
+  if (attach(d, app) || !d->have_totals) {
+    mt__put(y + 2, 1, w - 1, MT__C_ERROR, d->error[0] ? d->error : "no totals to compare");
+    return;
+  }
+  draw_totals(d, y + 1, w);
+  snprintf(buf, sizeof buf, "%10s %10s %10s  Call site   cost: %s", "Before", "After", "Change",
+           mt__cost_name(d->cost));
+  mt__header(y + 8, w, buf);
+  d->list.count = mt__pager_count(&d->pager);
+  if (d->pager.error[0]) {
+    mt__put(y + 9, 1, w - 1, MT__C_ERROR, d->pager.error);
+    return;
+  }
+  if (d->list.count == 0) {
+    mt__put(y + 9, 1, w - 1, MT__C_LABEL, app->filter[0] ? "no call site matches the filter" : "no call sites");
+    return;
+  }
+  int rows = h - 9;
+  mt__list_fit(&d->list, rows);
+  for (int i = 0; i < rows; i++) {
+    long ix = d->list.top + i;
+    const mt__row *r = mt__pager_row(&d->pager, ix);
+    if (!r) break;
+    int ry = y + 9 + i, sel = ix == d->list.sel ? mt__attr(MT__C_SELECTED) : 0;
+    if (sel) mt__fill(ry, 0, w, sel);
+    char b[32], a[32], c[32];
+    snprintf(buf, sizeof buf, "%10s %10s ", mt__fmt_cost(b, sizeof b, d->cost, (uint64_t)r->n[3]),
+             mt__fmt_cost(a, sizeof a, d->cost, (uint64_t)r->n[4]));
+    int x = mt__put_attr(ry, 0, w, sel ? sel : mt__attr(MT__C_VALUE), buf);
+    snprintf(buf, sizeof buf, "%10s  ", mt__fmt_delta(c, sizeof c, d->cost, r->n[5]));
+    x += mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(delta_role(r->n[5])), buf);
+    x += mt__put_attr(ry, x, w - x, sel, r->t[0] ? r->t[0] : "?");
+    if (r->t[1] && x + 4 < w) {
+      snprintf(buf, sizeof buf, "%s:%lld", r->t[1], (long long)r->n[2]);
+      x += mt__put_attr(ry, x, w - x, sel, "  ");
+      mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(buf, w - x));
+    }
+  }
+}
+
+static int handle(mt__panel *p, mt__app *app, int action, int page) {
+  diff *d = (diff *)p;
+  if (attach(d, app)) return MT__F_IGNORED;
+  d->list.count = mt__pager_count(&d->pager);
+  int f = mt__list_move(&d->list, action, page - 8);
+  if (f) return f;
+  if (action == MT__ACT_COST || action == MT__ACT_SORT) {
+    d->cost = (d->cost + 1) % MT__COST_N;
+    char sql[4096];
+    site_sql(d, app, sql, sizeof sql);
+    mt__pager_set_sql(&d->pager, sql);
+    d->list = (mt__list){0};
+    return MT__F_HANDLED | MT__F_REDRAW;
+  }
+  if (action == MT__ACT_ENTER) {
+    const mt__row *r = mt__pager_row(&d->pager, d->list.sel);
+    if (r) mt__app_message(app, "%s  %s:%lld", r->t[0] ? r->t[0] : "?", r->t[1] ? r->t[1] : "?", (long long)r->n[2]);
+    return MT__F_HANDLED | MT__F_REDRAW;
+  }
+  return MT__F_IGNORED;
+}
+
+static int search(mt__panel *p, mt__app *app, const char *text, int next) {
+  diff *d = (diff *)p;
+  if (attach(d, app)) return 0;
+  long n = mt__pager_count(&d->pager);
+  for (long k = 0; k < n; k++) {
+    long ix = (d->list.sel + k + (next ? 1 : 0)) % n;
+    const mt__row *r = mt__pager_row(&d->pager, ix);
+    if (r && mt__contains(r->t[0], text)) {
+      mt__list_select(&d->list, ix);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void filter_changed(mt__panel *p, mt__app *app) {
+  diff *d = (diff *)p;
+  mt__pager_set_filter(&d->pager, app->filter);
+  d->list = (mt__list){0};
+}
+
+static void destroy(mt__panel *p) {
+  diff *d = (diff *)p;
+  mt__pager_free(&d->pager);
+  free(d);
+}
+
+static const mt__panel_class diff_class = {
+    .name = "Diff", .short_name = "Diff", .draw = draw, .handle = handle, .search = search,
+    .filter_changed = filter_changed, .destroy = destroy,
+};
+
+mt__panel *mt__diff_panel(mt__app *app) {
+  diff *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->base.cls = &diff_class;
+  d->cost = MT__COST_BYTES;
+  mt__pager_init(&d->pager, app->db, app->process_id, "SELECT 1 WHERE 0");
+  return &d->base;
+}

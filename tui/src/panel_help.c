@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Help screen: every key, generated from the key table (keys.c) so it can never miss one,
+ * one line per action with all the keys bound to it. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+typedef struct {
+  mt__panel base;
+  char lines[MT__ACT_COUNT][160];
+  int nlines;
+  mt__list list;
+} help;
+
+static void build(help *h) {
+  size_t n;
+  const mt__binding *b = mt__bindings(&n);
+  for (int a = 1; a < MT__ACT_COUNT; a++) {
+    char keys[64] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+      if (b[i].action == a && b[i].label)
+        len += (size_t)snprintf(keys + len, len < sizeof keys ? sizeof keys - len : 0, "%s%s",
+                                len ? " " : "", b[i].label);
+    if (!keys[0]) continue;
+    snprintf(h->lines[h->nlines++], sizeof h->lines[0], "  %-20s %s", keys, mt__action_help(a));
+  }
+  h->list.count = h->nlines;
+}
+
+static void draw(mt__panel *p, mt__app *app, int y, int hgt, int w) {
+  (void)app;
+  help *h = (help *)p;
+  mt__header(y, w, " Keys (q, Esc or ? closes)");
+  mt__list_fit(&h->list, hgt - 1);
+  for (int i = 0; i < hgt - 1 && h->list.top + i < h->nlines; i++)
+    mt__put(y + 1 + i, 0, w, MT__C_LABEL, h->lines[h->list.top + i]);
+}
+
+static int handle(mt__panel *p, mt__app *app, int action, int page) {
+  (void)app;
+  help *h = (help *)p;
+  /* the help scrolls as a whole: move the window, not a selection */
+  if (action == MT__ACT_DOWN) h->list.sel = h->list.top + page;
+  else if (action == MT__ACT_UP) h->list.sel = h->list.top - 1;
+  else return mt__list_move(&h->list, action, page);
+  mt__list_select(&h->list, h->list.sel);
+  return MT__F_HANDLED | MT__F_REDRAW;
+}
+
+static void destroy(mt__panel *p) { free(p); }
+
+static const mt__panel_class help_class = {
+    .name = "Help", .short_name = "Help", .draw = draw, .handle = handle, .destroy = destroy,
+};
+
+mt__panel *mt__help_panel(mt__app *app) {
+  (void)app;
+  help *h = calloc(1, sizeof *h);
+  if (!h) return NULL;
+  h->base.cls = &help_class;
+  build(h);
+  return &h->base;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Leaks screen: heap blocks never freed, grouped by allocating stack, largest first, with the
+ * allocating function and file:line; Enter shows the whole stack. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "tui.h"
+
+static void title(mt__app *app, char *buf, size_t len) {
+  sqlite3_stmt *st;
+  snprintf(buf, len, "Leaks");
+  if (sqlite3_prepare_v2(app->db,
+                         "SELECT leaked_bytes, leaked_blocks, (SELECT count(*) FROM stack_stats"
+                         " WHERE process_id = ?1 AND leaked_blocks > 0) FROM totals"
+                         " WHERE process_id = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return;
+  sqlite3_bind_int64(st, 1, app->process_id);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    char bytes[32], blocks[32], stacks[32];
+    snprintf(buf, len, "Leaked %s in %s blocks from %s stacks",
+             mt__fmt_bytes(bytes, sizeof bytes, (uint64_t)sqlite3_column_int64(st, 0)),
+             mt__fmt_count(blocks, sizeof blocks, (uint64_t)sqlite3_column_int64(st, 1)),
+             mt__fmt_count(stacks, sizeof stacks, (uint64_t)sqlite3_column_int64(st, 2)));
+  }
+  sqlite3_finalize(st);
+}
+
+static const mt__stacklist_desc leaks = {
+    .name = "Leaks",
+    .short_name = "Leak",
+    .sql = "SELECT s.stack_id, lf.function, lf.file, lf.line, s.leaked_bytes, s.leaked_blocks,"
+           " s.allocations FROM stack_stats s LEFT JOIN leaf_frames lf"
+           " ON lf.process_id = s.process_id AND lf.stack_id = s.stack_id"
+           " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND " MT__SQL_STACK_MATCHES("s.stack_id")
+           " ORDER BY s.leaked_bytes DESC, s.leaked_blocks DESC, s.stack_id",
+    .ncols = 3,
+    .cols = {{"Leaked", 9, MT__COST_LEAKED}, {"Blocks", 7, MT__COST_ALLOCS}, {"Allocs", 7, MT__COST_ALLOCS}},
+    .what = "leak",
+    .empty = "no leaks: every heap block was freed",
+    .title = title,
+};
+
+mt__panel *mt__leaks_panel(mt__app *app) { return mt__stacklist_panel(app, &leaks); }

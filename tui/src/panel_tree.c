@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/* Call tree screens, top-down (from main outwards to the allocating functions) and bottom-up
+ * (from the allocating functions to their callers): inclusive and self cost of each function
+ * node under the chosen cost, expand/collapse, heaviest-path expansion and search. */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+#define NONE UINT32_MAX
+#define MAX_GUIDES 64
+
+typedef struct {
+  uint32_t node;
+  int depth;
+  uint64_t more;            /* bit d: the ancestor at depth d has a following sibling */
+} row;
+
+typedef struct {
+  mt__panel base;
+  int bottom_up, cost, built;
+  mt__tree tree;
+  row *rows;
+  size_t nrows, caprows;
+  mt__list list;
+} tree_panel;
+
+static void add_rows(tree_panel *t, uint32_t parent, int depth, uint64_t more) {
+  mt__tree_sort_children(&t->tree, parent, t->cost);
+  for (uint32_t c = t->tree.nodes[parent].first_child; c != NONE; c = t->tree.nodes[c].next_sibling) {
+    if (t->nrows == t->caprows) {
+      size_t n = t->caprows ? t->caprows * 2 : 256;
+      row *nr = realloc(t->rows, n * sizeof *nr);
+      if (!nr) return;
+      t->rows = nr;
+      t->caprows = n;
+    }
+    int last = t->tree.nodes[c].next_sibling == NONE;
+    uint64_t m = more;
+    if (depth < MAX_GUIDES && !last) m |= 1ull << depth;
+    t->rows[t->nrows++] = (row){c, depth, m};
+    if (t->tree.nodes[c].expanded) add_rows(t, c, depth + 1, m);
+  }
+}
+
+/* Rebuild the visible rows, keeping the selection on the same node when it is still shown. */
+static void refresh_rows(tree_panel *t) {
+  uint32_t keep = t->list.sel < (long)t->nrows ? t->rows[t->list.sel].node : NONE;
+  t->nrows = 0;
+  add_rows(t, 0, 0, 0);
+  t->list.count = (long)t->nrows;
+  for (size_t i = 0; i < t->nrows && keep != NONE; i++)
+    if (t->rows[i].node == keep) {
+      t->list.sel = (long)i;
+      break;
+    }
+  mt__list_select(&t->list, t->list.sel);
+}
+
+static int build(tree_panel *t, mt__app *app) {
+  if (t->built) return 0;
+  mt__model *m = mt__app_model(app);
+  if (!m) return -1;
+  mt__tree_free(&t->tree);
+  if (mt__model_tree(m, t->bottom_up, app->filter, &t->tree)) {
+    mt__app_message(app, "out of memory building the call tree");
+    return -1;
+  }
+  t->built = 1;
+  t->nrows = 0;
+  t->list = (mt__list){0};
+  refresh_rows(t);
+  return 0;
+}
+
+static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, int selected) {
+  const mt__model *m = app->model;
+  const mt__node *n = &t->tree.nodes[r->node];
+  char incl[24], self[24], pct[16], line[160];
+  uint64_t total = t->tree.total[t->cost];
+  mt__fmt_cost(incl, sizeof incl, t->cost, n->incl[t->cost]);
+  mt__fmt_cost(self, sizeof self, t->cost, n->self[t->cost]);
+  snprintf(pct, sizeof pct, "%.1f%%", total ? 100.0 * (double)n->incl[t->cost] / (double)total : 0.0);
+  snprintf(line, sizeof line, "%9s %6s %9s  ", incl, pct, self);
+  int sel = selected ? mt__attr(MT__C_SELECTED) : 0;
+  if (selected) mt__fill(y, 0, w, sel);
+  int x = mt__put_attr(y, 0, w, sel ? sel : mt__attr(MT__C_VALUE), line);
+  int guide = sel ? sel : mt__attr(MT__C_TREE_GUIDE);
+  for (int d = 1; d < r->depth && x < w; d++) {
+    const char *g = d - 1 < MAX_GUIDES && (r->more >> (d - 1) & 1) ? (app->utf8 ? "│ " : "| ") : "  ";
+    x += mt__put_attr(y, x, w - x, guide, g);
+  }
+  if (r->depth > 0) {
+    int last = n->next_sibling == NONE;
+    const char *c = app->utf8 ? (last ? "└─" : "├─") : (last ? "`-" : "|-");
+    x += mt__put_attr(y, x, w - x, guide, c);
+  }
+  const char *mark = n->nchildren == 0 ? " " : n->expanded ? (app->utf8 ? "▾" : "-") : (app->utf8 ? "▸" : "+");
+  x += mt__put_attr(y, x, w - x, guide, mark);
+  x += mt__put_attr(y, x, w - x, sel, " ");
+  x += mt__put_attr(y, x, w - x, sel, mt__model_func_name(m, n->func));
+  const char *where = mt__model_func_where(m, n->func);
+  if (*where && x + 4 < w) {
+    x += mt__put_attr(y, x, w - x, sel, "  ");
+    mt__put_attr(y, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(where, w - x));
+  }
+}
+
+static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
+  tree_panel *t = (tree_panel *)p;
+  char head[160];
+  snprintf(head, sizeof head, "%9s %6s %9s  Function (%s)   cost: %s", "Inclusive", "%", "Self",
+           t->bottom_up ? "bottom-up" : "top-down", mt__cost_name(t->cost));
+  mt__header(y, w, head);
+  if (build(t, app)) return;
+  if (t->nrows == 0) {
+    mt__put(y + 1, 1, w - 1, MT__C_LABEL, app->filter[0] ? "no stack matches the filter" : "no allocations");
+    return;
+  }
+  mt__list_fit(&t->list, h - 1);
+  for (int i = 0; i < h - 1 && t->list.top + i < (long)t->nrows; i++) {
+    long ix = t->list.top + i;
+    draw_row(t, app, &t->rows[ix], y + 1 + i, w, ix == t->list.sel);
+  }
+}
+
+static mt__node *selected(tree_panel *t) {
+  return t->nrows ? &t->tree.nodes[t->rows[t->list.sel].node] : NULL;
+}
+
+/* Expand the node and, below it, always the heaviest child. */
+static void expand_path(tree_panel *t, uint32_t node) {
+  for (int i = 0; i < 256 && node != NONE; i++) {
+    mt__node *n = &t->tree.nodes[node];
+    if (!n->nchildren) break;
+    n->expanded = 1;
+    mt__tree_sort_children(&t->tree, node, t->cost);
+    node = n->first_child;
+  }
+}
+
+static int handle(mt__panel *p, mt__app *app, int action, int page) {
+  tree_panel *t = (tree_panel *)p;
+  if (build(t, app)) return MT__F_IGNORED;
+  int f = mt__list_move(&t->list, action, page);
+  if (f) return f;
+  mt__node *n = selected(t);
+  if (!n) return MT__F_IGNORED;
+  uint32_t id = t->rows[t->list.sel].node;
+  switch (action) {
+  case MT__ACT_ENTER:
+    if (n->nchildren) n->expanded = !n->expanded;
+    break;
+  case MT__ACT_EXPAND:
+    if (n->nchildren && !n->expanded) n->expanded = 1;
+    else if (n->expanded) mt__list_select(&t->list, t->list.sel + 1);
+    break;
+  case MT__ACT_COLLAPSE:
+    if (n->expanded) {
+      n->expanded = 0;
+    } else if (n->parent != 0) {
+      for (long i = t->list.sel - 1; i >= 0; i--)
+        if (t->rows[i].node == n->parent) {
+          t->list.sel = i;
+          break;
+        }
+    }
+    break;
+  case MT__ACT_EXPAND_PATH: expand_path(t, id); break;
+  case MT__ACT_COST:
+  case MT__ACT_SORT: t->cost = (t->cost + 1) % MT__COST_N; break;
+  case MT__ACT_STACK: {
+    uint32_t best = n->best[t->cost];
+    if (best == NONE) {
+      mt__app_message(app, "no %s below this node", mt__cost_name(t->cost));
+      return MT__F_HANDLED;
+    }
+    app->stack_id = mt__model_stack_id(app->model, best);
+    snprintf(app->stack_title, sizeof app->stack_title, "heaviest stack (%s) through %s",
+             mt__cost_name(t->cost), mt__model_func_name(app->model, n->func));
+    return MT__F_HANDLED | MT__F_SHOW_STACK;
+  }
+  default: return MT__F_IGNORED;
+  }
+  refresh_rows(t);
+  return MT__F_HANDLED | MT__F_REDRAW;
+}
+
+/* Next node in display order (children sorted by the cost), wrapping to the first. */
+static uint32_t preorder_next(tree_panel *t, uint32_t node) {
+  mt__node *n = &t->tree.nodes[node];
+  if (n->nchildren) {
+    mt__tree_sort_children(&t->tree, node, t->cost);
+    return n->first_child;
+  }
+  while (node != 0) {
+    if (t->tree.nodes[node].next_sibling != NONE) return t->tree.nodes[node].next_sibling;
+    node = t->tree.nodes[node].parent;
+  }
+  mt__tree_sort_children(&t->tree, 0, t->cost);
+  return t->tree.nodes[0].first_child;
+}
+
+static int search(mt__panel *p, mt__app *app, const char *text, int next) {
+  tree_panel *t = (tree_panel *)p;
+  if (build(t, app) || t->nrows == 0) return 0;
+  uint32_t start = t->rows[t->list.sel].node, node = start;
+  if (next) node = preorder_next(t, node);
+  for (uint32_t i = 0; i < t->tree.nnodes; i++) {
+    if (mt__contains(mt__model_func_name(app->model, t->tree.nodes[node].func), text)) {
+      for (uint32_t a = t->tree.nodes[node].parent; a != 0; a = t->tree.nodes[a].parent)
+        t->tree.nodes[a].expanded = 1;
+      refresh_rows(t);
+      for (size_t r = 0; r < t->nrows; r++)
+        if (t->rows[r].node == node) t->list.sel = (long)r;
+      return 1;
+    }
+    node = preorder_next(t, node);
+  }
+  return 0;
+}
+
+static void filter_changed(mt__panel *p, mt__app *app) {
+  (void)app;
+  ((tree_panel *)p)->built = 0;
+}
+
+static void destroy(mt__panel *p) {
+  tree_panel *t = (tree_panel *)p;
+  mt__tree_free(&t->tree);
+  free(t->rows);
+  free(t);
+}
+
+static const mt__panel_class top_down_class = {
+    .name = "Top-down", .short_name = "Down", .draw = draw, .handle = handle, .search = search,
+    .filter_changed = filter_changed, .destroy = destroy,
+};
+
+static const mt__panel_class bottom_up_class = {
+    .name = "Bottom-up", .short_name = "Up", .draw = draw, .handle = handle, .search = search,
+    .filter_changed = filter_changed, .destroy = destroy,
+};
+
+mt__panel *mt__tree_panel(mt__app *app, int bottom_up) {
+  (void)app;
+  tree_panel *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->base.cls = bottom_up ? &bottom_up_class : &top_down_class;
+  t->bottom_up = bottom_up;
+  t->cost = MT__COST_BYTES;
+  return &t->base;
+}
