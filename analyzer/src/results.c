@@ -117,6 +117,7 @@ int mt__results_write(sqlite3 *db, const char *schema, int64_t process_id, const
   writer w = {.db = db, .pid = (uint64_t)process_id, .r = r, .e = e};
   int rc = 0;
   for (int i = 0; i < W_COUNT && rc == 0; i++) {
+    if (i == W_MARKER && !r->labels) continue;
     char sql[256];
     snprintf(sql, sizeof sql, write_sql[i], schema);
     rc = mt__db_prepare(db, &w.st[i], sql, e);

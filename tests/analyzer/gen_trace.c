@@ -185,6 +185,7 @@ static void scenario_basic(void) {
   alloc(0x4000, 400, 2);   /* heap 800 */
   release(0x3000);         /* not temporary; heap 500 */
   marker("phase2");
+  flush(); /* several frames, so cutting the last one leaves a partial trace */
   re_alloc(0x4000, 0x5000, 1000, 4); /* frees 0x4000 (temporary, alpha); heap 1100 */
   alloc(0x6000, 50, 4);    /* heap 1150: the peak */
   release(0x1000);         /* heap 1050 */
@@ -204,12 +205,12 @@ static void scenario_threads(void) {
   process(200, "/usr/bin/threads", "", 0);
   module_self();
   stacks();
-  /* thread 1: seq 3 alloc A(100), seq 4 alloc B(200) -- written in the first chunk */
+  /* thread 1: seq 2 alloc A(100), seq 3 alloc B(200) -- written in the first chunk */
   alloc(0xA000, 100, 2);
   alloc(0xB000, 200, 3);
-  uint64_t s_c = seq++; /* thread 1 allocates C at seq 5, written in the last chunk */
-  uint64_t s_free_c = seq++; /* thread 2 frees C at seq 6 */
-  uint64_t s_d = seq++; /* thread 1 allocates D(400) at seq 7 */
+  uint64_t s_c = seq++; /* thread 1 allocates C at seq 4, written in the last chunk */
+  uint64_t s_free_c = seq++; /* thread 2 frees C at seq 5 */
+  uint64_t s_d = seq++; /* thread 1 allocates D(400) at seq 6 */
   flush();
   switch_thread(201);
   uint64_t keep = seq;

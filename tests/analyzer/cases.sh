@@ -1,0 +1,218 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Analyzer test cases, one shell function per ctest test: each generates its traces with
+# gen_trace (exactly known content), runs memtrace-report and compares exact output.
+# usage: cases.sh REPORT_BIN GEN_BIN WORKDIR CASE
+set -u
+R=$1 G=$2 W=$3 CASE=$4
+SRC=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect NAME EXPECTED ACTUAL
+expect() { [ "$2" = "$3" ] || { printf 'FAIL: %s\n--- expected\n%s\n--- actual\n%s\n' "$1" "$2" "$3" >&2; exit 1; }; }
+# run_status EXPECTED_STATUS CMD...: runs, keeps stdout in out, stderr in err
+run_status() {
+  want=$1; shift
+  "$@" >out 2>err; got=$?
+  [ "$got" = "$want" ] || { cat err >&2; fail "exit status $got, expected $want: $*"; }
+}
+gen() { "$G" "$@" >/dev/null || fail "gen_trace $*"; }
+
+case_summary_json_exact_figures() {
+  gen basic basic.mt
+  run_status 0 "$R" summary --format json basic.mt
+  expect summary "$(cat "$SRC/expected/basic_summary.json")" "$(cat out)"
+}
+
+case_summary_text_and_csv() {
+  gen basic basic.mt
+  run_status 0 "$R" summary --format csv basic.mt
+  expect csv "program,pid,exit_status,allocations,frees,bytes_allocated,peak_heap_bytes,peak_rss_bytes,leaked_bytes,leaked_blocks,temporary_allocations,mmap_bytes
+/usr/bin/basic,100,3,8,4,2065,1150,3145728,1065,4,2,4096" "$(cat out)"
+  run_status 0 "$R" summary basic.mt
+  grep -q '^  peak heap  *1.12 KiB$' out || fail "text summary: $(cat out)"
+}
+
+case_stack_stats_exact_per_stack() {
+  gen basic basic.mt
+  run_status 0 "$R" sql "SELECT stack_id, allocations, bytes_allocated, temporary_allocations, leaked_blocks, leaked_bytes, peak_blocks, peak_bytes FROM stack_stats ORDER BY stack_id" --format csv basic.mt
+  expect stack_stats "stack_id,allocations,bytes_allocated,temporary_allocations,leaked_blocks,leaked_bytes,peak_blocks,peak_bytes
+2,2,500,1,0,0,1,100
+3,2,500,1,0,0,0,0
+4,2,1050,0,2,1050,2,1050
+5,2,15,0,2,15,0,0" "$(cat out)"
+}
+
+case_totals_peak_seq_and_mmap() {
+  gen basic basic.mt
+  run_status 0 "$R" sql "SELECT peak_heap_bytes, peak_heap_seq, mmap_allocations, mmap_bytes, unmatched_frees FROM totals" --format csv basic.mt
+  expect totals "peak_heap_bytes,peak_heap_seq,mmap_allocations,mmap_bytes,unmatched_frees
+1150,12,1,4096,0" "$(cat out)"
+}
+
+case_symbols_resolve_function_file_line() {
+  gen basic basic.mt
+  run_status 0 "$R" sql "SELECT DISTINCT function FROM frames WHERE resolved = 1 ORDER BY function" --format csv basic.mt
+  expect functions "function
+site_alpha
+site_beta
+site_gamma
+site_main
+site_parse_config" "$(cat out)"
+  run_status 0 "$R" sql "SELECT count(*) FROM frames WHERE file LIKE '%gen_trace.c' AND line > 0" --format csv basic.mt
+  expect lines "count(*)
+5" "$(cat out)"
+}
+
+case_leaks_grouped_largest_first() {
+  gen basic basic.mt
+  run_status 0 "$R" leaks --format csv basic.mt
+  sed -e "s|$SRC/||g" -e 's/:[0-9]*)/:LINE)/g' out >leaks.csv
+  expect leaks "$(cat "$SRC/expected/basic_leaks.csv")" "$(cat leaks.csv)"
+}
+
+case_threads_free_before_alloc_in_file() {
+  gen threads threads.mt
+  run_status 0 "$R" sql "SELECT allocations, frees, peak_heap_bytes, peak_heap_seq, leaked_bytes, leaked_blocks, unmatched_frees FROM totals" --format csv threads.mt
+  expect threads "allocations,frees,peak_heap_bytes,peak_heap_seq,leaked_bytes,leaked_blocks,unmatched_frees
+4,2,700,6,600,2,0" "$(cat out)"
+  run_status 0 "$R" sql "SELECT reorder_late FROM traces" --format csv threads.mt
+  expect late "reorder_late
+0" "$(cat out)"
+}
+
+case_partial_trace_warns_exit_0() {
+  gen noend noend.mt
+  run_status 0 "$R" summary --format json noend.mt
+  grep -q "warning: noend.mt: .*no end record" err || fail "warning: $(cat err)"
+  grep -q '"allocations": 2,' out || fail "figures: $(cat out)"
+  grep -q '"exit_status": null,' out || fail "exit status: $(cat out)"
+  # the warning is repeated when the database is reused
+  run_status 0 "$R" summary noend.mt
+  grep -q "warning: noend.mt" err || fail "warning on reuse: $(cat err)"
+}
+
+case_truncated_trace_warns_exit_0() {
+  gen basic basic.mt
+  size=$(wc -c <basic.mt)
+  head -c $((size - 5)) basic.mt >cut.mt
+  run_status 0 "$R" summary --format json cut.mt
+  grep -q "warning: cut.mt: trace truncated at offset" err || fail "warning: $(cat err)"
+  [ "$(wc -l <err)" = 1 ] || fail "one line on stderr: $(cat err)"
+}
+
+case_garbage_input_exit_2() {
+  printf 'this is not a trace at all, just some text\n' >junk.mt
+  run_status 2 "$R" summary junk.mt
+  grep -q "junk.mt: .*bad magic" err || fail "message: $(cat err)"
+  [ "$(wc -l <err)" = 1 ] || fail "one line on stderr: $(cat err)"
+}
+
+case_damaged_frame_exit_2_with_offset() {
+  gen basic basic.mt
+  # flip a byte in the middle of the first frame (after the 24-byte header)
+  python3 -c "import sys; d=bytearray(open('basic.mt','rb').read()); d[60]^=0xff; open('bad.mt','wb').write(d)"
+  run_status 2 "$R" summary bad.mt
+  grep -q "offset" err || fail "message: $(cat err)"
+}
+
+case_missing_file_exit_2() {
+  run_status 2 "$R" summary does-not-exist.mt
+  expect missing "memtrace-report: does-not-exist.mt: No such file or directory" "$(cat err)"
+}
+
+case_unwritable_db_exit_2() {
+  gen basic basic.mt
+  run_status 2 "$R" summary --db /nonexistent-dir/x.db basic.mt
+  grep -q "cannot open database /nonexistent-dir/x.db" err || fail "message: $(cat err)"
+}
+
+case_bad_options_exit_2() {
+  gen basic basic.mt
+  run_status 2 "$R" summary --format xml basic.mt
+  grep -q "unknown format 'xml'" err || fail "format: $(cat err)"
+  run_status 2 "$R" summary --top many basic.mt
+  run_status 2 "$R" summary --frobnicate basic.mt
+  grep -q "unknown option '--frobnicate'" err || fail "option: $(cat err)"
+  run_status 2 "$R" nosuchreport basic.mt
+  run_status 2 "$R" summary
+  run_status 2 "$R" diff basic.mt
+  run_status 2 "$R" summary --process 999 basic.mt
+  grep -q "no process with pid 999" err || fail "pid: $(cat err)"
+}
+
+case_db_reused_while_trace_unchanged() {
+  gen basic basic.mt
+  run_status 0 "$R" ingest basic.mt
+  expect path "basic.mt.db" "$(cat out)"
+  "$R" sql "UPDATE totals SET allocations = 1" basic.mt >/dev/null 2>&1 && fail "sql must refuse writes"
+  sqlite3 basic.mt.db "UPDATE totals SET allocations = 12345"
+  run_status 0 "$R" sql "SELECT allocations FROM totals" --format csv basic.mt
+  expect reused "allocations
+12345" "$(cat out)"
+  touch -d '2001-01-01' basic.mt
+  run_status 0 "$R" sql "SELECT allocations FROM totals" --format csv basic.mt
+  expect reingested "allocations
+8" "$(cat out)"
+}
+
+case_schema_version_mismatch_message() {
+  gen basic basic.mt
+  run_status 0 "$R" ingest --db x.db basic.mt
+  sqlite3 x.db "PRAGMA user_version = 99"
+  run_status 2 "$R" summary x.db
+  grep -q "x.db has database schema version 99, this memtrace-report reads version 1" err || fail "$(cat err)"
+}
+
+case_fork_child_linked_in_one_db() {
+  gen basic basic.mt
+  gen child "$W/basic.mt" child.mt
+  run_status 0 "$R" ingest --db run.db basic.mt child.mt
+  run_status 0 "$R" sql "SELECT p.pid, p.origin, q.pid AS parent_pid FROM processes p LEFT JOIN processes q ON q.id = p.parent_id ORDER BY p.pid" --format csv run.db
+  expect processes "pid,origin,parent_pid
+100,launch,
+101,fork,100" "$(cat out)"
+  run_status 0 "$R" summary --process 101 --format csv run.db
+  grep -q '^/usr/bin/basic,101,3,1,0,77,77,0,77,1,0,0$' out || fail "child summary: $(cat out)"
+}
+
+case_suppressions_lsan_syntax() {
+  gen basic basic.mt
+  printf '# comment\nleak:site_parse_*\nthread:ignored\n' >supp.txt
+  run_status 0 "$R" summary --suppressions supp.txt --format json basic.mt
+  grep -q '"leaked_bytes": 1050,' out || fail "$(cat out)"
+  grep -q '"leaked_blocks": 2,' out || fail "$(cat out)"
+  run_status 0 "$R" leaks --suppressions supp.txt --format csv basic.mt
+  sed "s|$SRC/||g" out >leaks.csv
+  grep -q '^15,2,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
+  printf 'leak\n' >bad.txt
+  run_status 2 "$R" summary --suppressions bad.txt basic.mt
+  expect bad "memtrace-report: bad.txt:1: expected TYPE:PATTERN, e.g. leak:parse_*" "$(cat err)"
+}
+
+case_exclude_function_and_module() {
+  gen basic basic.mt
+  run_status 0 "$R" summary --exclude-function 'site_gam*' --format json basic.mt
+  grep -q '"leaked_bytes": 15,' out || fail "$(cat out)"
+  run_status 0 "$R" summary --exclude-module gen_trace --format json basic.mt
+  grep -q '"leaked_bytes": 0,' out || fail "$(cat out)"
+}
+
+case_between_markers() {
+  gen basic basic.mt
+  run_status 0 "$R" summary --between phase2 phase3 --format json basic.mt
+  expect between "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
+  run_status 2 "$R" summary --between phase2 nosuch basic.mt
+  grep -q "no marker 'nosuch'" err || fail "$(cat err)"
+}
+
+case_json_outputs_parse() {
+  gen basic basic.mt
+  for report in summary leaks; do
+    run_status 0 "$R" $report --format json basic.mt
+    python3 -m json.tool out >/dev/null || fail "$report json: $(cat out)"
+  done
+}
+
+"case_$CASE"
