@@ -40,8 +40,9 @@ typedef struct {
   atomic_uint owner;
 } mt_lock;
 
-void mt__lock(mt_lock *l);
-void mt__unlock(mt_lock *l);
+static inline void mt__lock(mt_lock *l);
+static inline void mt__unlock(mt_lock *l);
+void mt__lock_slow(mt_lock *l);
 /* Take the lock, waiting at most `ms`: @return 1 when taken, 0 when the caller already holds
  * it or the wait timed out (used on exit and signal paths, which must never hang). */
 int mt__lock_timed(mt_lock *l, int ms);
@@ -197,7 +198,6 @@ mt_tbuf *mt__tbuf_first(void);
 void mt__tbuf_put_thread_locked(mt_tbuf *tb);
 /* After fork in the child: forget every thread but reuse the memory. */
 void mt__tbuf_reset_after_fork(void);
-uint32_t mt__tid(void);
 
 /* writer_thread.c: queue of full buffers, background compression, RSS samples ------------- */
 
@@ -334,6 +334,26 @@ void mt__fork_setup(void);
 void mt__signals_setup(void);
 
 /* ---------------------------------------------------------------------------------------- */
+
+/* The calling thread's id, cached in TLS (reset in a fork child). */
+static inline uint32_t mt__tid(void) {
+  if (mt_unlikely(mt__tls.tid == 0))
+    mt__tls.tid = mt__os_gettid();
+  return mt__tls.tid;
+}
+
+static inline void mt__lock(mt_lock *l) {
+  unsigned expected = 0;
+  if (mt_likely(atomic_compare_exchange_strong_explicit(&l->owner, &expected, mt__tid(),
+                                                        memory_order_acquire,
+                                                        memory_order_relaxed)))
+    return;
+  mt__lock_slow(l);
+}
+
+static inline void mt__unlock(mt_lock *l) {
+  atomic_store_explicit(&l->owner, 0, memory_order_release);
+}
 
 static inline int mt__recording(void) {
   return mt_likely(atomic_load_explicit(&mt__g.state, memory_order_relaxed) ==

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Live heap blocks: address -> requested size, so free() knows how many bytes leave the heap
  * and ignores blocks we never saw (allocated before start-up, while paused, or by the shim).
- * 256 independently locked stripes, each an open-addressing table with linear probing and
+ * 128 independently locked stripes, each an open-addressing table with linear probing and
  * backward-shift deletion, in mmap'd memory that doubles when half full. */
 #include "internal.h"
 
 #include <string.h>
 
-#define STRIPES 256
-#define STRIPE_INITIAL 256 /* entries: one page */
+#define STRIPES 128
+#define STRIPE_INITIAL 64 /* entries; the first arrays of all stripes share one block */
 
 typedef struct {
   uintptr_t addr; /* 0: empty */
@@ -23,6 +23,12 @@ typedef struct {
 } stripe;
 
 static _Alignas(64) stripe stripes[STRIPES];
+static entry *initial;    /* STRIPES * STRIPE_INITIAL entries, contiguous: few pages, few TLB misses */
+static mt_lock initial_lock;
+
+static int in_initial(const entry *e) {
+  return initial && e >= initial && e < initial + STRIPES * STRIPE_INITIAL;
+}
 
 static inline uint64_t addr_hash(uintptr_t a) {
   uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
@@ -31,7 +37,18 @@ static inline uint64_t addr_hash(uintptr_t a) {
 
 static int stripe_grow(stripe *s) {
   size_t cap = s->e ? (s->mask + 1) * 2 : STRIPE_INITIAL;
-  entry *e = mt__os_alloc(cap * sizeof(entry));
+  entry *e;
+  if (!s->e) {
+    mt__lock(&initial_lock);
+    if (!initial)
+      initial = mt__os_alloc(STRIPES * STRIPE_INITIAL * sizeof(entry));
+    mt__unlock(&initial_lock);
+    if (!initial)
+      return -1;
+    e = initial + (size_t)(s - stripes) * STRIPE_INITIAL;
+  } else {
+    e = mt__os_alloc(cap * sizeof(entry));
+  }
   if (!e)
     return -1;
   if (s->e) {
@@ -43,14 +60,15 @@ static int stripe_grow(stripe *s) {
         j = (j + 1) & (cap - 1);
       e[j] = s->e[i];
     }
-    mt__os_free(s->e, (s->mask + 1) * sizeof(entry));
+    if (!in_initial(s->e))
+      mt__os_free(s->e, (s->mask + 1) * sizeof(entry));
   }
   s->e = e;
   s->mask = cap - 1;
   return 0;
 }
 
-static inline stripe *stripe_of(uint64_t h) { return &stripes[h >> 56]; }
+static inline stripe *stripe_of(uint64_t h) { return &stripes[h >> 57]; }
 
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {
   uint64_t h = addr_hash(addr);
@@ -115,9 +133,12 @@ void mt__live_reset(void) {
   for (int i = 0; i < STRIPES; i++) {
     stripe *s = &stripes[i];
     mt__lock_init(&s->lock);
-    if (s->e)
+    if (s->e && !in_initial(s->e))
       mt__os_free(s->e, (s->mask + 1) * sizeof(entry));
     s->e = NULL;
     s->mask = s->count = 0;
   }
+  if (initial)
+    memset(initial, 0, STRIPES * STRIPE_INITIAL * sizeof(entry));
+  mt__lock_init(&initial_lock);
 }

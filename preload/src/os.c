@@ -26,7 +26,7 @@ static inline int try_lock(mt_lock *l, unsigned me) {
                                                memory_order_relaxed);
 }
 
-void mt__lock(mt_lock *l) {
+void mt__lock_slow(mt_lock *l) {
   unsigned me = mt__tid();
   for (unsigned spins = 0;; spins++) {
     if (atomic_load_explicit(&l->owner, memory_order_relaxed) == 0 && try_lock(l, me))
@@ -39,8 +39,6 @@ void mt__lock(mt_lock *l) {
       mt__os_sleep_ms(1);
   }
 }
-
-void mt__unlock(mt_lock *l) { atomic_store_explicit(&l->owner, 0, memory_order_release); }
 
 int mt__lock_timed(mt_lock *l, int ms) {
   unsigned me = mt__tid();

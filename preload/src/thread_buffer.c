@@ -23,12 +23,6 @@ static mt_tbuf *slab;
 static size_t slab_left;
 static mt_tbuf orphan;
 
-uint32_t mt__tid(void) {
-  if (mt_unlikely(mt__tls.tid == 0))
-    mt__tls.tid = mt__os_gettid();
-  return mt__tls.tid;
-}
-
 mt_tbuf *mt__tbuf_first(void) { return atomic_load_explicit(&registry, memory_order_acquire); }
 
 static void registry_add(mt_tbuf *tb) {
