@@ -39,6 +39,7 @@ static void print_field(const mt__field *f, const mt_record *rec) {
     case MT__F_U32: printf("%u", *(const uint32_t *)at); break;
     case MT__F_S32: printf("%d", *(const int32_t *)at); break;
     case MT__F_KIND: fputs(mt_alloc_kind_name((int)*(const uint32_t *)at), stdout); break;
+    case MT__F_REACH: fputs(mt_reach_kind_name((int)*(const uint32_t *)at), stdout); break;
     case MT__F_STR: print_str(*(const mt_str *)at); break;
     case MT__F_BUILD_ID:
       for (uint32_t i = 0; i < rec->u.module.build_id_len; i++) printf("%02x", rec->u.module.build_id[i]);

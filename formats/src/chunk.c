@@ -55,6 +55,10 @@ static int put_fields(out_cursor *o, const mt__record_layout *l, const mt_record
         if (*(const uint32_t *)at >= MT_ALLOC_KIND_COUNT) return MT_EINVAL;
         put_varint(o, *(const uint32_t *)at);
         break;
+      case MT__F_REACH:
+        if (*(const uint32_t *)at >= MT_REACH_KIND_COUNT) return MT_EINVAL;
+        put_varint(o, *(const uint32_t *)at);
+        break;
       case MT__F_STR: put_bytes(o, ((const mt_str *)at)->data, ((const mt_str *)at)->len); break;
       case MT__F_BUILD_ID: {
         const mt_rec_module *m = &rec->u.module;

@@ -22,6 +22,7 @@ typedef enum {
   MT__F_U64,       /* varint */
   MT__F_S32,       /* svarint into int32_t, range-checked */
   MT__F_KIND,      /* varint allocation kind, < MT_ALLOC_KIND_COUNT */
+  MT__F_REACH,     /* varint leak kind, < MT_REACH_KIND_COUNT */
   MT__F_STR,       /* mt_str */
   MT__F_BUILD_ID,  /* length-prefixed bytes, at most MT_BUILD_ID_MAX (mt_rec_module) */
   MT__F_SEGMENTS,  /* count, then four varints each (mt_rec_module) */

@@ -58,6 +58,10 @@ int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, 
         if (v >= MT_ALLOC_KIND_COUNT) return *why = "unknown allocation kind", MT_ECORRUPT;
         *(uint32_t *)at = (uint32_t)v;
         break;
+      case MT__F_REACH:
+        if (v >= MT_REACH_KIND_COUNT) return *why = "unknown leak kind", MT_ECORRUPT;
+        *(uint32_t *)at = (uint32_t)v;
+        break;
       case MT__F_SEGMENTS: {
         mt_rec_module *m = &rec->u.module;
         if (v > MT_SEGMENTS_MAX) return *why = "more than 32 segments", MT_ECORRUPT;

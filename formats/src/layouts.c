@@ -6,6 +6,7 @@
 #include "codec.h"
 
 #define F(t, rec, member) {MT__F_##t, 0, (uint16_t)offsetof(rec, member), #member}
+#define FN(t, rec, member, name) {MT__F_##t, 0, (uint16_t)offsetof(rec, member), name}
 #define FX(t, rec, member) {MT__F_##t, 1, (uint16_t)offsetof(rec, member), #member}
 #define LAYOUT(T, n, fields, validate) \
   {MT_REC_##T, n, fields, sizeof(fields) / sizeof(fields[0]), validate}
@@ -57,6 +58,17 @@ static const mt__field unload_fields[] = {F(U64, mt_rec_unload, id), F(U64, mt_r
 static const mt__field thread_fields[] = {F(U32, mt_rec_thread, tid), F(U64, mt_rec_thread, seq),
                                           F(STR, mt_rec_thread, name)};
 
+static const mt__field scan_fields[] = {
+    F(U64, mt_rec_scan, seq),           F(U64, mt_rec_scan, time_ns),
+    F(U64, mt_rec_scan, duration_ns),   F(U64, mt_rec_scan, blocks),
+    F(U64, mt_rec_scan, root_bytes),    F(U64, mt_rec_scan, heap_bytes),
+    FN(U64, mt_rec_scan, kind_bytes[0], "definite_bytes"), FN(U64, mt_rec_scan, kind_blocks[0], "definite_blocks"),
+    FN(U64, mt_rec_scan, kind_bytes[1], "indirect_bytes"), FN(U64, mt_rec_scan, kind_blocks[1], "indirect_blocks"),
+    FN(U64, mt_rec_scan, kind_bytes[2], "possible_bytes"), FN(U64, mt_rec_scan, kind_blocks[2], "possible_blocks"),
+    FN(U64, mt_rec_scan, kind_bytes[3], "reachable_bytes"), FN(U64, mt_rec_scan, kind_blocks[3], "reachable_blocks")};
+
+static const mt__field reach_fields[] = {FX(DADDR, mt_rec_reach, address), F(REACH, mt_rec_reach, kind)};
+
 static const mt__field rss_fields[] = {F(U64, mt_rec_rss, seq), F(U64, mt_rec_rss, time_ns),
                                        F(U64, mt_rec_rss, rss_bytes)};
 
@@ -96,6 +108,8 @@ static const mt__record_layout layouts[] = {
     LAYOUT(MODULE, "module", module_fields, NULL),
     LAYOUT(UNLOAD, "unload", unload_fields, NULL),
     LAYOUT(THREAD, "thread", thread_fields, NULL),
+    LAYOUT(SCAN, "scan", scan_fields, NULL),
+    LAYOUT(REACH, "reach", reach_fields, NULL),
     LAYOUT(RSS, "rss", rss_fields, NULL),
     LAYOUT(MARKER, "marker", marker_fields, NULL),
     LAYOUT(FORK, "fork", fork_fields, NULL),
@@ -128,6 +142,16 @@ const char *mt_alloc_kind_name(int kind) {
 
 int mt_alloc_kind_class(int kind) {
   return kind >= 0 && kind < MT_ALLOC_KIND_COUNT ? alloc_kinds[kind].cls : -1;
+}
+
+static const char *const reach_kinds[] = {
+#define REACH_ENTRY(name, value, text) [value] = text,
+    MT_REACH_KIND_MAP(REACH_ENTRY)
+#undef REACH_ENTRY
+};
+
+const char *mt_reach_kind_name(int kind) {
+  return kind >= 0 && kind < MT_REACH_KIND_COUNT ? reach_kinds[kind] : NULL;
 }
 
 const char *mt_strerror(int err) {

@@ -148,7 +148,14 @@ static void basic(const char *name, int with_end) {
   for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) put(&g, &tail[i]);
   if (with_end) {
     flush(&g, 4242);
-    r = end_record(17);
+    const mt_record scan[] = {
+        REC(SCAN, scan, .seq = 17, .time_ns = 4800, .duration_ns = 120000, .blocks = 2, .root_bytes = 270336,
+            .heap_bytes = 400, .kind_bytes = {300, 0, 0, 400}, .kind_blocks = {1, 0, 0, 1}),
+        REC(REACH, reach, .address = 0x555555559400ull, .kind = MT_REACH_REACHABLE),
+        REC(REACH, reach, .address = 0x7fffe8000b70ull, .kind = MT_REACH_DEFINITE),
+    };
+    for (size_t i = 0; i < sizeof scan / sizeof scan[0]; i++) put(&g, &scan[i]);
+    r = end_record(18);
     put(&g, &r);
   }
   finish(&g);
@@ -266,6 +273,8 @@ int main(int argc, char **argv) {
   damaged_chunk("invalid_unknown_record.mt", unknown_type, sizeof unknown_type);
   static const uint8_t bad_kind[] = {0x10, 6, 99, 2, 2, 2, 1, 0};
   damaged_chunk("invalid_bad_kind.mt", bad_kind, sizeof bad_kind);
+  static const uint8_t bad_reach_kind[] = {0x25, 2, 2, 4};
+  damaged_chunk("invalid_bad_reach_kind.mt", bad_reach_kind, sizeof bad_reach_kind);
   static const uint8_t stack_loop[] = {0x20, 3, 5, 5, 2};
   damaged_chunk("invalid_stack_parent.mt", stack_loop, sizeof stack_loop);
   static const uint8_t length_past_end[] = {0x31, 40, 1, 1};

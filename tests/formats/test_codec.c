@@ -100,7 +100,7 @@ static void test_varint_rejects_malformed(void) {
 
 /* One record of every type through chunk, writer, file and reader. */
 static void test_roundtrip_every_record_type(void) {
-  mt_record recs[16];
+  mt_record recs[20];
   size_t n = 0;
   recs[n++] = sample_process();
   mt_record m = {.type = MT_REC_MODULE};
@@ -114,6 +114,8 @@ static void test_roundtrip_every_record_type(void) {
   recs[n++] = (mt_record){.type = MT_REC_FREE, .u.free = {MT_ALLOC_MMAP, 7, 200, 0x9000, 4096}};
   recs[n++] = (mt_record){.type = MT_REC_UNLOAD, .u.unload = {3, 8}};
   recs[n++] = (mt_record){.type = MT_REC_THREAD, .u.thread = {77, 9, {"t1", 2}}};
+  recs[n++] = (mt_record){.type = MT_REC_SCAN, .u.scan = {15, 16, 17, 18, 19, 20, {21, 22, 23, 24}, {25, 26, 27, 28}}};
+  recs[n++] = (mt_record){.type = MT_REC_REACH, .u.reach = {0x7ffff000, MT_REACH_POSSIBLE}};
   recs[n++] = (mt_record){.type = MT_REC_RSS, .u.rss = {10, 300, 1 << 20}};
   recs[n++] = (mt_record){.type = MT_REC_MARKER, .u.marker = {11, 310, {"m", 1}}};
   recs[n++] = (mt_record){.type = MT_REC_FORK, .u.fork = {12, 320, 99}};
@@ -157,6 +159,8 @@ static void test_roundtrip_every_record_type(void) {
       case MT_REC_REALLOC: CHECK(!memcmp(&got.u.realloc, &recs[i].u.realloc, sizeof got.u.realloc)); break;
       case MT_REC_STACK: CHECK(!memcmp(&got.u.stack, &recs[i].u.stack, sizeof got.u.stack)); break;
       case MT_REC_UNLOAD: CHECK(!memcmp(&got.u.unload, &recs[i].u.unload, sizeof got.u.unload)); break;
+      case MT_REC_SCAN: CHECK(!memcmp(&got.u.scan, &recs[i].u.scan, sizeof got.u.scan)); break;
+      case MT_REC_REACH: CHECK(got.u.reach.address == 0x7ffff000 && got.u.reach.kind == MT_REACH_POSSIBLE); break;
       case MT_REC_RSS: CHECK(!memcmp(&got.u.rss, &recs[i].u.rss, sizeof got.u.rss)); break;
       case MT_REC_FORK: CHECK(!memcmp(&got.u.fork, &recs[i].u.fork, sizeof got.u.fork)); break;
       case MT_REC_END: CHECK(!memcmp(&got.u.end, &recs[i].u.end, sizeof got.u.end)); break;
@@ -266,6 +270,8 @@ static void test_encoder_rejects_out_of_range(void) {
   m.u.module.nsegments = 0;
   m.u.module.build_id_len = MT_BUILD_ID_MAX + 1;
   CHECK_EQ(mt_chunk_put(&c, &m), (unsigned long long)MT_EINVAL);
+  mt_record reach = {.type = MT_REC_REACH, .u.reach = {1, MT_REACH_KIND_COUNT}};
+  CHECK_EQ(mt_chunk_put(&c, &reach), (unsigned long long)MT_EINVAL);
   mt_record chunk = {.type = MT_REC_CHUNK};
   CHECK_EQ(mt_chunk_put(&c, &chunk), (unsigned long long)MT_EINVAL);
   mt_record unknown = {.type = 0x7e};
@@ -364,6 +370,8 @@ static void test_error_names(void) {
   CHECK(mt_alloc_kind_name(MT_ALLOC_KIND_COUNT) == NULL);
   CHECK_EQ(mt_alloc_kind_class(MT_ALLOC_MMAP), MT_CLASS_MMAP);
   CHECK(!strcmp(mt_record_type_name(MT_REC_REALLOC), "realloc"));
+  CHECK(!strcmp(mt_reach_kind_name(MT_REACH_INDIRECT), "indirect"));
+  CHECK(mt_reach_kind_name(MT_REACH_KIND_COUNT) == NULL);
   CHECK(mt_record_type_name(0x7e) == NULL);
 }
 

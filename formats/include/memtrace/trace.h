@@ -76,6 +76,8 @@ MT_API const char *mt_err_name(int err);
   XX(MODULE, 0x21, "module")         \
   XX(UNLOAD, 0x22, "unload")         \
   XX(THREAD, 0x23, "thread")         \
+  XX(SCAN, 0x24, "scan")             \
+  XX(REACH, 0x25, "reach")           \
   XX(RSS, 0x30, "rss")               \
   XX(MARKER, 0x31, "marker")         \
   XX(FORK, 0x32, "fork")             \
@@ -132,6 +134,24 @@ typedef enum {
   MT_ORIGIN_FORK = 1,   /* fork/vfork child of a traced parent */
   MT_ORIGIN_EXEC = 2    /* program exec'd by a traced process */
 } mt_origin;
+
+/* Leak kind of a block still allocated at exit, found by the reachability scan (the
+ * four kinds of valgrind memcheck). */
+#define MT_REACH_KIND_MAP(XX)          \
+  XX(DEFINITE, 0, "definite")          \
+  XX(INDIRECT, 1, "indirect")          \
+  XX(POSSIBLE, 2, "possible")          \
+  XX(REACHABLE, 3, "reachable")
+
+typedef enum {
+#define MT__REACH_ENUM(name, value, text) MT_REACH_##name = value,
+  MT_REACH_KIND_MAP(MT__REACH_ENUM)
+#undef MT__REACH_ENUM
+  MT_REACH_KIND_COUNT
+} mt_reach_kind;
+
+/* Name of a leak kind ("possible"), or NULL when out of range. */
+MT_API const char *mt_reach_kind_name(int kind);
 
 /* A string inside a record: not NUL-terminated in general. */
 typedef struct {
@@ -226,6 +246,23 @@ typedef struct {
   mt_str name;
 } mt_rec_thread;
 
+/* Summary of the reachability scan made at exit; REACH records give each block's kind. */
+typedef struct {
+  uint64_t seq, time_ns;
+  uint64_t duration_ns;
+  uint64_t blocks;          /* heap blocks still allocated when the scan ran */
+  uint64_t root_bytes;      /* bytes of roots scanned (data, bss, stacks, other mappings) */
+  uint64_t heap_bytes;      /* bytes of reachable blocks scanned */
+  uint64_t kind_bytes[MT_REACH_KIND_COUNT];
+  uint64_t kind_blocks[MT_REACH_KIND_COUNT];
+} mt_rec_scan;
+
+/* Leak kind of one block still allocated at exit, by its address. */
+typedef struct {
+  uint64_t address;
+  uint32_t kind;            /* mt_reach_kind */
+} mt_rec_reach;
+
 typedef struct {
   uint64_t seq, time_ns;
   uint64_t rss_bytes;
@@ -263,6 +300,8 @@ typedef struct {
     mt_rec_module module;
     mt_rec_unload unload;
     mt_rec_thread thread;
+    mt_rec_scan scan;
+    mt_rec_reach reach;
     mt_rec_rss rss;
     mt_rec_marker marker;
     mt_rec_fork fork;
