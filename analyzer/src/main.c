@@ -21,7 +21,9 @@
 #endif
 
 static const mt__report *const reports[] = {
-    &mt__report_summary, &mt__report_leaks, &mt__report_sql,
+    &mt__report_summary,  &mt__report_leaks,      &mt__report_hotspots, &mt__report_peak,
+    &mt__report_timeline, &mt__report_diff,       &mt__report_flamegraph, &mt__report_export,
+    &mt__report_sql,
 };
 
 typedef struct {

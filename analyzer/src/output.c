@@ -141,7 +141,14 @@ static void cell_text(const mt__column *c, const mt__cell *x, char *buf, size_t 
   }
   switch (c->type) {
   case MT__COL_INT: snprintf(buf, len, "%" PRId64, x->i); break;
-  case MT__COL_BYTES: mt__fmt_bytes((uint64_t)x->i, buf, len); break;
+  case MT__COL_BYTES:
+    if (x->i < 0 && len > 1) {
+      buf[0] = '-';
+      mt__fmt_bytes((uint64_t)-x->i, buf + 1, len - 1);
+    } else {
+      mt__fmt_bytes((uint64_t)x->i, buf, len);
+    }
+    break;
   case MT__COL_REAL: snprintf(buf, len, "%.2f", x->r); break;
   case MT__COL_TEXT: snprintf(buf, len, "%s", x->s ? x->s : "-"); break;
   case MT__COL_LIST: buf[0] = 0; break;

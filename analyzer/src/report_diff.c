@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* diff BEFORE AFTER: totals side by side, and call sites of the two runs matched by function
+ * and file:line (addresses differ between runs), ranked by the change of the --by weight
+ * (default bytes), growth and shrink alike. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "report.h"
+#include "sites.h"
+
+/* Totals compared, as data: key and the totals column it reads. */
+static const struct {
+  const char *key;
+  mt__coltype type;
+} metrics[] = {
+    {"allocations", MT__COL_INT},         {"frees", MT__COL_INT},
+    {"bytes_allocated", MT__COL_BYTES},   {"peak_heap_bytes", MT__COL_BYTES},
+    {"leaked_bytes", MT__COL_BYTES},      {"leaked_blocks", MT__COL_INT},
+    {"temporary_allocations", MT__COL_INT}, {"peak_rss_bytes", MT__COL_BYTES},
+};
+#define NMETRICS (sizeof metrics / sizeof *metrics)
+
+static int load_totals(mt__report_ctx *c, sqlite3 *db, int64_t pid, int64_t *v) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(db, &st,
+                     "SELECT allocations, frees, bytes_allocated, peak_heap_bytes, leaked_bytes,"
+                     " leaked_blocks, temporary_allocations, peak_rss_bytes FROM totals"
+                     " WHERE process_id = ?",
+                     c->e))
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  int rc = sqlite3_step(st);
+  for (size_t i = 0; i < NMETRICS; i++) v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, (int)i) : 0;
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : mt__fail(c->e, "no totals in the database");
+}
+
+static int totals_section(mt__report_ctx *c) {
+  int64_t a[NMETRICS], b[NMETRICS];
+  if (load_totals(c, c->in.db, c->in.process_id, a) || load_totals(c, c->other.db, c->other.process_id, b))
+    return -1;
+  static const mt__column cols[] = {{"metric", "metric", MT__COL_TEXT},
+                                    {"before", "before", MT__COL_INT},
+                                    {"after", "after", MT__COL_INT},
+                                    {"change", "change", MT__COL_INT}};
+  if (mt__doc_section(c->doc, "totals", "Totals", cols, 4, 0)) return -1;
+  for (size_t i = 0; i < NMETRICS; i++) {
+    mt__cell cells[4] = {{.s = metrics[i].key}, {.i = a[i]}, {.i = b[i]}, {.i = b[i] - a[i]}};
+    if (mt__doc_row(c->doc, cells)) return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  const mt__site_row *before, *after;
+  int64_t delta;
+} change;
+
+static int by_delta(const void *x, const void *y) {
+  int64_t a = llabs(((const change *)x)->delta), b = llabs(((const change *)y)->delta);
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int sites_section(mt__report_ctx *c, int w, const mt__siteset *sa, const mt__siteset *sb) {
+  change *ch = malloc((sa->n + sb->n + 1) * sizeof *ch);
+  if (!ch) return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < sa->n; i++) {
+    const mt__site_row *a = &sa->rows[i];
+    const mt__site_row *b = mt__siteset_find(sb, a->function, a->file, a->line);
+    int64_t d = (int64_t)(b ? b->self[w] : 0) - (int64_t)a->self[w];
+    if (d) ch[n++] = (change){a, b, d};
+  }
+  for (size_t i = 0; i < sb->n; i++) {
+    const mt__site_row *b = &sb->rows[i];
+    if (!mt__siteset_find(sa, b->function, b->file, b->line) && b->self[w])
+      ch[n++] = (change){NULL, b, (int64_t)b->self[w]};
+  }
+  qsort(ch, n, sizeof *ch, by_delta);
+  mt__coltype t = mt__weights[w].type;
+  const mt__column cols[] = {{"before", "before", t},
+                             {"after", "after", t},
+                             {"change", "change", t},
+                             {"function", "function", MT__COL_TEXT},
+                             {"location", "location", MT__COL_TEXT}};
+  char title[128], loc[4096];
+  snprintf(title, sizeof title, "Call sites by change of %s", mt__weights[w].title);
+  int rc = mt__doc_section(c->doc, "sites", title, cols, 5, 0);
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (c->opt->top && (long)i >= c->opt->top) break;
+    const mt__site_row *r = ch[i].after ? ch[i].after : ch[i].before;
+    mt__cell cells[5] = {{.i = ch[i].before ? (int64_t)ch[i].before->self[w] : 0},
+                         {.i = ch[i].after ? (int64_t)ch[i].after->self[w] : 0},
+                         {.i = ch[i].delta},
+                         {.s = r->function},
+                         {.s = mt__site_location(r, loc, sizeof loc)}};
+    rc = mt__doc_row(c->doc, cells);
+  }
+  free(ch);
+  return rc;
+}
+
+static int run(mt__report_ctx *c) {
+  int w = mt__weight_find(c->opt->by, MT__W_BYTES);
+  if (w < 0) return mt__fail(c->e, "diff --by: use count, bytes, temporary, peak or leaked, not '%s'", c->opt->by);
+  mt__callstacks *ca = mt__report_stacks(c), *cb = NULL;
+  if (!ca || mt__cs_load(c->other.db, c->other.process_id, &cb, c->e)) return -1;
+  mt__siteset sa, sb;
+  int rc = mt__siteset_build(c, c->in.db, c->in.process_id, ca, &sa);
+  if (rc == 0) rc = mt__siteset_build(c, c->other.db, c->other.process_id, cb, &sb);
+  else memset(&sb, 0, sizeof sb);
+  if (rc == 0 && (totals_section(c) || sites_section(c, w, &sa, &sb))) rc = mt__fail(c->e, "out of memory");
+  mt__siteset_free(&sa);
+  mt__siteset_free(&sb);
+  mt__cs_free(cb);
+  return rc;
+}
+
+const mt__report mt__report_diff = {
+    .name = "diff",
+    .usage = "compare two runs: totals and call sites matched by function and file:line",
+    .inputs = 2,
+    .run = run,
+};
