@@ -235,6 +235,14 @@ int mt__unwind(uintptr_t *ips, int max);
 /* Mark [start, end) as shim code (frames there are dropped). */
 void mt__unwind_set_self(uintptr_t start, uintptr_t end);
 
+/* cfi_unwind.c: fast unwinding from cached .eh_frame rules ------------------------------ */
+
+/* Return addresses like mt__unwind; -1 when this stack needs libunwind. */
+int mt__cfi_unwind(uintptr_t *ips, int max);
+void mt__cfi_set_self(uintptr_t lo, uintptr_t hi);
+void mt__cfi_invalidate(void);
+void mt__cfi_reset_after_fork(void);
+
 /* live_table.c: address -> size of live heap blocks --------------------------------------- */
 
 /* Insert; @return 1 and *old_size when the address was already present (a free we missed). */

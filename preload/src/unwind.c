@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Call stacks with libunwind's unw_backtrace and a per-thread cache of unwind info. Frames
- * inside the shim itself (the hooks, the recording path, the main() wrapper) are dropped,
- * wherever they appear. */
+/* Call stacks: the cached-rule unwinder (cfi_unwind.c) first, libunwind's unw_backtrace with
+ * a per-thread cache for stacks it cannot walk (or always, with MEMTRACE_UNWIND=libunwind).
+ * Frames inside the shim itself (hooks, recording path, main() wrapper) are dropped. */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
@@ -10,17 +10,26 @@
 #define SHIM_FRAMES 8 /* room for our own frames above the caller's */
 
 static uintptr_t self_start, self_end;
+static int fast = 1;
 
 void mt__unwind_setup(void) {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  const char *how = mt__getenv("MEMTRACE_UNWIND");
+  fast = !(how && how[0] == 'l');
 }
 
 void mt__unwind_set_self(uintptr_t start, uintptr_t end) {
   self_start = start;
   self_end = end;
+  mt__cfi_set_self(start, end);
 }
 
 int mt__unwind(uintptr_t *ips, int max) {
+  if (mt_likely(fast)) {
+    int n = mt__cfi_unwind(ips, max);
+    if (mt_likely(n >= 0))
+      return n;
+  }
   void *raw[MT_DEPTH_MAX + SHIM_FRAMES];
   int n = unw_backtrace(raw, max + SHIM_FRAMES);
   int out = 0;

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/* Fast unwinder for x86-64: each return address gets a cached rule, derived once from the
+ * object's .eh_frame (found through PT_GNU_EH_FRAME), of the common form "CFA = rsp|rbp + k,
+ * return address at CFA-8, caller's rbp at CFA+n or unchanged". A cached step is two loads.
+ * Anything else (signal frames, DWARF expressions, code without unwind info) makes the whole
+ * stack fall back to libunwind. The walk starts from the shim's own frame-pointer chain.
+ * The cache is dropped whenever a library is unloaded (dlclose hook). */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+
+#define REG_RBP 6
+#define REG_RSP 7
+#define REG_RA 16
+#define CACHE_INITIAL (1u << 12)
+#define MAX_FRAME (16u << 20) /* a frame larger than this means we lost track */
+
+/* Rule kinds */
+enum { RULE_STEP = 1, RULE_END = 2, RULE_FALLBACK = 3 };
+
+typedef struct {
+  int32_t cfa_off;
+  int16_t rbp_off;     /* caller's rbp at CFA + rbp_off; 0: rbp unchanged */
+  uint8_t cfa_reg;
+  uint8_t kind;
+} rule;
+
+typedef struct {
+  _Atomic uint64_t ip; /* 0: empty; published after the rule */
+  rule r;
+} rule_entry;
+
+typedef struct rule_table {
+  struct rule_table *older;
+  size_t mask, count, bytes;
+  rule_entry e[];
+} rule_table;
+
+static _Atomic(rule_table *) cache;
+static mt_lock cache_lock;
+static uintptr_t self_lo, self_hi;
+
+void mt__cfi_set_self(uintptr_t lo, uintptr_t hi) {
+  self_lo = lo;
+  self_hi = hi;
+}
+
+/* Reading DWARF ----------------------------------------------------------------------------- */
+
+typedef struct {
+  const uint8_t *p, *end;
+  int bad;
+} rd;
+
+static uint64_t uleb(rd *r) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; r->p < r->end && shift < 64; shift += 7) {
+    uint8_t b = *r->p++;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80))
+      return v;
+  }
+  r->bad = 1;
+  return 0;
+}
+
+static int64_t sleb(rd *r) {
+  int64_t v = 0;
+  unsigned shift = 0;
+  uint8_t b = 0x80;
+  while (r->p < r->end && (b & 0x80) && shift < 64) {
+    b = *r->p++;
+    v |= (int64_t)(b & 0x7f) << shift;
+    shift += 7;
+  }
+  if (b & 0x80) {
+    r->bad = 1;
+    return 0;
+  }
+  if (shift < 64 && (b & 0x40))
+    v |= -((int64_t)1 << shift);
+  return v;
+}
+
+static uint64_t fixed(rd *r, unsigned n) {
+  if ((size_t)(r->end - r->p) < n) {
+    r->bad = 1;
+    return 0;
+  }
+  uint64_t v = 0;
+  memcpy(&v, r->p, n); /* little-endian */
+  r->p += n;
+  return v;
+}
+
+/* A DW_EH_PE encoded pointer; datarel is relative to `data`. Indirect pointers are not
+ * followed (only the personality uses them and we skip it). */
+static uint64_t encoded(rd *r, uint8_t enc, uintptr_t data) {
+  if (enc == 0xff) /* DW_EH_PE_omit */
+    return 0;
+  uintptr_t at = (uintptr_t)r->p;
+  uint64_t v;
+  switch (enc & 0x0f) {
+  case 0x00: v = fixed(r, 8); break;                          /* absptr */
+  case 0x01: v = uleb(r); break;                              /* uleb128 */
+  case 0x02: v = fixed(r, 2); break;                          /* udata2 */
+  case 0x03: v = fixed(r, 4); break;                          /* udata4 */
+  case 0x04: v = fixed(r, 8); break;                          /* udata8 */
+  case 0x09: v = (uint64_t)sleb(r); break;                    /* sleb128 */
+  case 0x0a: v = (uint64_t)(int64_t)(int16_t)fixed(r, 2); break;
+  case 0x0b: v = (uint64_t)(int64_t)(int32_t)fixed(r, 4); break;
+  case 0x0c: v = fixed(r, 8); break;
+  default: r->bad = 1; return 0;
+  }
+  switch (enc & 0x70) {
+  case 0x00: break;
+  case 0x10: v += at; break;   /* pcrel */
+  case 0x30: v += data; break; /* datarel */
+  default: r->bad = 1; break;
+  }
+  return v;
+}
+
+/* Finding the FDE ---------------------------------------------------------------------------- */
+
+typedef struct {
+  uintptr_t pc;
+  const uint8_t *hdr; /* .eh_frame_hdr of the object holding pc */
+  size_t hdr_len;
+} find_ctx;
+
+static int find_cb(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  find_ctx *f = arg;
+  int inside = 0;
+  const ElfW(Phdr) *eh = NULL;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && f->pc >= start && f->pc < start + ph->p_memsz)
+      inside = 1;
+    else if (ph->p_type == PT_GNU_EH_FRAME)
+      eh = ph;
+  }
+  if (!inside)
+    return 0;
+  if (eh) {
+    f->hdr = (const uint8_t *)(info->dlpi_addr + eh->p_vaddr);
+    f->hdr_len = eh->p_memsz;
+  }
+  return 1;
+}
+
+/* The FDE covering pc via the binary search table of .eh_frame_hdr; NULL when none. */
+static const uint8_t *find_fde(uintptr_t pc) {
+  find_ctx f = {pc, NULL, 0};
+  dl_iterate_phdr(find_cb, &f);
+  if (!f.hdr || f.hdr_len < 12 || f.hdr[0] != 1 || f.hdr[3] != 0x3b)
+    return NULL; /* version 1 with a datarel sdata4 table is what every linker writes */
+  rd r = {f.hdr + 4, f.hdr + f.hdr_len, 0};
+  encoded(&r, f.hdr[1], (uintptr_t)f.hdr); /* eh_frame_ptr */
+  uint64_t count = encoded(&r, f.hdr[2], (uintptr_t)f.hdr);
+  if (r.bad || count == 0 || count > (size_t)(r.end - r.p) / 8)
+    return NULL;
+  const int32_t *table = (const int32_t *)r.p;
+  size_t lo = 0, hi = count;
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if ((uintptr_t)f.hdr + table[2 * mid] <= pc)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  if ((uintptr_t)f.hdr + table[2 * lo] > pc)
+    return NULL;
+  return f.hdr + table[2 * lo + 1];
+}
+
+/* Running the CFA program ------------------------------------------------------------------- */
+
+typedef struct {
+  uint8_t cfa_reg;
+  int64_t cfa_off;
+  int cfa_expr;     /* CFA given by an expression: unsupported */
+  int rbp_how;      /* 0 same value, 1 saved at CFA + rbp_off, 2 unsupported */
+  int64_t rbp_off;
+  int ra_how;       /* 0 undefined (end of stack), 1 at CFA + ra_off, 2 unsupported */
+  int64_t ra_off;
+} cfa_state;
+
+typedef struct {
+  uint64_t code_align;
+  int64_t data_align;
+  uint8_t fde_enc;
+  int signal_frame;
+  int has_z;        /* FDEs carry augmentation data */
+  const uint8_t *insns, *insns_end;
+} cie_info;
+
+static int parse_cie(const uint8_t *cie, cie_info *ci) {
+  rd r = {cie, cie + 4, 0};
+  uint64_t len = fixed(&r, 4);
+  if (len == 0 || len == 0xffffffff)
+    return -1;
+  r.end = cie + 4 + len;
+  if (fixed(&r, 4) != 0) /* CIE id */
+    return -1;
+  uint8_t version = (uint8_t)fixed(&r, 1);
+  const char *aug = (const char *)r.p;
+  size_t auglen = strnlen(aug, (size_t)(r.end - r.p));
+  r.p += auglen + 1;
+  ci->code_align = uleb(&r);
+  ci->data_align = sleb(&r);
+  if (version == 1)
+    fixed(&r, 1);
+  else
+    uleb(&r); /* return address register */
+  ci->fde_enc = 0;
+  ci->signal_frame = 0;
+  ci->has_z = aug[0] == 'z';
+  const uint8_t *aug_end = NULL;
+  for (const char *a = aug; *a && !r.bad; a++) {
+    switch (*a) {
+    case 'z': {
+      uint64_t n = uleb(&r);
+      aug_end = r.p + n;
+      break;
+    }
+    case 'R': ci->fde_enc = (uint8_t)fixed(&r, 1); break;
+    case 'L': fixed(&r, 1); break;
+    case 'P': {
+      uint8_t enc = (uint8_t)fixed(&r, 1);
+      encoded(&r, enc & 0x7f, 0);
+      break;
+    }
+    case 'S': ci->signal_frame = 1; break;
+    default:
+      if (!aug_end)
+        return -1;
+      r.p = aug_end; /* unknown letters: skip the rest of the augmentation data */
+      a = aug + auglen - 1;
+      break;
+    }
+  }
+  if (aug_end)
+    r.p = aug_end;
+  if (r.bad || r.p > r.end)
+    return -1;
+  ci->insns = r.p;
+  ci->insns_end = r.end;
+  return 0;
+}
+
+#define STATE_STACK 8
+
+/* Run instructions until the row for pc; @return 0, or -1 for anything unsupported. */
+static int run_cfa(const uint8_t *p, const uint8_t *end, const cie_info *ci, uintptr_t *loc,
+                   uintptr_t pc, cfa_state *st, const cfa_state *initial) {
+  cfa_state saved[STATE_STACK];
+  int nsaved = 0;
+  rd r = {p, end, 0};
+  while (r.p < r.end && !r.bad) {
+    uint8_t op = *r.p++;
+    uint64_t reg = 0;
+    int64_t off = 0;
+    uint64_t adv = 0;
+    switch (op >> 6) {
+    case 1: adv = (op & 0x3f) * ci->code_align; goto advance;
+    case 2: reg = op & 0x3f; off = (int64_t)uleb(&r) * ci->data_align; goto offset;
+    case 3: reg = op & 0x3f; goto restore;
+    }
+    switch (op) {
+    case 0x00: break;
+    case 0x01: *loc = encoded(&r, ci->fde_enc, 0); if (*loc > pc) return 0; break;
+    case 0x02: adv = fixed(&r, 1) * ci->code_align; goto advance;
+    case 0x03: adv = fixed(&r, 2) * ci->code_align; goto advance;
+    case 0x04: adv = fixed(&r, 4) * ci->code_align; goto advance;
+    case 0x05: reg = uleb(&r); off = (int64_t)uleb(&r) * ci->data_align; goto offset;
+    case 0x06: reg = uleb(&r); goto restore;
+    case 0x07: /* undefined */
+      reg = uleb(&r);
+      if (reg == REG_RA)
+        st->ra_how = 0;
+      else if (reg == REG_RBP)
+        st->rbp_how = 2;
+      break;
+    case 0x08: /* same value */
+      reg = uleb(&r);
+      if (reg == REG_RBP)
+        st->rbp_how = 0;
+      else if (reg == REG_RA)
+        st->ra_how = 2;
+      break;
+    case 0x09: /* register */
+      reg = uleb(&r);
+      uleb(&r);
+      if (reg == REG_RBP || reg == REG_RA)
+        return -1;
+      break;
+    case 0x0a:
+      if (nsaved == STATE_STACK)
+        return -1;
+      saved[nsaved++] = *st;
+      break;
+    case 0x0b:
+      if (nsaved == 0)
+        return -1;
+      *st = saved[--nsaved];
+      break;
+    case 0x0c: st->cfa_reg = (uint8_t)uleb(&r); st->cfa_off = (int64_t)uleb(&r); st->cfa_expr = 0; break;
+    case 0x0d: st->cfa_reg = (uint8_t)uleb(&r); st->cfa_expr = 0; break;
+    case 0x0e: st->cfa_off = (int64_t)uleb(&r); break;
+    case 0x0f: { /* def_cfa_expression */
+      uint64_t n = uleb(&r);
+      r.p += n;
+      st->cfa_expr = 1;
+      break;
+    }
+    case 0x10: case 0x16: { /* expression, val_expression */
+      reg = uleb(&r);
+      uint64_t n = uleb(&r);
+      r.p += n;
+      if (reg == REG_RBP)
+        st->rbp_how = 2;
+      if (reg == REG_RA)
+        st->ra_how = 2;
+      break;
+    }
+    case 0x11: reg = uleb(&r); off = sleb(&r) * ci->data_align; goto offset;
+    case 0x12: st->cfa_reg = (uint8_t)uleb(&r); st->cfa_off = sleb(&r) * ci->data_align; st->cfa_expr = 0; break;
+    case 0x13: st->cfa_off = sleb(&r) * ci->data_align; break;
+    case 0x14: case 0x15: /* val_offset(_sf) */
+      reg = uleb(&r);
+      if (op == 0x14) uleb(&r); else sleb(&r);
+      if (reg == REG_RBP || reg == REG_RA)
+        return -1;
+      break;
+    case 0x2e: uleb(&r); break; /* GNU_args_size */
+    case 0x2f: reg = uleb(&r); off = -(int64_t)uleb(&r) * ci->data_align; goto offset;
+    default: return -1;
+    }
+    continue;
+  advance:
+    if (*loc + adv > pc)
+      return 0;
+    *loc += adv;
+    continue;
+  offset:
+    if (reg == REG_RBP) {
+      st->rbp_how = 1;
+      st->rbp_off = off;
+    } else if (reg == REG_RA) {
+      st->ra_how = 1;
+      st->ra_off = off;
+    }
+    continue;
+  restore:
+    if (!initial)
+      return -1; /* restore inside the CIE itself */
+    if (reg == REG_RBP) {
+      st->rbp_how = initial->rbp_how;
+      st->rbp_off = initial->rbp_off;
+    } else if (reg == REG_RA) {
+      st->ra_how = initial->ra_how;
+      st->ra_off = initial->ra_off;
+    }
+    continue;
+  }
+  return r.bad ? -1 : 0;
+}
+
+/* Rule for a return address (pc = ip - 1 lies in the call instruction). */
+static void derive(uintptr_t ip, rule *out) {
+  out->kind = RULE_FALLBACK;
+  uintptr_t pc = ip - 1;
+  const uint8_t *fde = find_fde(pc);
+  if (!fde)
+    return;
+  rd r = {fde, fde + 4, 0};
+  uint64_t len = fixed(&r, 4);
+  if (len == 0 || len == 0xffffffff)
+    return;
+  r.end = fde + 4 + len;
+  uint32_t cie_ptr = (uint32_t)fixed(&r, 4);
+  cie_info ci;
+  if (cie_ptr == 0 || parse_cie(fde + 4 - cie_ptr, &ci) != 0 || ci.signal_frame)
+    return;
+  uintptr_t begin = (uintptr_t)encoded(&r, ci.fde_enc, 0);
+  uintptr_t range = (uintptr_t)encoded(&r, ci.fde_enc & 0x0f, 0);
+  if (r.bad || pc < begin || pc >= begin + range)
+    return;
+  /* FDE augmentation data (z): its length comes first when the CIE has one */
+  const uint8_t *insns = r.p;
+  if (ci.has_z) {
+    uint64_t n = uleb(&r);
+    insns = r.p + n;
+  }
+  if (r.bad || insns > r.end)
+    return;
+  cfa_state st = {REG_RSP, 8, 0, 0, 0, 2, 0};
+  uintptr_t loc = begin;
+  if (run_cfa(ci.insns, ci.insns_end, &ci, &loc, UINTPTR_MAX, &st, NULL) != 0)
+    return;
+  cfa_state initial = st;
+  loc = begin;
+  if (run_cfa(insns, r.end, &ci, &loc, pc, &st, &initial) != 0)
+    return;
+  if (st.ra_how == 0) {
+    out->kind = RULE_END;
+    return;
+  }
+  if (st.cfa_expr || st.ra_how != 1 || st.ra_off != -8 || st.rbp_how == 2 ||
+      (st.cfa_reg != REG_RSP && st.cfa_reg != REG_RBP) || st.cfa_off < 8 ||
+      st.cfa_off > (int64_t)MAX_FRAME || st.rbp_off < -32768 || st.rbp_off > 32767 ||
+      (st.rbp_how == 1 && st.rbp_off == 0))
+    return;
+  out->cfa_reg = st.cfa_reg;
+  out->cfa_off = (int32_t)st.cfa_off;
+  out->rbp_off = st.rbp_how == 1 ? (int16_t)st.rbp_off : 0;
+  out->kind = RULE_STEP;
+}
+
+/* Rule cache ----------------------------------------------------------------------------------- */
+
+static inline size_t ip_slot(uintptr_t ip) {
+  uint64_t h = (uint64_t)ip * 0x9E3779B97F4A7C15ull;
+  return (size_t)(h ^ (h >> 29));
+}
+
+static rule_table *table_new(size_t cap) {
+  size_t bytes = sizeof(rule_table) + cap * sizeof(rule_entry);
+  rule_table *t = mt__os_reserve(bytes);
+  if (t) {
+    t->mask = cap - 1;
+    t->bytes = bytes;
+  }
+  return t;
+}
+
+static void table_put(rule_table *t, const rule *v, uintptr_t ip) {
+  size_t i = ip_slot(ip) & t->mask;
+  while (atomic_load_explicit(&t->e[i].ip, memory_order_relaxed))
+    i = (i + 1) & t->mask;
+  t->e[i].r = *v;
+  atomic_store_explicit(&t->e[i].ip, ip, memory_order_release);
+  t->count++;
+}
+
+static rule lookup_slow(uintptr_t ip) {
+  rule v = {0};
+  derive(ip, &v);
+  mt__lock(&cache_lock);
+  rule_table *t = atomic_load_explicit(&cache, memory_order_relaxed);
+  if (!t || (t->count + 1) * 2 > t->mask + 1) {
+    rule_table *bigger = table_new(t ? (t->mask + 1) * 2 : CACHE_INITIAL);
+    if (bigger && t) {
+      for (size_t i = 0; i <= t->mask; i++) {
+        uintptr_t k = atomic_load_explicit(&t->e[i].ip, memory_order_relaxed);
+        if (k)
+          table_put(bigger, &t->e[i].r, k);
+      }
+      bigger->older = t;
+    }
+    if (bigger) {
+      atomic_store_explicit(&cache, bigger, memory_order_release);
+      t = bigger;
+    }
+  }
+  if (t && (t->count + 1) * 8 <= (t->mask + 1) * 7) {
+    size_t i = ip_slot(ip) & t->mask;
+    uintptr_t k;
+    while ((k = atomic_load_explicit(&t->e[i].ip, memory_order_relaxed)) != 0 && k != ip)
+      i = (i + 1) & t->mask;
+    if (!k)
+      table_put(t, &v, ip);
+  }
+  mt__unlock(&cache_lock);
+  return v;
+}
+
+static inline rule lookup(uintptr_t ip) {
+  rule_table *t = atomic_load_explicit(&cache, memory_order_acquire);
+  if (mt_likely(t != NULL)) {
+    for (size_t i = ip_slot(ip) & t->mask;; i = (i + 1) & t->mask) {
+      uintptr_t k = atomic_load_explicit(&t->e[i].ip, memory_order_acquire);
+      if (k == ip)
+        return t->e[i].r;
+      if (!k)
+        break;
+    }
+  }
+  return lookup_slow(ip);
+}
+
+static inline int in_self(uintptr_t ip) { return ip >= self_lo && ip < self_hi; }
+
+int mt__cfi_unwind(uintptr_t *ips, int max) {
+  if (!self_hi)
+    return -1;
+  /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
+  const uintptr_t *fp = __builtin_frame_address(0);
+  for (int i = 0; i < 32 && in_self(fp[1]); i++) {
+    const uintptr_t *next = (const uintptr_t *)fp[0];
+    if (next <= fp || (uintptr_t)next - (uintptr_t)fp > MAX_FRAME)
+      return -1;
+    fp = next;
+  }
+  uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), rbp = fp[0];
+  if (in_self(ip))
+    return -1;
+  int n = 0;
+  for (int steps = 0; steps < MT_DEPTH_MAX + 16 && n < max && ip; steps++) {
+    if (!in_self(ip))
+      ips[n++] = ip;
+    rule r = lookup(ip);
+    if (r.kind == RULE_END)
+      break;
+    if (r.kind != RULE_STEP)
+      return -1;
+    uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r.cfa_off;
+    if (cfa <= sp || cfa - sp > MAX_FRAME)
+      break; /* lost track (stack switch, corrupt frame): keep what we have */
+    ip = *(const uintptr_t *)(cfa - 8);
+    if (r.rbp_off)
+      rbp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
+    sp = cfa;
+  }
+  return n;
+}
+
+/* Unloading a library may put other code at the same addresses: forget every rule. */
+void mt__cfi_invalidate(void) {
+  mt__lock(&cache_lock);
+  atomic_store_explicit(&cache, NULL, memory_order_release); /* old tables stay readable */
+  mt__unlock(&cache_lock);
+}
+
+void mt__cfi_reset_after_fork(void) { mt__lock_init(&cache_lock); }
