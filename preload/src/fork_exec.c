@@ -76,6 +76,7 @@ static void after_fork_child(void) {
   mt__stack_reset_after_fork();
   mt__region_reset();
   mt__modules_reset();
+  mt__cfi_reset_after_fork();
   atomic_store(&mt__g.seq, 0);
   atomic_store(&mt__g.live_bytes, 0);
   mt__g.peak_bytes = mt__g.peak_seq = 0;

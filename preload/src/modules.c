@@ -3,7 +3,9 @@
  * loaded object, vdso included, and UNLOAD when one disappears. dl_iterate_phdr's adds/subs
  * counters tell cheaply whether anything changed; the writer thread checks them every flush
  * interval and the recording path after it creates a new stack (new code often means a new
- * library). We never take our module lock before the loader's lock, only inside it. */
+ * library); dlclose is hooked to record UNLOAD at once and drop cached unwind rules (dlopen
+ * is not hooked: glibc resolves a dlopen's search path from its caller's address). We never
+ * take our module lock before the loader's lock, only inside it. */
 #include "internal.h"
 
 #include <elf.h>
@@ -196,4 +198,18 @@ void mt__modules_reset(void) {
   next_module_id = 1;
   seen_adds = seen_subs = 0;
   atomic_store(&scanning, 0);
+}
+
+MT_EXPORT int dlclose(void *handle) {
+  mt__real_resolve();
+  int rc = mt__real.dlclose(handle);
+  mt__cfi_invalidate();
+  if (rc == 0 && mt__tracking()) {
+    mt__tls.guard++;
+    mt_tbuf *tb = mt__tbuf_get();
+    if (tb)
+      mt__modules_scan(tb, 0);
+    mt__tls.guard--;
+  }
+  return rc;
 }

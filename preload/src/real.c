@@ -41,6 +41,7 @@ void mt__real_resolve(void) {
   RESOLVE(munmap, "munmap");
   RESOLVE(mremap, "mremap");
   RESOLVE(fork, "fork");
+  RESOLVE(dlclose, "dlclose");
   RESOLVE(execve, "execve");
   RESOLVE(execvpe, "execvpe");
   RESOLVE(fexecve, "fexecve");
