@@ -25,7 +25,10 @@ static const char *const schema[] = {
     " mmap_bytes INTEGER, custom_allocations INTEGER, custom_bytes INTEGER,"
     " unmatched_frees INTEGER, shim_bytes INTEGER, last_seq INTEGER, last_time_ns INTEGER,"
     " end_allocations INTEGER, end_frees INTEGER, end_bytes_allocated INTEGER,"
-    " end_peak_heap_bytes INTEGER, end_live_bytes INTEGER, end_live_blocks INTEGER)",
+    " end_peak_heap_bytes INTEGER, end_live_bytes INTEGER, end_live_blocks INTEGER,"
+    " definite_bytes INTEGER, definite_blocks INTEGER, indirect_bytes INTEGER,"
+    " indirect_blocks INTEGER, possible_bytes INTEGER, possible_blocks INTEGER,"
+    " reachable_bytes INTEGER, reachable_blocks INTEGER, scan_duration_ns INTEGER)",
     "CREATE TABLE modules(process_id INTEGER, id INTEGER, path TEXT, build_id TEXT,"
     " base INTEGER, load_seq INTEGER, unload_seq INTEGER, debug_file TEXT,"
     " PRIMARY KEY(process_id, id))",
@@ -40,7 +43,7 @@ static const char *const schema[] = {
     " leaked_bytes INTEGER, peak_blocks INTEGER, peak_bytes INTEGER,"
     " PRIMARY KEY(process_id, stack_id)) WITHOUT ROWID",
     "CREATE TABLE leaks(process_id INTEGER, address INTEGER, size INTEGER, kind TEXT, class TEXT,"
-    " stack_id INTEGER, seq INTEGER, time_ns INTEGER)",
+    " stack_id INTEGER, seq INTEGER, time_ns INTEGER, leak_kind TEXT)",
     "CREATE INDEX leaks_by_stack ON leaks(process_id, stack_id)",
     "CREATE TABLE timeline(process_id INTEGER, idx INTEGER, time_ns INTEGER, seq INTEGER,"
     " heap_bytes INTEGER, heap_max_bytes INTEGER, heap_blocks INTEGER, rss_bytes INTEGER,"

@@ -52,6 +52,9 @@ typedef struct {
   mt__reorder win;
   mt__symbolizer *sym;
   mt__u64map ips;         /* distinct instruction pointers of all stack nodes */
+  mt__u64map reach;       /* address -> leak kind from REACH records */
+  int have_scan;
+  mt_rec_scan scan;
   char **labels;          /* marker labels, indexed by mt__mark.label */
   size_t nlabels, caplabels;
   uint64_t records;
@@ -193,6 +196,17 @@ static int on_fork(ingest_ctx *c, const mt_record *r) {
 
 static int on_exec(ingest_ctx *c, const mt_record *r) { return tick(c, r, r->u.exec.seq); }
 
+static int on_scan(ingest_ctx *c, const mt_record *r) {
+  c->scan = r->u.scan;
+  c->have_scan = 1;
+  return tick(c, r, r->u.scan.seq);
+}
+
+static int on_reach(ingest_ctx *c, const mt_record *r) {
+  if (mt__u64map_put(&c->reach, r->u.reach.address, r->u.reach.kind)) return mt__fail(c->e, "out of memory");
+  return 0;
+}
+
 static int on_chunk(ingest_ctx *c, const mt_record *r) {
   (void)c;
   (void)r;
@@ -206,7 +220,8 @@ static const record_handler handlers[] = {
     [MT_REC_ALLOC] = on_alloc,   [MT_REC_FREE] = on_free,       [MT_REC_REALLOC] = on_realloc,
     [MT_REC_STACK] = on_stack,   [MT_REC_MODULE] = on_module,   [MT_REC_UNLOAD] = on_unload,
     [MT_REC_THREAD] = on_thread, [MT_REC_RSS] = on_rss,         [MT_REC_MARKER] = on_marker,
-    [MT_REC_FORK] = on_fork,     [MT_REC_EXEC] = on_exec,
+    [MT_REC_FORK] = on_fork,     [MT_REC_EXEC] = on_exec,       [MT_REC_SCAN] = on_scan,
+    [MT_REC_REACH] = on_reach,
 };
 
 static int deliver(void *ctx, const mt__event *ev) {
@@ -317,7 +332,8 @@ static int finish(ingest_ctx *c) {
   if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
-                     .labels = (const char *const *)c->labels};
+                     .labels = (const char *const *)c->labels,
+                     .scan = c->have_scan ? &c->scan : NULL, .reach = &c->reach};
   if (mt__results_write(c->db, "main", c->process_id, &res, c->e) || write_frames(c)) return -1;
   return 0;
 }
@@ -366,6 +382,7 @@ static void ctx_free(ingest_ctx *c) {
   mt__reorder_free(&c->win);
   mt__sym_destroy(c->sym);
   mt__u64map_free(&c->ips);
+  mt__u64map_free(&c->reach);
   for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
   free(c->labels);
 }
@@ -409,6 +426,7 @@ int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__inge
   mt__accum_init(&c.acc, 0, UINT64_MAX);
   mt__reorder_init(&c.win, deliver, &c);
   mt__u64map_init(&c.ips);
+  mt__u64map_init(&c.reach);
   if (mt__sym_create(&c.sym, o->sym)) {
     mt_reader_close(rd);
     ctx_free(&c);

@@ -2,6 +2,7 @@
 /* One grouped query over the leaks table, then filters applied per stack in C. */
 #include "leakset.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +12,9 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
-                     "SELECT stack_id, count(*), sum(size) FROM leaks WHERE process_id = ?1"
-                     " AND class = 'heap' GROUP BY stack_id ORDER BY sum(size) DESC, count(*) DESC,"
-                     " stack_id",
+                     "SELECT stack_id, count(*), sum(size), leak_kind FROM leaks WHERE process_id = ?1"
+                     " AND class = 'heap' GROUP BY stack_id, leak_kind"
+                     " ORDER BY sum(size) DESC, count(*) DESC, stack_id, leak_kind",
                      c->e))
     return -1;
   sqlite3_bind_int64(st, 1, c->in.process_id);
@@ -33,6 +34,8 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
     g->stack_id = (uint64_t)sqlite3_column_int64(st, 0);
     g->blocks = (uint64_t)sqlite3_column_int64(st, 1);
     g->bytes = (uint64_t)sqlite3_column_int64(st, 2);
+    const char *kind = (const char *)sqlite3_column_text(st, 3);
+    snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
     const mt__frame *frames[MT__MAX_FRAMES];
     size_t nf = mt__report_frames(c, g->stack_id, frames, MT__MAX_FRAMES, &g->excluded);
     if (!c->cs) {

@@ -10,6 +10,7 @@
 
 typedef struct {
   uint64_t stack_id, blocks, bytes;
+  char kind[16];          /* leak kind from the exit-time scan ("definite", ...), or "" */
   int excluded;
   const char *suppressed; /* reason, or NULL */
 } mt__leak_group;

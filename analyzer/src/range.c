@@ -100,6 +100,7 @@ static int reread(const char *path, mt__accum *acc, mt__err *e) {
     case MT_REC_FORK: ev.seq = r.u.fork.seq; ev.type = MT__EV_TICK; break;
     case MT_REC_EXEC: ev.seq = r.u.exec.seq; ev.type = MT__EV_TICK; break;
     case MT_REC_END: ev.seq = r.u.end.seq; ev.type = MT__EV_TICK; break;
+    case MT_REC_SCAN: ev.seq = r.u.scan.seq; ev.type = MT__EV_TICK; break;
     default: continue;
     }
     if (mt__reorder_push(&win, &ev)) fail = mt__fail(e, "out of memory");

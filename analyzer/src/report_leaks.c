@@ -9,6 +9,7 @@
 static const mt__column leak_columns[] = {
     {"bytes", "bytes", MT__COL_BYTES},
     {"blocks", "blocks", MT__COL_INT},
+    {"kind", "kind", MT__COL_TEXT},
     {"stack_id", "stack", MT__COL_INT},
     {"function", "allocated at", MT__COL_TEXT},
     {"stack", "stack", MT__COL_LIST},
@@ -17,6 +18,7 @@ static const mt__column leak_columns[] = {
 static const mt__column suppressed_columns[] = {
     {"bytes", "bytes", MT__COL_BYTES},
     {"blocks", "blocks", MT__COL_INT},
+    {"kind", "kind", MT__COL_TEXT},
     {"stack_id", "stack", MT__COL_INT},
     {"function", "allocated at", MT__COL_TEXT},
     {"reason", "suppressed by", MT__COL_TEXT},
@@ -34,16 +36,17 @@ static const mt__column total_columns[] = {
 static int add_group(mt__report_ctx *c, const mt__leak_group *g, int suppressed) {
   char **labels;
   size_t n = mt__report_stack_labels(c, g->stack_id, &labels);
-  mt__cell cells[5] = {
+  mt__cell cells[6] = {
       {.i = (int64_t)g->bytes},
       {.i = (int64_t)g->blocks},
+      {.s = g->kind[0] ? g->kind : NULL, .null = !g->kind[0]},
       {.i = (int64_t)g->stack_id},
       {.s = n ? labels[0] : "?"},
   };
-  if (suppressed) cells[4].s = g->suppressed;
+  if (suppressed) cells[5].s = g->suppressed;
   else {
-    cells[4].list = (const char *const *)labels;
-    cells[4].nlist = n;
+    cells[5].list = (const char *const *)labels;
+    cells[5].nlist = n;
   }
   int rc = mt__doc_row(c->doc, cells);
   mt__report_free_list(labels, n);

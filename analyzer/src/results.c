@@ -11,10 +11,11 @@ enum { W_SITE, W_LEAK, W_TIMELINE, W_MARKER, W_TOTALS, W_COUNT };
 
 static const char *const write_sql[W_COUNT] = {
     [W_SITE] = "INSERT INTO %s.stack_stats VALUES(?,?,?,?,?,?,?,?,?)",
-    [W_LEAK] = "INSERT INTO %s.leaks VALUES(?,?,?,?,?,?,?,?)",
+    [W_LEAK] = "INSERT INTO %s.leaks VALUES(?,?,?,?,?,?,?,?,?)",
     [W_TIMELINE] = "INSERT INTO %s.timeline VALUES(?,?,?,?,?,?,?,?,?)",
     [W_MARKER] = "INSERT INTO %s.markers VALUES(?,?,?,?,?)",
-    [W_TOTALS] = "INSERT INTO %s.totals VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [W_TOTALS] = "INSERT INTO %s.totals VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                " ?,?,?,?,?,?,?,?,?)",
 };
 
 typedef struct {
@@ -51,8 +52,11 @@ static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_block
       (*leaked_blocks)++;
     }
     const char *kind = mt_alloc_kind_name(b->kind);
-    if (mt__db_run(w->db, w->st[W_LEAK], w->e, "iiittiii", w->pid, addr, b->size,
-                   kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack, b->seq, b->time))
+    uint64_t *reach = w->r->reach ? mt__u64map_get(w->r->reach, addr) : NULL;
+    const char *leak_kind = reach ? mt_reach_kind_name((int)*reach) : NULL;
+    if (mt__db_run(w->db, w->st[W_LEAK], w->e, leak_kind ? "iiittiiit" : "iiittiiin", w->pid,
+                   addr, b->size, kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack,
+                   b->seq, b->time, leak_kind))
       return -1;
   }
   return 0;
@@ -103,13 +107,20 @@ static int write_totals(writer *w) {
   const mt_rec_end none = {0}, *e = w->r->end ? w->r->end : &none;
   uint64_t peak_rss = e->peak_rss_bytes > t->peak_rss ? e->peak_rss_bytes : t->peak_rss;
   uint64_t mmap = w->r->end ? e->mmap_live_bytes : t->mmap_live;
-  const char *types = w->r->end ? "iiiiiiiiiiiiiiiiiiiiiiiii" : "iiiiiiiiiiiiiiiiiiinnnnnn";
+  const mt_rec_scan noscan = {0}, *sc = w->r->scan ? w->r->scan : &noscan;
+  char types[40];
+  snprintf(types, sizeof types, "iiiiiiiiiiiiiiiiiii%s%s", w->r->end ? "iiiiii" : "nnnnnn",
+           w->r->scan ? "iiiiiiiii" : "nnnnnnnnn");
   return mt__db_run(w->db, w->st[W_TOTALS], w->e, types, w->pid, t->allocations, t->frees,
                     t->bytes_allocated, t->temporary, t->peak_heap, t->peak_seq, t->peak_time, lb,
                     ln, peak_rss, t->mmap_allocations, mmap, t->custom_allocations, t->custom_live,
                     t->unmatched_frees, e->shim_bytes, t->last_seq, t->last_time, e->allocations,
                     e->frees, e->bytes_allocated, e->peak_heap_bytes, e->live_bytes,
-                    e->live_blocks);
+                    e->live_blocks, sc->kind_bytes[MT_REACH_DEFINITE],
+                    sc->kind_blocks[MT_REACH_DEFINITE], sc->kind_bytes[MT_REACH_INDIRECT],
+                    sc->kind_blocks[MT_REACH_INDIRECT], sc->kind_bytes[MT_REACH_POSSIBLE],
+                    sc->kind_blocks[MT_REACH_POSSIBLE], sc->kind_bytes[MT_REACH_REACHABLE],
+                    sc->kind_blocks[MT_REACH_REACHABLE], sc->duration_ns);
 }
 
 int mt__results_write(sqlite3 *db, const char *schema, int64_t process_id, const mt__results *r,

@@ -16,6 +16,8 @@ typedef struct {
   const mt__accum *acc;   /* finished */
   const mt_rec_end *end;  /* END record, NULL when the trace had none */
   const char *const *labels; /* marker labels; NULL writes no markers */
+  const mt_rec_scan *scan;   /* reachability scan summary, NULL when none */
+  const mt__u64map *reach;   /* address -> mt_reach_kind of blocks live at exit, or NULL */
 } mt__results;
 
 /* schema is "main" or "temp". @return 0 or -1. */

@@ -185,7 +185,7 @@ case_suppressions_lsan_syntax() {
   grep -q '"leaked_blocks": 2,' out || fail "$(cat out)"
   run_status 0 "$R" leaks --suppressions supp.txt --format csv basic.mt
   sed "s|$SRC/||g" out >leaks.csv
-  grep -q '^15,2,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
+  grep -q '^15,2,,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
   printf 'leak\n' >bad.txt
   run_status 2 "$R" summary --suppressions bad.txt basic.mt
   expect bad "memtrace-report: bad.txt:1: expected TYPE:PATTERN, e.g. leak:parse_*" "$(cat err)"
