@@ -224,7 +224,7 @@ static int load_frames(mt__model *m, sqlite3 *db, int64_t pid) {
     f->module = mod >= 0 ? m->module_name[mod] : NONE;
     if (f->func == NONE) break;
     if (m->where[f->func] == NONE) {
-      if (file) snprintf(where, sizeof where, "%s:%d", file, line);
+      if (file) snprintf(where, sizeof where, "%s:%d", base_name(file), line);
       else snprintf(where, sizeof where, "%s", mod >= 0 ? m->strs[m->module_name[mod]] : "");
       if (*where) m->where[f->func] = intern(m, where);
     }
@@ -459,7 +459,7 @@ int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *ou
       uint32_t func = p.funcs[bottom_up ? k : p.n - 1 - k];
       node = add_node(out, &cap, &children, node, func);
       if (node == NONE) goto fail;
-      add_cost(m, &out->nodes[node], s, k + 1 == p.n);
+      add_cost(m, &out->nodes[node], s, bottom_up ? k == 0 : k + 1 == p.n);
     }
   }
   for (int c = 0; c < MT__COST_N; c++) out->total[c] = out->nodes[0].incl[c];

@@ -168,7 +168,7 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     x += mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(delta_role(r->n[5])), buf);
     x += mt__put_attr(ry, x, w - x, sel, r->t[0] ? r->t[0] : "?");
     if (r->t[1] && x + 4 < w) {
-      snprintf(buf, sizeof buf, "%s:%lld", r->t[1], (long long)r->n[2]);
+      snprintf(buf, sizeof buf, "%s:%lld", base_name(r->t[1]), (long long)r->n[2]);
       x += mt__put_attr(ry, x, w - x, sel, "  ");
       mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(buf, w - x));
     }

@@ -38,6 +38,11 @@ static void draw(mt__panel *p, mt__app *app, int y, int hgt, int w) {
   mt__list_fit(&h->list, hgt - 1);
   for (int i = 0; i < hgt - 1 && h->list.top + i < h->nlines; i++)
     mt__put(y + 1 + i, 0, w, MT__C_LABEL, h->lines[h->list.top + i]);
+  if (h->list.top + hgt - 1 < h->nlines) {
+    const char *more = "more below: Down, j or End";
+    int mw = (int)strlen(more);
+    mt__put(y + hgt - 1, w - mw - 1, mw + 1, MT__C_KEY, more);
+  }
 }
 
 static int handle(mt__panel *p, mt__app *app, int action, int page) {

@@ -36,7 +36,7 @@ static const mt__stacklist_desc leaks = {
            " ORDER BY s.leaked_bytes DESC, s.leaked_blocks DESC, s.stack_id",
     .ncols = 3,
     .cols = {{"Leaked", 9, MT__COST_LEAKED}, {"Blocks", 7, MT__COST_ALLOCS}, {"Allocs", 7, MT__COST_ALLOCS}},
-    .what = "leak",
+    .what = "leaked",
     .empty = "no leaks: every heap block was freed",
     .title = title,
 };

@@ -35,7 +35,7 @@ static const mt__stacklist_desc peak = {
            " ORDER BY s.peak_bytes DESC, s.peak_blocks DESC, s.stack_id",
     .ncols = 3,
     .cols = {{"At peak", 9, MT__COST_PEAK}, {"Blocks", 7, MT__COST_ALLOCS}, {"Allocs", 7, MT__COST_ALLOCS}},
-    .what = "peak",
+    .what = "held at peak",
     .empty = "nothing was live at the peak",
     .title = title,
 };

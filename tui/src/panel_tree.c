@@ -89,7 +89,7 @@ static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, in
   int x = mt__put_attr(y, 0, w, sel ? sel : mt__attr(MT__C_VALUE), line);
   int guide = sel ? sel : mt__attr(MT__C_TREE_GUIDE);
   for (int d = 1; d < r->depth && x < w; d++) {
-    const char *g = d - 1 < MAX_GUIDES && (r->more >> (d - 1) & 1) ? (app->utf8 ? "│ " : "| ") : "  ";
+    const char *g = d < MAX_GUIDES && (r->more >> d & 1) ? (app->utf8 ? "│ " : "| ") : "  ";
     x += mt__put_attr(y, x, w - x, guide, g);
   }
   if (r->depth > 0) {

@@ -49,7 +49,7 @@ static void draw_status(manager *m, int y, int w) {
   int attr = mt__attr(MT__C_STATUS);
   mt__fill(y, 0, w, attr);
   if (m->app->message[0]) {
-    mt__put(y, 0, w, MT__C_STATUS, m->app->message);
+    mt__put(y, 1, w - 1, MT__C_STATUS, m->app->message);
     return;
   }
   const char *hints = m->help_open ? " q/Esc close help  Up/Down scroll"

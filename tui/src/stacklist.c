@@ -18,7 +18,8 @@ typedef struct {
 } stacklist;
 
 static void location(const mt__row *r, char *buf, size_t len) {
-  if (r->t[2]) snprintf(buf, len, "%s:%lld", r->t[2], (long long)r->n[3]);
+  const char *slash = r->t[2] ? strrchr(r->t[2], '/') : NULL;
+  if (r->t[2]) snprintf(buf, len, "%s:%lld", slash ? slash + 1 : r->t[2], (long long)r->n[3]);
   else buf[0] = 0;
 }
 
@@ -78,8 +79,8 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
   app->stack_id = r->n[0];
   char v[32];
   mt__fmt_cost(v, sizeof v, s->d->cols[0].cost, (uint64_t)r->n[4]);
-  snprintf(app->stack_title, sizeof app->stack_title, "%s: %s %s in %s", s->d->what, v,
-           s->d->cols[0].title, r->t[1] ? r->t[1] : "[unknown stack]");
+  snprintf(app->stack_title, sizeof app->stack_title, "%s: %s %s",
+           r->t[1] ? r->t[1] : "[unknown stack]", s->d->what, v);
   return MT__F_HANDLED | MT__F_SHOW_STACK;
 }
 

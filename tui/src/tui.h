@@ -27,7 +27,7 @@ int mt__cost_is_bytes(int cost);
   XX(PAGE_DOWN, "one page down")                                                      \
   XX(HOME, "first entry")                                                             \
   XX(END, "last entry")                                                               \
-  XX(ENTER, "expand or collapse a tree node; in lists, show the entry's stack")       \
+  XX(ENTER, "expand/collapse a node; in lists, show the stack")                      \
   XX(EXPAND, "expand the node (again: go to its first child)")                        \
   XX(COLLAPSE, "collapse the node, or go to its parent")                              \
   XX(EXPAND_PATH, "expand the heaviest path below the node")                          \
@@ -199,7 +199,7 @@ typedef struct {
   const char *sql;
   int ncols;
   mt__stacklist_col cols[4];
-  const char *what;         /* "leak", "peak": titles the stack screen */
+  const char *what;         /* "leaked", "at peak": titles the stack screen */
   const char *empty;        /* shown when there is no row */
   /* The line above the columns (totals of the screen). */
   void (*title)(mt__app *app, char *buf, size_t len);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes traces with exactly known content for the memtrace-tui tests. The stacks point into
+ * this program's own functions and its MODULE record describes this executable, so the
+ * analyzer symbolizes them to real names and file:line. `before` and `after` are two runs of
+ * one imaginary program that differ in known ways, for the diff screen. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memtrace/trace_writer.h"
+
+/* The functions the stacks name; distinct bodies so the compiler never folds them together. */
+static volatile int sink;
+__attribute__((noinline, used)) static void run_app(void) { sink = 1; }
+__attribute__((noinline, used)) static void parse_config(void) { sink = 2; }
+__attribute__((noinline, used)) static void load_table(void) { sink = 3; }
+__attribute__((noinline, used)) static void grow_table(void) { sink = 4; }
+__attribute__((noinline, used)) static void make_buffer(void) { sink = 5; }
+__attribute__((noinline, used)) static void log_message(void) { sink = 6; }
+
+enum { S_RUN = 1, S_PARSE, S_LOAD, S_GROW, S_BUFFER, S_LOG };
+
+static uint8_t buf[1 << 16];
+static mt_writer *w;
+static mt_chunk chunk;
+static uint64_t seq;
+
+static void put(const mt_record *r) {
+  int err = mt_chunk_put(&chunk, r);
+  if (err) {
+    fprintf(stderr, "make_trace: %s: %s\n", mt_record_type_name(r->type), mt_strerror(err));
+    exit(1);
+  }
+}
+
+static uint64_t now(void) { return seq * 1000; }
+
+static void alloc(uint64_t stack, uint64_t addr, uint64_t size) {
+  seq++;
+  put(&(mt_record){.type = MT_REC_ALLOC, .u.alloc = {.kind = MT_ALLOC_MALLOC, .seq = seq, .time_ns = now(),
+                                                     .address = addr, .size = size, .stack = stack}});
+}
+
+static void release(uint64_t addr) {
+  seq++;
+  put(&(mt_record){.type = MT_REC_FREE, .u.free = {.kind = MT_ALLOC_MALLOC, .seq = seq, .time_ns = now(), .address = addr}});
+}
+
+static void marker(const char *label) {
+  seq++;
+  put(&(mt_record){.type = MT_REC_MARKER, .u.marker = {.seq = seq, .time_ns = now(), .label = mt_str_from(label)}});
+}
+
+static void rss(uint64_t bytes) {
+  seq++;
+  put(&(mt_record){.type = MT_REC_RSS, .u.rss = {.seq = seq, .time_ns = now(), .rss_bytes = bytes}});
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *ctx) {
+  (void)size;
+  mt_rec_module *m = ctx;
+  if (info->dlpi_name && info->dlpi_name[0]) return 0; /* the main program has an empty name */
+  m->base = info->dlpi_addr;
+  for (int i = 0; i < info->dlpi_phnum && m->nsegments < MT_SEGMENTS_MAX; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD) continue;
+    m->segments[m->nsegments++] = (mt_segment){ph->p_vaddr, ph->p_memsz, ph->p_offset, ph->p_flags};
+  }
+  return 1;
+}
+
+static void header(const char *exe) {
+  static const char argv[] = "demo\0--rows\0" "3\0";
+  put(&(mt_record){.type = MT_REC_PROCESS,
+                   .u.process = {.pid = 4242, .ppid = 1, .origin = MT_ORIGIN_LAUNCH, .start_wall_ns = 1795000000000000000ull,
+                                 .start_mono_ns = 1000000, .page_size = 4096, .argc = 3, .argv = {argv, sizeof argv - 1},
+                                 .exe = mt_str_from("/usr/bin/demo"), .hostname = mt_str_from("testhost"),
+                                 .version = mt_str_from("0.1.0"), .options = mt_str_from(""), .parent_trace = mt_str_from("")}});
+  mt_record mod = {.type = MT_REC_MODULE};
+  mod.u.module.id = 1;
+  mod.u.module.seq = 0;
+  mod.u.module.path = mt_str_from(exe);
+  dl_iterate_phdr(find_self, &mod.u.module);
+  put(&mod);
+  put(&(mt_record){.type = MT_REC_THREAD, .u.thread = {.tid = 100, .seq = 0, .name = mt_str_from("demo")}});
+  /* the stack tree: run_app at the root; ips are return addresses, one past the call site */
+  const struct {
+    uint64_t id, parent;
+    void (*fn)(void);
+  } nodes[] = {{S_RUN, 0, run_app},          {S_PARSE, S_RUN, parse_config}, {S_LOAD, S_RUN, load_table},
+               {S_GROW, S_LOAD, grow_table}, {S_BUFFER, S_LOAD, make_buffer}, {S_LOG, S_RUN, log_message}};
+  for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
+    put(&(mt_record){.type = MT_REC_STACK,
+                     .u.stack = {.id = nodes[i].id, .parent = nodes[i].parent, .ip = (uint64_t)(uintptr_t)nodes[i].fn + 1}});
+}
+
+/* before: 10 allocations, 7,968 bytes, peak 7,612, 612 bytes leaked in 2 blocks, 4 temporary.
+ * after: grow_table allocates 8,000 more, make_buffer frees its block, log_message makes 2
+ * temporaries instead of 4. */
+static void events(int after) {
+  marker("start");
+  alloc(S_PARSE, 0x1000, 100);
+  alloc(S_PARSE, 0x1100, 100);
+  release(0x1000);
+  alloc(S_GROW, 0x2000, 1000);
+  alloc(S_GROW, 0x3000, 2000);
+  alloc(S_GROW, 0x5000, 4000);
+  if (after) alloc(S_GROW, 0x9000, 8000);
+  alloc(S_BUFFER, 0x8000, 512);
+  rss(12 << 10);
+  marker("loaded");
+  release(0x2000);
+  release(0x3000);
+  if (after) release(0x9000);
+  for (int i = 0; i < (after ? 2 : 4); i++) {
+    alloc(S_LOG, 0xa000, 64);
+    release(0xa000);
+  }
+  rss(10 << 10);
+  release(0x5000);
+  if (after) release(0x8000);
+  marker("done");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3 || (strcmp(argv[2], "before") && strcmp(argv[2], "after"))) {
+    fprintf(stderr, "usage: make_trace OUT.mt before|after\n");
+    return 2;
+  }
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return 1;
+  exe[n] = 0;
+  int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    perror(argv[1]);
+    return 1;
+  }
+  if (mt_writer_create(&w, fd, sizeof buf, 1, NULL) || mt_writer_write_header(w)) return 1;
+  mt_chunk_init(&chunk, buf, sizeof buf, 100);
+  header(exe);
+  int after = !strcmp(argv[2], "after");
+  events(after);
+  seq++;
+  put(&(mt_record){.type = MT_REC_END,
+                   .u.end = {.seq = seq, .time_ns = now(), .how = MT_END_EXIT, .status = 0,
+                             .allocations = after ? 9 : 10, .frees = 8,
+                             .bytes_allocated = after ? 15840 : 7968, .peak_heap_bytes = after ? 15612 : 7612,
+                             .live_bytes = after ? 100 : 612, .live_blocks = after ? 1 : 2,
+                             .peak_rss_bytes = 12 << 10}});
+  if (mt_writer_write_chunk(w, &chunk)) return 1;
+  mt_writer_destroy(w);
+  return close(fd) ? 1 : 0;
+}
