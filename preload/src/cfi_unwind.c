@@ -511,10 +511,15 @@ int mt__cfi_unwind(uintptr_t *ips, int max) {
   if (in_self(ip))
     return -1;
   int n = 0;
+  uintptr_t last_ip = 0;
+  rule r = {0};
   for (int steps = 0; steps < MT_DEPTH_MAX + 16 && n < max && ip; steps++) {
     if (!in_self(ip))
       ips[n++] = ip;
-    rule r = lookup(ip);
+    if (ip != last_ip) { /* recursion repeats return addresses */
+      r = lookup(ip);
+      last_ip = ip;
+    }
     if (r.kind == RULE_END)
       break;
     if (r.kind != RULE_STEP)

@@ -100,6 +100,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   if (mt__g.opt.parent_pid)
     origin = mt__g.opt.parent_pid == mt__g.pid ? MT_ORIGIN_EXEC : MT_ORIGIN_FORK;
 
+  mt__clock_setup();
   mt__tbuf_setup();
   mt__stack_setup();
   mt__unwind_setup();

@@ -82,6 +82,14 @@ void mt__sb_i64(mt_sbuf *b, int64_t v);
 /* One line "memtrace: <a><b>\n" on fd 2; at most a handful per process. */
 void mt__message(const char *a, const char *b);
 
+/* clock.c: event timestamps ------------------------------------------------------------ */
+
+void mt__clock_setup(void);
+/* Writer thread, every tick: refresh the TSC rate. */
+void mt__clock_calibrate(void);
+/* CLOCK_MONOTONIC in ns, cheaply. */
+uint64_t mt__clock_now_ns(void);
+
 /* options.c: MEMTRACE_* variables, read without malloc ------------------------------------ */
 
 typedef struct {

@@ -12,7 +12,7 @@ uint64_t mt__seq_next(void) {
   return atomic_fetch_add_explicit(&mt__g.seq, 1, memory_order_relaxed) + 1;
 }
 
-uint64_t mt__time_ns(void) { return mt__os_now_ns(CLOCK_MONOTONIC) - mt__g.start_mono_ns; }
+uint64_t mt__time_ns(void) { return mt__clock_now_ns() - mt__g.start_mono_ns; }
 
 static inline int is_heap(int kind) { return kind <= MT_ALLOC_PVALLOC; }
 

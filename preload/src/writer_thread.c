@@ -186,6 +186,7 @@ static void *writer_main(void *arg) {
       atomic_store(&writer_sleeping, 0);
     }
     uint64_t now = mt__os_now_ns(CLOCK_MONOTONIC);
+    mt__clock_calibrate();
     if (rss_ms > 0 && now - last_rss >= (uint64_t)rss_ms * 1000000u &&
         atomic_load(&mt__g.state) == MT_STATE_RUNNING) {
       last_rss = now;
