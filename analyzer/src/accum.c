@@ -104,7 +104,7 @@ static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
   if (rss > b->rss) b->rss = rss;
 }
 
-static int new_block(mt__accum *a, uint64_t addr, const mt__block *blk) {
+static int new_block(mt__accum *a, const mt__block *blk) {
   uint32_t ix;
   if (a->nfree) {
     ix = a->free_blocks[--a->nfree];
@@ -113,7 +113,7 @@ static int new_block(mt__accum *a, uint64_t addr, const mt__block *blk) {
     ix = (uint32_t)a->nblocks++;
   }
   a->blocks[ix] = *blk;
-  return mt__u64map_put(&a->live, addr, ix);
+  return mt__u64map_put(&a->live, mt__live_key(blk->addr, blk->cls), ix);
 }
 
 static int release_block(mt__accum *a, uint32_t ix) {
@@ -122,10 +122,10 @@ static int release_block(mt__accum *a, uint32_t ix) {
   return 0;
 }
 
-/* Remove the block at addr from the books; *tmp says whether it was a temporary. */
-static int drop_block(mt__accum *a, uint64_t addr, uint32_t tid, int *found) {
+/* Remove the block of class cls at addr from the books (counting a temporary). */
+static int drop_block(mt__accum *a, uint64_t addr, int cls, uint32_t tid, int *found) {
   uint64_t ix;
-  *found = mt__u64map_del(&a->live, addr, &ix);
+  *found = mt__u64map_del(&a->live, mt__live_key(addr, cls), &ix);
   if (!*found) return 0;
   mt__block *b = &a->blocks[ix];
   switch (b->cls) {
@@ -156,8 +156,8 @@ static int drop_block(mt__accum *a, uint64_t addr, uint32_t tid, int *found) {
 
 static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
   int found;
-  if (drop_block(a, addr, e->tid, &found)) return -1; /* a lost free: forget the old block */
-  mt__block blk = {.size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
+  if (drop_block(a, addr, cls, e->tid, &found)) return -1; /* a lost free: forget the old block */
+  mt__block blk = {.addr = addr, .size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
                    .site = UINT32_MAX, .cls = (uint8_t)cls, .kind = e->kind};
   switch (cls) {
   case MT_CLASS_HEAP: {
@@ -192,23 +192,24 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
     a->t.custom_live += e->size;
     break;
   }
-  return new_block(a, addr, &blk);
+  return new_block(a, &blk);
 }
 
 /* munmap may release only the front of a mapping; the rest stays live at its new start. */
 static int unmap(mt__accum *a, const mt__event *e) {
-  uint64_t *ixp = mt__u64map_get(&a->live, e->addr);
-  if (!ixp || a->blocks[*ixp].cls != MT_CLASS_MMAP) {
+  uint64_t *ixp = mt__u64map_get(&a->live, mt__live_key(e->addr, MT_CLASS_MMAP));
+  if (!ixp) {
     a->t.unmatched_frees++;
     return 0;
   }
   mt__block b = a->blocks[*ixp];
   int found;
-  if (drop_block(a, e->addr, e->tid, &found)) return -1;
+  if (drop_block(a, e->addr, MT_CLASS_MMAP, e->tid, &found)) return -1;
   if (e->size == 0 || e->size >= b.size) return 0;
   b.size -= e->size;
+  b.addr += e->size;
   a->t.mmap_live += b.size;
-  return new_block(a, e->addr + e->size, &b);
+  return new_block(a, &b);
 }
 
 int mt__accum_event(mt__accum *a, const mt__event *e) {
@@ -229,12 +230,12 @@ int mt__accum_event(mt__accum *a, const mt__event *e) {
       break;
     }
     if (cls == MT_CLASS_HEAP) a->t.frees++;
-    rc = drop_block(a, e->addr, e->tid, &found);
+    rc = drop_block(a, e->addr, cls, e->tid, &found);
     if (!found) a->t.unmatched_frees++;
     break;
   case MT__EV_REALLOC:
     if (cls == MT_CLASS_HEAP) a->t.frees++;
-    rc = drop_block(a, e->addr, e->tid, &found);
+    rc = drop_block(a, e->addr, cls, e->tid, &found);
     if (!found && e->addr) a->t.unmatched_frees++;
     if (rc == 0) rc = add_block(a, e, e->addr2, cls);
     break;
@@ -257,8 +258,8 @@ int mt__accum_event(mt__accum *a, const mt__event *e) {
 
 void mt__accum_finish(mt__accum *a) {
   size_t pos = 0;
-  uint64_t addr, ix;
-  while (mt__u64map_next(&a->live, &pos, &addr, &ix)) {
+  uint64_t key, ix;
+  while (mt__u64map_next(&a->live, &pos, &key, &ix)) {
     const mt__block *b = &a->blocks[ix];
     if (b->cls != MT_CLASS_HEAP) continue;
     a->sites[b->site].leaked_blocks++;

@@ -33,7 +33,7 @@ typedef struct {
 
 /* A block still allocated. */
 typedef struct {
-  uint64_t size, seq, time, stack;
+  uint64_t addr, size, seq, time, stack;
   uint32_t site;          /* index in sites, or UINT32_MAX for non-heap blocks */
   uint8_t cls;            /* mt_alloc_class */
   uint8_t kind;
@@ -64,7 +64,7 @@ typedef struct {
   mt__u64map site_index;  /* stack id -> index in sites */
   mt__site *sites;
   size_t nsites, capsites;
-  mt__u64map live;        /* address -> index in blocks */
+  mt__u64map live;        /* mt__live_key(address, class) -> index in blocks */
   mt__block *blocks;
   size_t nblocks, capblocks;
   uint32_t *free_blocks;  /* recycled block indices */
@@ -78,6 +78,12 @@ typedef struct {
   uint64_t bucket_ns;     /* width of a timeline bucket; doubles as the trace grows */
   uint64_t seq_lo, seq_hi; /* only events in [seq_lo, seq_hi] are counted */
 } mt__accum;
+
+/* Heap, mmap and custom blocks may share an address (a pool's annotated blocks live inside a
+ * heap block), so live blocks are keyed by address and class together. */
+static inline uint64_t mt__live_key(uint64_t addr, int cls) {
+  return (addr << 2 | (addr >> 62)) ^ (uint64_t)cls;
+}
 
 void mt__accum_init(mt__accum *a, uint64_t seq_lo, uint64_t seq_hi);
 void mt__accum_free(mt__accum *a);

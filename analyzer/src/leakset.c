@@ -12,9 +12,9 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
-                     "SELECT stack_id, count(*), sum(size), leak_kind FROM leaks WHERE process_id = ?1"
-                     " AND class = 'heap' GROUP BY stack_id, leak_kind"
-                     " ORDER BY sum(size) DESC, count(*) DESC, stack_id, leak_kind",
+                     "SELECT stack_id, count(*), sum(size), leak_kind, class FROM leaks"
+                     " WHERE process_id = ?1 GROUP BY stack_id, class, leak_kind"
+                     " ORDER BY class <> 'heap', sum(size) DESC, count(*) DESC, stack_id, leak_kind",
                      c->e))
     return -1;
   sqlite3_bind_int64(st, 1, c->in.process_id);
@@ -36,6 +36,8 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
     g->bytes = (uint64_t)sqlite3_column_int64(st, 2);
     const char *kind = (const char *)sqlite3_column_text(st, 3);
     snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
+    const char *cls = (const char *)sqlite3_column_text(st, 4);
+    snprintf(g->cls, sizeof g->cls, "%s", cls ? cls : "heap");
     const mt__frame *frames[MT__MAX_FRAMES];
     size_t nf = mt__report_frames(c, g->stack_id, frames, MT__MAX_FRAMES, &g->excluded);
     if (!c->cs) {
@@ -43,6 +45,7 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
       return -1;
     }
     g->suppressed = g->excluded ? NULL : mt__filter_suppressed(c->filter, frames, nf);
+    if (strcmp(g->cls, "heap") != 0) continue;
     if (g->excluded) {
       out->excluded_bytes += g->bytes;
       out->excluded_blocks += g->blocks;

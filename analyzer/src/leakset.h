@@ -11,6 +11,7 @@
 typedef struct {
   uint64_t stack_id, blocks, bytes;
   char kind[16];          /* leak kind from the exit-time scan ("definite", ...), or "" */
+  char cls[8];            /* "heap", "mmap" or "custom" */
   int excluded;
   const char *suppressed; /* reason, or NULL */
 } mt__leak_group;
@@ -18,6 +19,7 @@ typedef struct {
 typedef struct {
   mt__leak_group *groups;
   size_t n;
+  /* heap figures only (mmap and custom groups are listed but not counted here) */
   uint64_t bytes, blocks;                      /* reported (not suppressed, not excluded) */
   uint64_t suppressed_bytes, suppressed_blocks;
   uint64_t excluded_bytes, excluded_blocks;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* leaks: heap blocks still allocated at the end, grouped by stack, largest first, with full
- * symbolized stacks; suppressed groups are listed apart with their reason, never hidden. */
+/* leaks: blocks still allocated at the end, grouped by stack (heap first, then mmap and custom
+ * blocks), largest first, with full symbolized stacks; suppressed groups are listed apart with
+ * their reason, never hidden. The totals count heap blocks. */
 #include <stdlib.h>
 
 #include "leakset.h"
@@ -9,6 +10,7 @@
 static const mt__column leak_columns[] = {
     {"bytes", "bytes", MT__COL_BYTES},
     {"blocks", "blocks", MT__COL_INT},
+    {"class", "class", MT__COL_TEXT},
     {"kind", "kind", MT__COL_TEXT},
     {"stack_id", "stack", MT__COL_INT},
     {"function", "allocated at", MT__COL_TEXT},
@@ -18,6 +20,7 @@ static const mt__column leak_columns[] = {
 static const mt__column suppressed_columns[] = {
     {"bytes", "bytes", MT__COL_BYTES},
     {"blocks", "blocks", MT__COL_INT},
+    {"class", "class", MT__COL_TEXT},
     {"kind", "kind", MT__COL_TEXT},
     {"stack_id", "stack", MT__COL_INT},
     {"function", "allocated at", MT__COL_TEXT},
@@ -36,17 +39,18 @@ static const mt__column total_columns[] = {
 static int add_group(mt__report_ctx *c, const mt__leak_group *g, int suppressed) {
   char **labels;
   size_t n = mt__report_stack_labels(c, g->stack_id, &labels);
-  mt__cell cells[6] = {
+  mt__cell cells[7] = {
       {.i = (int64_t)g->bytes},
       {.i = (int64_t)g->blocks},
+      {.s = g->cls},
       {.s = g->kind[0] ? g->kind : NULL, .null = !g->kind[0]},
       {.i = (int64_t)g->stack_id},
       {.s = n ? labels[0] : "?"},
   };
-  if (suppressed) cells[5].s = g->suppressed;
+  if (suppressed) cells[6].s = g->suppressed;
   else {
-    cells[5].list = (const char *const *)labels;
-    cells[5].nlist = n;
+    cells[6].list = (const char *const *)labels;
+    cells[6].nlist = n;
   }
   int rc = mt__doc_row(c->doc, cells);
   mt__report_free_list(labels, n);

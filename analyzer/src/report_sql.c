@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sql: run one read-only query against the database and print its rows in any format; without
  * a query, print the database path for the sqlite3 shell. */
+#define _GNU_SOURCE /* strcasestr */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,18 @@
 #include "report.h"
 
 #define MAX_COLUMNS 64
+
+/* A column's type: its declared type when it is a table column, else the first row's value. */
+static mt__coltype column_type(sqlite3_stmt *st, int i) {
+  const char *decl = sqlite3_column_decltype(st, i);
+  if (decl) {
+    if (strcasestr(decl, "INT")) return MT__COL_INT;
+    if (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") || strcasestr(decl, "DOUB")) return MT__COL_REAL;
+    return MT__COL_TEXT;
+  }
+  int t = sqlite3_column_type(st, i);
+  return t == SQLITE_INTEGER ? MT__COL_INT : t == SQLITE_FLOAT ? MT__COL_REAL : MT__COL_TEXT;
+}
 
 static int run(mt__report_ctx *c) {
   if (!c->opt->sql) {
@@ -37,12 +50,7 @@ static int run(mt__report_ctx *c) {
   int rc, started = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (!started) {
-      for (int i = 0; i < ncols; i++) {
-        int t = sqlite3_column_type(st, i);
-        cols[i].type = t == SQLITE_INTEGER || t == SQLITE_NULL ? MT__COL_INT
-                       : t == SQLITE_FLOAT                     ? MT__COL_REAL
-                                                               : MT__COL_TEXT;
-      }
+      for (int i = 0; i < ncols; i++) cols[i].type = column_type(st, i);
       if (mt__doc_section(c->doc, "rows", NULL, cols, (size_t)ncols, 0)) break;
       started = 1;
     }
@@ -53,7 +61,8 @@ static int run(mt__report_ctx *c) {
       else if (cols[i].type == MT__COL_INT && t == SQLITE_INTEGER) cells[i].i = sqlite3_column_int64(st, i);
       else if (cols[i].type == MT__COL_REAL) cells[i].r = sqlite3_column_double(st, i);
       else if (cols[i].type == MT__COL_TEXT) cells[i].s = (const char *)sqlite3_column_text(st, i);
-      else cells[i].null = 1; /* a later row's type differs from the first: shown as null */
+      else if (cols[i].type == MT__COL_INT) cells[i].i = sqlite3_column_int64(st, i);
+      else cells[i].null = 1;
     }
     if (mt__doc_row(c->doc, cells)) break;
   }

@@ -139,6 +139,7 @@ static void report_module(mt__symbolizer *s, sym_module *m) {
     /* dwfl_report_elf takes the fd over on success */
     Dwfl_Module *dm = dwfl_report_elf(s->dwfl, m->path, path, fd, m->base, true);
     if (!dm) {
+      if (getenv("MT_DEBUG_SYMBOLS")) fprintf(stderr, "report %s: %s\n", path, dwfl_errmsg(-1));
       close(fd);
       continue;
     }
@@ -195,6 +196,14 @@ static int dwarf_frames(mt__symbolizer *s, Dwfl_Module *dm, uint64_t pc, const c
   if (dl) file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
   Dwarf_Die *scopes = NULL;
   int n = dwarf_getscopes(cu, pc - bias, &scopes);
+  if (n > 0) {
+    /* dwarf_getscopes follows abstract origins past an inlined instance; the concrete chain
+     * of inlined callers comes from the innermost DIE's own parents (as eu-addr2line -i) */
+    Dwarf_Die inner = scopes[0];
+    free(scopes);
+    scopes = NULL;
+    n = dwarf_getscopes_die(&inner, &scopes);
+  }
   int emitted = 0;
   Dwarf_Files *files = NULL;
   size_t nfiles = 0;

@@ -185,7 +185,7 @@ case_suppressions_lsan_syntax() {
   grep -q '"leaked_blocks": 2,' out || fail "$(cat out)"
   run_status 0 "$R" leaks --suppressions supp.txt --format csv basic.mt
   sed "s|$SRC/||g" out >leaks.csv
-  grep -q '^15,2,,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
+  grep -q '^15,2,heap,,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
   printf 'leak\n' >bad.txt
   run_status 2 "$R" summary --suppressions bad.txt basic.mt
   expect bad "memtrace-report: bad.txt:1: expected TYPE:PATTERN, e.g. leak:parse_*" "$(cat err)"
@@ -205,6 +205,13 @@ case_between_markers() {
   expect between "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
   run_status 2 "$R" summary --between phase2 nosuch basic.mt
   grep -q "no marker 'nosuch'" err || fail "$(cat err)"
+}
+
+case_custom_blocks_share_heap_address() {
+  gen pool pool.mt
+  run_status 0 "$R" sql "SELECT allocations, frees, leaked_bytes, custom_allocations, custom_bytes, unmatched_frees FROM totals" --format csv pool.mt
+  expect pool "allocations,frees,leaked_bytes,custom_allocations,custom_bytes,unmatched_frees
+1,1,0,2,64,0" "$(cat out)"
 }
 
 case_json_outputs_parse() {

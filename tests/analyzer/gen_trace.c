@@ -248,6 +248,20 @@ static void scenario_noend(void) {
   flush();
 }
 
+/* pool: custom blocks annotated inside a heap block share its address; nothing leaks. */
+static void scenario_pool(void) {
+  process(103, "/usr/bin/pool", "", 0);
+  module_self();
+  stacks();
+  alloc(0x1000, 4096, 2);
+  alloc_k(MT_ALLOC_CUSTOM, 0x1000, 64, 3);
+  alloc_k(MT_ALLOC_CUSTOM, 0x1040, 64, 3);
+  free_k(MT_ALLOC_CUSTOM, 0x1000, 0);
+  release(0x1000);
+  end(0, 0);
+  flush();
+}
+
 /* storm N: N events over a few stacks, half allocations, half frees, for benchmarks. */
 static void scenario_storm(unsigned long long n) {
   process(300, "/usr/bin/storm", "", 0);
@@ -264,7 +278,7 @@ static void scenario_storm(unsigned long long n) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: gen_trace basic|threads|child PARENT|noend|storm N OUT.mt\n");
+    fprintf(stderr, "usage: gen_trace basic|threads|child PARENT|noend|pool|storm N OUT.mt\n");
     return 2;
   }
   const char *out = argv[argc - 1];
@@ -281,6 +295,7 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "threads") == 0) scenario_threads();
   else if (strcmp(argv[1], "child") == 0 && argc == 4) scenario_child(argv[2]);
   else if (strcmp(argv[1], "noend") == 0) scenario_noend();
+  else if (strcmp(argv[1], "pool") == 0) scenario_pool();
   else if (strcmp(argv[1], "storm") == 0 && argc == 4) scenario_storm(strtoull(argv[2], NULL, 10));
   else {
     fprintf(stderr, "gen_trace: unknown scenario %s\n", argv[1]);
