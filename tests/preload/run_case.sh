@@ -373,6 +373,56 @@ example_leak_figures) example_figures example-leak 'allocations=17 frees=1 bytes
 example_realloc_growth_figures) example_figures example-realloc-growth 'allocations=4096 frees=4096 bytes_allocated=134250496 peak_heap=65536 live_bytes=0 live_blocks=0' ;;
 example_small_storm_figures) example_figures example-small-storm 'allocations=200000 frees=200000 bytes_allocated=4000000 peak_heap=4000000 live_bytes=0 live_blocks=0' ;;
 example_temporaries_figures) example_figures example-temporaries 'allocations=10000 frees=10000 bytes_allocated=2560000 peak_heap=256 live_bytes=0 live_blocks=0' ;;
+start_paused_until_toggle)
+  mt --start-paused "$PROGS/toggle" 12
+  expect_rc "$rc" 0
+  facts "$(trace_named toggle)" facts.txt
+  has_re facts.txt '^options .*start_paused=1 '
+  grep -q "event alloc malloc 1501 " facts.txt && fail "events recorded while paused"
+  has facts.txt "event alloc malloc 1502 x5"
+  ;;
+
+toggle_signal_by_name)
+  mt --toggle-signal SIGUSR1 "$PROGS/toggle" 10
+  expect_rc "$rc" 0
+  facts "$(trace_named toggle)" facts.txt
+  has_re facts.txt '^options .*toggle_signal=10$'
+  has facts.txt "event alloc malloc 1501 x10"
+  grep -q "event alloc malloc 1502 " facts.txt && fail "events recorded after the pause signal"
+  true
+  ;;
+
+depth_option_limits_stacks)
+  mt "$PROGS/realloc_chain"
+  facts "$(trace_named realloc_chain)" facts-default.txt
+  d=$(sed -n 's/^max_stack_depth //p' facts-default.txt)
+  [ "$d" -gt 3 ] || fail "default stacks only $d deep"
+  rm -f "$dir"/*.mt
+  mt --depth 3 "$PROGS/realloc_chain"
+  facts "$(trace_named realloc_chain)" facts.txt
+  has_re facts.txt '^options depth=3 '
+  has facts.txt "max_stack_depth 3"
+  # the environment twin reaches the recorder when no option overrides it
+  rm -f "$dir"/*.mt
+  MEMTRACE_DEPTH=2 "$MEMTRACE" -q -o "$dir/%n.%p.mt" "$PROGS/realloc_chain"
+  facts "$(trace_named realloc_chain)" facts-env.txt
+  has facts-env.txt "max_stack_depth 2"
+  ;;
+
+rss_interval_option)
+  mt --rss-interval 10 "$PROGS/sleeper" 400
+  expect_rc "$rc" 0
+  facts "$(trace_named sleeper)" facts.txt
+  has_re facts.txt '^options .*rss_interval=10 '
+  n=$(sed -n 's/^rss_samples //p' facts.txt)
+  [ "$n" -ge 10 ] || fail "$n RSS samples in 400 ms at 10 ms"
+  rm -f "$dir"/*.mt
+  mt --rss-interval 0 "$PROGS/sleeper" 100
+  facts "$(trace_named sleeper)" facts.txt
+  has_re facts.txt '^options .*rss_interval=0 '
+  has facts.txt "rss_samples 0"
+  ;;
+
 example_pool_custom_figures)
   example_figures example-pool 'allocations=1 frees=1 bytes_allocated=4096 peak_heap=4096 live_bytes=0 live_blocks=0'
   has facts.txt "event alloc custom 64 x3000"

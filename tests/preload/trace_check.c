@@ -46,6 +46,50 @@ static const char *base_name(const mt_str *s) {
   return slash ? slash + 1 : buf;
 }
 
+/* Stack nodes: parent of each id, to measure the depth of the stacks events use. */
+static uint64_t *parents;
+static size_t nparents;
+static uint64_t max_depth;
+
+static void add_stack(uint64_t id, uint64_t parent) {
+  if (id >= nparents) {
+    size_t n = nparents ? nparents : 1024;
+    while (n <= id)
+      n *= 2;
+    uint64_t *p = realloc(parents, n * sizeof *p);
+    if (!p)
+      exit(3);
+    memset(p + nparents, 0, (n - nparents) * sizeof *p);
+    parents = p;
+    nparents = n;
+  }
+  parents[id] = parent;
+}
+
+static uint64_t *used_stacks;
+static size_t nused, cap_used;
+
+static void use_stack(uint64_t id) {
+  if (nused == cap_used) {
+    cap_used = cap_used ? cap_used * 2 : 1024;
+    used_stacks = realloc(used_stacks, cap_used * sizeof *used_stacks);
+    if (!used_stacks)
+      exit(3);
+  }
+  used_stacks[nused++] = id;
+}
+
+/* Depth of the deepest stack an event used (resolved after reading: see STACK in the spec). */
+static void measure_depth(void) {
+  for (size_t i = 0; i < nused; i++) {
+    uint64_t d = 0;
+    for (uint64_t id = used_stacks[i]; id && id < nparents && d <= nparents; id = parents[id])
+      d++;
+    if (d > max_depth)
+      max_depth = d;
+  }
+}
+
 static uint32_t tids[1024];
 static size_t ntids;
 
@@ -69,6 +113,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   mt_record rec;
+  uint64_t rss_samples = 0;
   while ((rc = mt_reader_next(r, &rec)) == 1) {
     count_tid(rec.tid);
     switch (rec.type) {
@@ -76,6 +121,7 @@ int main(int argc, char **argv) {
       printf("process pid=%u ppid=%u origin=%u parent_trace=%.*s argc=%u\n", rec.u.process.pid,
              rec.u.process.ppid, rec.u.process.origin, (int)rec.u.process.parent_trace.len,
              rec.u.process.parent_trace.data, rec.u.process.argc);
+      printf("options %.*s\n", (int)rec.u.process.options.len, rec.u.process.options.data);
       break;
     case MT_REC_END: {
       const mt_rec_end *e = &rec.u.end;
@@ -88,6 +134,13 @@ int main(int argc, char **argv) {
     }
     case MT_REC_ALLOC:
       count_event(rec.type, rec.u.alloc.kind, rec.u.alloc.size);
+      use_stack(rec.u.alloc.stack);
+      break;
+    case MT_REC_STACK:
+      add_stack(rec.u.stack.id, rec.u.stack.parent);
+      break;
+    case MT_REC_RSS:
+      rss_samples++;
       break;
     case MT_REC_FREE:
       count_event(rec.type, rec.u.free.kind, rec.u.free.size);
@@ -117,6 +170,9 @@ int main(int argc, char **argv) {
   printf("read %s\n", rc == 0 ? "complete" : mt_err_name(rc));
   mt_reader_close(r);
   printf("threads %zu\n", ntids);
+  printf("rss_samples %" PRIu64 "\n", rss_samples);
+  measure_depth();
+  printf("max_stack_depth %" PRIu64 "\n", max_depth);
 
   for (size_t i = 0; i < nevents; i++)
     printf("event %s %s %" PRIu64 " x%" PRIu64 "\n", mt_record_type_name(events[i].type),
@@ -129,5 +185,7 @@ int main(int argc, char **argv) {
          sc.allocations, sc.frees, sc.bytes_allocated, sc.peak_heap_bytes, sc.live_bytes,
          sc.live_blocks);
   free(events);
+  free(parents);
+  free(used_stacks);
   return 0;
 }
