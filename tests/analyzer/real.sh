@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Analyzer cases on real traces: an example program runs under the memtrace launcher and the
+# report's figures are checked against the program's documented exact figures, against the
+# trace's own END totals, and against valgrind memcheck when it is installed.
+# usage: real.sh REPORT_BIN MEMTRACE_BIN EXAMPLES_DIR WORKDIR CASE
+set -u
+R=$1 M=$2 X=$3 W=$4 CASE=$5
+rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() { [ "$2" = "$3" ] || { printf 'FAIL: %s\n--- expected\n%s\n--- actual\n%s\n' "$1" "$2" "$3" >&2; exit 1; }; }
+record() { "$M" -q -o "$1.mt" "$X/example-$1" >/dev/null 2>&1 || fail "memtrace example-$1"; }
+q() { "$R" sql "$2" --format csv "$1.mt" | tail -n +2; }
+
+# figures NAME: "allocations,frees,bytes_allocated,leaked_bytes,leaked_blocks" from the report
+figures() {
+  "$R" summary --no-builtin-suppressions --format json "$1.mt" >sum.json || fail "summary $1"
+  python3 -c "import json; d=json.load(open('sum.json')); print('%d,%d,%d,%d,%d' % (d['allocations'], d['frees'], d['bytes_allocated'], d['leaked_bytes'], d['leaked_blocks']))"
+}
+
+# valgrind NAME: the same five figures from memcheck's heap summary
+valgrind_figures() {
+  valgrind "$X/example-$1" >/dev/null 2>vg.txt || fail "valgrind"
+  python3 - <<'PY'
+import re
+t = open('vg.txt').read().replace(',', '')
+u = re.search(r'in use at exit: (\d+) bytes in (\d+) blocks', t)
+h = re.search(r'total heap usage: (\d+) allocs (\d+) frees (\d+) bytes allocated', t)
+print('%s,%s,%s,%s,%s' % (h.group(1), h.group(2), h.group(3), u.group(1), u.group(2)))
+PY
+}
+
+totals_match_end_record() {
+  expect "$1 vs END" "0,0,0,0,0,0,0" "$(q "$1" "SELECT allocations - end_allocations, frees - end_frees, bytes_allocated - end_bytes_allocated, peak_heap_bytes - end_peak_heap_bytes, leaked_bytes - end_live_bytes, leaked_blocks - end_live_blocks, unmatched_frees FROM totals")"
+}
+
+with_valgrind() {
+  command -v valgrind >/dev/null || { echo "valgrind not installed: compared with documented figures only"; return 0; }
+  expect "$1 vs valgrind" "$(valgrind_figures "$1")" "$(figures "$1")"
+}
+
+case_example_leak_exact_and_symbolized() {
+  record leak
+  expect figures "17,1,640,512,16" "$(figures leak)"
+  totals_match_end_record leak
+  with_valgrind leak
+  "$R" leaks --format json leak.mt >leaks.json || fail leaks
+  python3 - <<'PY' || fail "leak stack: $(cat leaks.json)"
+import json
+d = json.load(open('leaks.json'))
+g = d['leaks'][0]
+assert (g['bytes'], g['blocks']) == (512, 16), g
+names = [f.split(' ')[0] for f in g['stack']]
+assert names[:3] == ['make_name', 'load_names', 'main'], names
+assert g['stack'][0].endswith('leak.c:14)'), g['stack'][0]
+PY
+}
+
+case_example_small_storm_matches_valgrind() {
+  record small-storm
+  expect figures "200000,200000,4000000,0,0" "$(figures small-storm)"
+  expect peak "4000000" "$(q small-storm "SELECT peak_heap_bytes FROM totals")"
+  totals_match_end_record small-storm
+  with_valgrind small-storm
+}
+
+case_example_temporaries_all_temporary() {
+  record temporaries
+  expect figures "10000,10000,2560000,0,0" "$(figures temporaries)"
+  expect temporaries "10000,256" "$(q temporaries "SELECT temporary_allocations, peak_heap_bytes FROM totals")"
+  totals_match_end_record temporaries
+  with_valgrind temporaries
+  "$R" hotspots --by temporary --format csv temporaries.mt >hot.csv || fail hotspots
+  sed -n 2p hot.csv | grep -q '^10000,10000,' || fail "top temporary site: $(cat hot.csv)"
+}
+
+case_example_realloc_growth_matches_valgrind() {
+  record realloc-growth
+  expect figures "4096,4096,134250496,0,0" "$(figures realloc-growth)"
+  expect peak "65536" "$(q realloc-growth "SELECT peak_heap_bytes FROM totals")"
+  totals_match_end_record realloc-growth
+  with_valgrind realloc-growth
+}
+
+case_example_pool_custom_leaks() {
+  record pool
+  expect heap "1,1,4096,0,0" "$(figures pool)"
+  expect custom "3000,640,0" "$(q pool "SELECT custom_allocations, custom_bytes, unmatched_frees FROM totals")"
+  expect custom_leaks "10,640" "$(q pool "SELECT count(*), sum(size) FROM leaks WHERE class = 'custom'")"
+  totals_match_end_record pool
+}
+
+case_example_phases_between_markers() {
+  record phases
+  expect figures "600,600,132000,0,0" "$(figures phases)"
+  expect peak "100064" "$(q phases "SELECT peak_heap_bytes FROM totals")"
+  expect markers "3" "$(q phases "SELECT count(*) FROM markers")"
+  totals_match_end_record phases
+  first=$(q phases "SELECT label FROM markers ORDER BY seq LIMIT 1")
+  second=$(q phases "SELECT label FROM markers ORDER BY seq LIMIT 1 OFFSET 1")
+  "$R" summary --between "$first" "$second" --format json phases.mt >between.json || fail between
+  python3 -c "import json; d=json.load(open('between.json')); assert d['allocations'] == 100 and d['bytes_allocated'] == 100000, d" || fail "load phase: $(cat between.json)"
+}
+
+"case_$CASE"
