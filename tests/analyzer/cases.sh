@@ -214,6 +214,70 @@ case_custom_blocks_share_heap_address() {
 1,1,0,2,64,0" "$(cat out)"
 }
 
+case_symbols_from_sysroot_and_debug_path() {
+  gen basic basic.mt
+  exe=$("$R" sql "SELECT path FROM modules" --format csv basic.mt | tail -1)
+  bid=$("$R" sql "SELECT build_id FROM modules" --format csv basic.mt | tail -1)
+  mkdir -p "root$(dirname "$exe")" && cp "$exe" "root$exe"
+  run_status 0 "$R" --reingest --sysroot "$W/root" sql "SELECT debug_file FROM modules" --format csv basic.mt
+  expect sysroot "$W/root$exe" "$(tail -1 out)"
+  dir=dbg/.build-id/$(echo "$bid" | cut -c1-2)
+  mkdir -p "$dir" && cp "$exe" "$dir/$(echo "$bid" | cut -c3-).debug"
+  run_status 0 "$R" --reingest --debug-path "$W/dbg" --sysroot /nonexistent sql "SELECT debug_file FROM modules" --format csv basic.mt
+  expect debug_path "$W/$dir/$(echo "$bid" | cut -c3-).debug" "$(tail -1 out)"
+  run_status 0 "$R" sql "SELECT count(*) FROM frames WHERE function = 'site_alpha'" --format csv basic.mt
+  expect resolved "1" "$(tail -1 out)"
+  # nothing to read: module+offset names, never a failure
+  run_status 0 "$R" --reingest --sysroot /nonexistent sql "SELECT function FROM frames ORDER BY ip LIMIT 1" --format csv basic.mt
+  tail -1 out | grep -q '^gen_trace+0x[0-9a-f]*$' || fail "unresolved name: $(cat out)"
+}
+
+case_reports_on_generated_trace() {
+  gen basic basic.mt
+  run_status 0 "$R" hotspots --by bytes --format csv basic.mt
+  sed -e "s|$SRC/||g" -e 's/:[0-9]*$/:LINE/' out >hot.csv
+  expect hotspots "inclusive,self,function,location
+2065,0,site_main,gen_trace.c:LINE
+1050,1050,site_gamma,gen_trace.c:LINE
+500,500,site_alpha,gen_trace.c:LINE
+500,500,site_beta,gen_trace.c:LINE
+15,15,site_parse_config,gen_trace.c:LINE" "$(cat hot.csv)"
+  run_status 0 "$R" peak --format csv basic.mt
+  expect peak_head "peak_heap_bytes,peak_heap_seq,peak_heap_time_ns
+1150,12,11000" "$(head -2 out)"
+  grep -q '^1050,2,4,site_gamma' out || fail "peak stacks: $(cat out)"
+  grep -q '^100,1,2,site_alpha' out || fail "peak stacks: $(cat out)"
+  run_status 0 "$R" flamegraph --by leaked basic.mt
+  expect flamegraph "site_main;site_gamma 1050
+site_main;site_parse_config 15" "$(cat out)"
+  run_status 0 "$R" flamegraph --svg basic.mt
+  python3 -c "import xml.dom.minidom as m; m.parse('out')" || fail "svg"
+  run_status 0 "$R" timeline --top 0 --format csv basic.mt
+  grep -q '^12000,12,1150,1150,3,1048576,0$' out || fail "timeline point at the peak: $(cat out)"
+  grep -q '^9000,10,500,phase2$' out || fail "marker: $(cat out)"
+  run_status 0 "$R" timeline basic.mt
+  grep -q 'Heap (#) and RSS (.) over time' out || fail "chart"
+  run_status 0 "$R" export --massif basic.mt
+  grep -q '^heap_tree=peak$' out && grep -q '^n2: 1150 (heap allocation functions)' out || fail "massif: $(cat out)"
+  run_status 0 "$R" export --callgrind basic.mt
+  grep -q '^events: Allocations Bytes Temporary Leaked Peak$' out || fail "callgrind"
+  run_status 2 "$R" export basic.mt
+}
+
+case_diff_matches_sites_by_function_and_line() {
+  gen basic before.mt
+  gen threads after.mt
+  run_status 0 "$R" diff --format csv before.mt after.mt
+  grep -q '^allocations,8,4,-4$' out || fail "totals: $(cat out)"
+  grep -q '^peak_heap_bytes,1150,700,-450$' out || fail "totals: $(cat out)"
+  sed -e "s|$SRC/||g" -e 's/:[0-9]*$/:LINE/' out | sed -n '/^before,after/,$p' >sites.csv
+  expect sites "before,after,change,function,location
+500,100,-400,site_alpha,gen_trace.c:LINE
+1050,700,-350,site_gamma,gen_trace.c:LINE
+500,200,-300,site_beta,gen_trace.c:LINE
+15,0,-15,site_parse_config,gen_trace.c:LINE" "$(cat sites.csv)"
+}
+
 case_json_outputs_parse() {
   gen basic basic.mt
   for report in summary leaks; do
