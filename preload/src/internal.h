@@ -170,6 +170,14 @@ typedef struct mt_buf {
 } mt_buf;
 #define MT_BUF_DATA_CAP (MT_BUF_SIZE - sizeof(mt_buf))
 
+/* stack_table.c: a thread's previous stack, outermost frame first, with the node id of
+ * every prefix. */
+typedef struct {
+  int n;
+  uintptr_t ips[MT_DEPTH_MAX];
+  uint64_t ids[MT_DEPTH_MAX];
+} mt_stack_memo;
+
 /* One thread's recording state. The owner appends under `lock`; the writer thread takes the
  * same lock to swap a partially filled buffer out. Counters are only written by the owner. */
 typedef struct mt_tbuf {
@@ -182,6 +190,8 @@ typedef struct mt_tbuf {
   uint64_t allocations, frees, bytes_allocated;
   int64_t live_blocks;       /* heap blocks allocated minus freed by this thread */
   int help;                  /* the queue is long: write some frames after unlocking */
+  int shared;                /* the tbuf of exiting threads: no stack memo */
+  mt_stack_memo memo;
 } mt_tbuf;
 
 /* Thread-local state; initial-exec TLS so reading it never allocates. */
@@ -230,8 +240,9 @@ extern atomic_int mt__writer_running;
 /* stack_table.c: call stack prefix tree and full-stack cache ------------------------------ */
 
 /* Id of the innermost node for ips[0..n) (ips[0] innermost), creating nodes as needed; new
- * nodes are appended as STACK records to tb's chunk. @return 0 for an empty stack. */
-uint64_t mt__stack_intern(mt_tbuf *tb, const uintptr_t *ips, int n);
+ * nodes are appended as STACK records to tb's chunk. memo is the caller's previous stack.
+ * @return 0 for an empty stack. */
+uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n);
 void mt__stack_setup(void);
 void mt__stack_reset_after_fork(void);
 extern mt_lock mt__stack_lock;

@@ -47,7 +47,12 @@ static void put(mt_tbuf *tb, const mt_record *r) {
 static uint64_t capture_stack(mt_tbuf *tb) {
   uintptr_t ips[MT_DEPTH_MAX];
   int n = mt__unwind(ips, mt__g.opt.depth);
-  return mt__stack_intern(tb, ips, n);
+  if (mt_unlikely(tb->shared)) {
+    mt_stack_memo local;
+    local.n = 0;
+    return mt__stack_intern(tb, &local, ips, n);
+  }
+  return mt__stack_intern(tb, &tb->memo, ips, n);
 }
 
 /* FREE of a heap block whose size we know (already removed from the live table). */

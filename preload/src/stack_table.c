@@ -1,68 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* Call stack deduplication. Stacks form a prefix tree of (parent, ip) nodes numbered from 1;
- * a cache maps the hash of a whole stack to its innermost node, so a stack seen before costs
- * one hash and one lock-free probe. New stacks are inserted under one lock, and the nodes
- * they create are written as STACK records into the creating thread's chunk, before the
- * event that uses them. Tables live in mmap'd memory and double when half full. */
+/* Call stack deduplication. Stacks form a prefix tree of (parent, ip) nodes numbered from 1,
+ * rooted at the outermost frame. Each thread remembers its previous stack with the node id
+ * of every prefix, so a new stack only looks up the frames that differ from the previous
+ * one (usually a few innermost frames; none when the stack repeats). Lookups are lock-free;
+ * new nodes are created under one lock and written as STACK records into the creating
+ * thread's chunk, before the event that uses them. The table lives in mmap'd memory and
+ * doubles when half full (old tables stay readable for lock-free readers). */
 #include "internal.h"
 
 #include <string.h>
 
 #define K1 0x9E3779B97F4A7C15ull
 #define K2 0xC2B2AE3D27D4EB4Full
-#define FULL_INITIAL (1u << 13)
-#define NODES_INITIAL (1u << 13)
-
-/* Full-stack cache: key is the stack hash (never 0), published after id with release. */
-typedef struct {
-  _Atomic uint64_t key;
-  uint64_t id;
-} full_entry;
-
-typedef struct full_table {
-  struct full_table *older; /* retired tables: lock-free readers may still look at them */
-  size_t mask, count, bytes;
-  full_entry e[];
-} full_table;
+#define NODES_INITIAL (1u << 14)
 
 typedef struct {
-  uint64_t parent, ip, id; /* id 0: empty slot */
+  uint64_t parent, ip;
+  _Atomic uint64_t id; /* 0: empty slot; published after parent and ip */
 } node_entry;
 
+typedef struct node_table {
+  struct node_table *older;
+  size_t mask, count, bytes;
+  node_entry e[];
+} node_table;
+
 mt_lock mt__stack_lock;
-static _Atomic(full_table *) full;
-static node_entry *nodes;
-static size_t nodes_mask, nodes_count;
+static _Atomic(node_table *) nodes;
 static uint64_t next_id = 1;
 
-static inline uint64_t mix(uint64_t h) {
+static inline size_t node_hash(uint64_t parent, uint64_t ip) {
+  uint64_t h = (parent * K1) ^ ip;
   h ^= h >> 31;
   h *= K2;
-  h ^= h >> 29;
-  return h;
+  return (size_t)(h ^ (h >> 29));
 }
 
-static uint64_t hash_stack(const uintptr_t *ips, int n) {
-  uint64_t h = (uint64_t)n * K1;
-  for (int i = 0; i < n; i++)
-    h = (h ^ ips[i]) * K1 + (h >> 41);
-  h = mix(h);
-  return h ? h : 1;
-}
-
-static uint64_t full_find(const full_table *t, uint64_t key) {
-  for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
-    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_acquire);
-    if (k == key)
-      return t->e[i].id;
-    if (k == 0)
+static uint64_t find_in(const node_table *t, uint64_t parent, uint64_t ip) {
+  for (size_t i = node_hash(parent, ip) & t->mask;; i = (i + 1) & t->mask) {
+    uint64_t id = atomic_load_explicit(&t->e[i].id, memory_order_acquire);
+    if (!id)
       return 0;
+    if (t->e[i].parent == parent && t->e[i].ip == ip)
+      return id;
   }
 }
 
-static full_table *full_new(size_t cap) {
-  size_t bytes = sizeof(full_table) + cap * sizeof(full_entry);
-  full_table *t = mt__os_reserve(bytes);
+static node_table *table_new(size_t cap) {
+  size_t bytes = sizeof(node_table) + cap * sizeof(node_entry);
+  node_table *t = mt__os_reserve(bytes);
   if (t) {
     t->mask = cap - 1;
     t->bytes = bytes;
@@ -70,146 +56,110 @@ static full_table *full_new(size_t cap) {
   return t;
 }
 
-static void full_put(full_table *t, uint64_t key, uint64_t id) {
-  size_t i = key & t->mask;
-  while (atomic_load_explicit(&t->e[i].key, memory_order_relaxed) != 0)
+static void put_in(node_table *t, uint64_t parent, uint64_t ip, uint64_t id) {
+  size_t i = node_hash(parent, ip) & t->mask;
+  while (atomic_load_explicit(&t->e[i].id, memory_order_relaxed))
     i = (i + 1) & t->mask;
-  t->e[i].id = id;
-  atomic_store_explicit(&t->e[i].key, key, memory_order_release);
+  t->e[i].parent = parent;
+  t->e[i].ip = ip;
+  atomic_store_explicit(&t->e[i].id, id, memory_order_release);
   t->count++;
 }
 
-/* Under the lock: make room for one more entry, publishing a doubled table when needed. */
-static full_table *full_reserve(void) {
-  full_table *t = atomic_load_explicit(&full, memory_order_relaxed);
+/* Under the lock: a table with room for one more node. */
+static node_table *reserve_one(void) {
+  node_table *t = atomic_load_explicit(&nodes, memory_order_relaxed);
   if (!t) {
-    t = full_new(FULL_INITIAL);
-    atomic_store_explicit(&full, t, memory_order_release);
+    t = table_new(NODES_INITIAL);
+    atomic_store_explicit(&nodes, t, memory_order_release);
     return t;
   }
   if ((t->count + 1) * 2 <= t->mask + 1)
     return t;
-  full_table *bigger = full_new((t->mask + 1) * 2);
+  node_table *bigger = table_new((t->mask + 1) * 2);
   if (!bigger)
     return (t->count + 1) * 8 <= (t->mask + 1) * 7 ? t : NULL;
   for (size_t i = 0; i <= t->mask; i++) {
-    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_relaxed);
-    if (k)
-      full_put(bigger, k, t->e[i].id);
+    uint64_t id = atomic_load_explicit(&t->e[i].id, memory_order_relaxed);
+    if (id)
+      put_in(bigger, t->e[i].parent, t->e[i].ip, id);
   }
   bigger->older = t;
-  atomic_store_explicit(&full, bigger, memory_order_release);
+  atomic_store_explicit(&nodes, bigger, memory_order_release);
   return bigger;
 }
 
-static size_t node_slot(uint64_t parent, uint64_t ip) { return mix(parent * K1 ^ ip); }
-
-static int nodes_grow(void) {
-  size_t cap = nodes ? (nodes_mask + 1) * 2 : NODES_INITIAL;
-  node_entry *bigger = mt__os_reserve(cap * sizeof(node_entry));
-  if (!bigger)
-    return -1;
-  if (nodes) {
-    for (size_t i = 0; i <= nodes_mask; i++) {
-      if (!nodes[i].id)
-        continue;
-      size_t j = node_slot(nodes[i].parent, nodes[i].ip) & (cap - 1);
-      while (bigger[j].id)
-        j = (j + 1) & (cap - 1);
-      bigger[j] = nodes[i];
-    }
-    mt__os_free(nodes, (nodes_mask + 1) * sizeof(node_entry));
-  }
-  nodes = bigger;
-  nodes_mask = cap - 1;
-  return 0;
-}
-
-/* Under the lock: id of (parent, ip), created when missing (*created set). 0 on no memory. */
-static uint64_t node_get(uint64_t parent, uint64_t ip, int *created) {
-  if ((!nodes || (nodes_count + 1) * 2 > nodes_mask + 1) && nodes_grow() != 0 && !nodes)
-    return 0;
-  size_t i = node_slot(parent, ip) & nodes_mask;
-  for (; nodes[i].id; i = (i + 1) & nodes_mask)
-    if (nodes[i].parent == parent && nodes[i].ip == ip)
-      return nodes[i].id;
-  if (nodes_count + 1 > nodes_mask) /* completely full and could not grow */
-    return 0;
-  nodes[i].parent = parent;
-  nodes[i].ip = ip;
-  nodes[i].id = next_id++;
-  nodes_count++;
-  *created = 1;
-  return nodes[i].id;
-}
-
-uint64_t mt__stack_intern(mt_tbuf *tb, const uintptr_t *ips, int n) {
+uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n) {
   if (n <= 0)
     return 0;
-  uint64_t key = hash_stack(ips, n);
-  full_table *t = atomic_load_explicit(&full, memory_order_acquire);
-  if (mt_likely(t != NULL)) {
-    uint64_t id = full_find(t, key);
-    if (mt_likely(id != 0))
-      return id;
+  /* Walk from the outermost frame; the memo holds the previous stack outermost-first. */
+  int common = 0, m = memo->n;
+  while (common < n && common < m && ips[n - 1 - common] == memo->ips[common])
+    common++;
+  if (common == n) {
+    memo->n = n;
+    return memo->ids[n - 1];
   }
-
-  mt_rec_stack created[MT_DEPTH_MAX];
-  int ncreated = 0;
-  uint64_t parent = 0;
-  mt__lock(&mt__stack_lock);
-  t = atomic_load_explicit(&full, memory_order_relaxed);
-  uint64_t id = t ? full_find(t, key) : 0;
-  if (!id) {
-    for (int i = n - 1; i >= 0; i--) {
-      int made = 0;
-      uint64_t node = node_get(parent, ips[i], &made);
-      if (!node)
-        break;
-      if (made && ncreated < MT_DEPTH_MAX)
-        created[ncreated++] = (mt_rec_stack){node, parent, ips[i]};
-      parent = node;
+  memo->n = common; /* the memo is valid up to here while we extend it */
+  uint64_t parent = common ? memo->ids[common - 1] : 0;
+  int k = common;
+  node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
+  for (; t && k < n; k++) {
+    uint64_t id = find_in(t, parent, ips[n - 1 - k]);
+    if (!id)
+      break;
+    memo->ips[k] = ips[n - 1 - k];
+    memo->ids[k] = parent = id;
+  }
+  if (k < n) {
+    mt_rec_stack created[MT_DEPTH_MAX];
+    int ncreated = 0;
+    mt__lock(&mt__stack_lock);
+    for (; k < n; k++) {
+      uintptr_t ip = ips[n - 1 - k];
+      t = atomic_load_explicit(&nodes, memory_order_relaxed);
+      uint64_t id = t ? find_in(t, parent, ip) : 0;
+      if (!id) {
+        t = reserve_one();
+        if (!t)
+          break;
+        id = next_id++;
+        put_in(t, parent, ip, id);
+        created[ncreated++] = (mt_rec_stack){id, parent, ip};
+      }
+      memo->ips[k] = ip;
+      memo->ids[k] = parent = id;
     }
-    id = parent;
-    full_table *room = full_reserve();
-    if (room && id)
-      full_put(room, key, id);
-  }
-  mt__unlock(&mt__stack_lock);
-
-  if (ncreated) {
-    mt_record r = {.type = MT_REC_STACK};
-    mt__lock(&tb->lock);
-    for (int i = 0; i < ncreated; i++) {
-      r.u.stack = created[i];
-      mt__tbuf_put_locked(tb, &r);
+    mt__unlock(&mt__stack_lock);
+    if (ncreated) {
+      mt_record r = {.type = MT_REC_STACK};
+      mt__lock(&tb->lock);
+      for (int i = 0; i < ncreated; i++) {
+        r.u.stack = created[i];
+        mt__tbuf_put_locked(tb, &r);
+      }
+      mt__unlock(&tb->lock);
+      mt__modules_scan(tb, 0); /* new code was reached: maybe from a library just loaded */
     }
-    mt__unlock(&tb->lock);
-    mt__modules_scan(tb, 0); /* new code was reached: maybe from a library just loaded */
   }
-  return id;
+  memo->n = k;
+  return parent;
 }
 
 void mt__stack_setup(void) {
   mt__lock(&mt__stack_lock);
-  full_reserve();
-  if (!nodes)
-    nodes_grow();
+  reserve_one();
   mt__unlock(&mt__stack_lock);
 }
 
 void mt__stack_reset_after_fork(void) {
-  full_table *t = atomic_load(&full);
+  node_table *t = atomic_load(&nodes);
   while (t) {
-    full_table *older = t->older;
+    node_table *older = t->older;
     mt__os_free(t, t->bytes);
     t = older;
   }
-  atomic_store(&full, NULL);
-  if (nodes)
-    mt__os_free(nodes, (nodes_mask + 1) * sizeof(node_entry));
-  nodes = NULL;
-  nodes_mask = nodes_count = 0;
+  atomic_store(&nodes, NULL);
   next_id = 1;
   mt__lock_init(&mt__stack_lock);
   mt__stack_setup();

@@ -154,6 +154,7 @@ void mt__tbuf_setup(void) {
   if (!exit_key_ok && pthread_key_create(&exit_key, on_thread_exit) == 0)
     exit_key_ok = 1;
   if (!orphan.next_all && mt__tbuf_first() != &orphan) {
+    orphan.shared = 1;
     atomic_store(&orphan.in_use, 1);
     registry_add(&orphan);
   }
@@ -168,6 +169,7 @@ void mt__tbuf_reset_after_fork(void) {
     tb->allocations = tb->frees = tb->bytes_allocated = 0;
     tb->live_blocks = 0;
     tb->help = 0;
+    tb->memo.n = 0; /* node ids restart in the child's trace */
     if (tb->buf)
       mt_chunk_init(&tb->chunk, tb->buf->data, MT_BUF_DATA_CAP, tb->tid);
   }
