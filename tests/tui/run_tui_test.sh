@@ -71,6 +71,15 @@ line_is() {
   done
 }
 
+# Wait until the screen, with its escape sequences, matches an extended regex.
+wait_escapes() {
+  local end=$((SECONDS + 20))
+  until tm capture-pane -p -e -t tui 2>/dev/null | grep -qE -- "$1"; do
+    [ $SECONDS -ge $end ] && fail "$2"
+    sleep 0.05
+  done
+}
+
 # The source line of a make_trace function, as the symbolizer reports it.
 line_of() { grep -n "static void $1(void)" "$src" | cut -d: -f1; }
 
@@ -317,16 +326,22 @@ ascii_fallback_without_utf8)
 no_color_means_monochrome)
   colour=$'\e''\[([0-9]+;)*[34][0-7](;[0-9]+)*m'
   ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1" open_before
+  wait_line " ?:help  Tab:screen  /:search  f:filter  q:quit"
+  wait_escapes $'\e''\[7m' "no reverse video for the status line"
   tm capture-pane -p -e -t tui | grep -qE "$colour" && fail "colour escapes with NO_COLOR"
-  tm capture-pane -p -e -t tui | grep -q $'\e\\[7m' || fail "no reverse video for the status line"
   tm kill-server
   ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8" start "$dir/before.mt"
-  wait_for "1 Summary 2 Top-down"
-  tm capture-pane -p -e -t tui | grep -qE "$colour" || fail "no colours without NO_COLOR"
+  wait_escapes "$colour" "no colours without NO_COLOR"
   ;;
 *)
   echo "unknown case $case_name"
   exit 2
   ;;
 esac
+# Every case ends with a clean quit: status 0, and no sanitizer report in sanitized builds.
+if tm has-session -t tui 2>/dev/null && ! screen | grep -q "^EXIT "; then
+  keys q
+  wait_for "EXIT "
+  screen | grep -qx "EXIT 0" || fail "did not quit cleanly"
+fi
 echo "PASS $case_name"

@@ -77,6 +77,12 @@ void mt__header(int y, int w, const char *text) {
   mt__put(y, 0, w, MT__C_HEADER, text);
 }
 
+int mt__put_location(int y, int x, int w, int sel, const char *where) {
+  if (!where || !*where || x + 2 + mt__text_width(where) > w) return 0;
+  int used = mt__put_attr(y, x, w - x, sel, "  ");
+  return used + mt__put_attr(y, x + used, w - x - used, sel ? sel : mt__attr(MT__C_LOCATION), where);
+}
+
 int mt__contains(const char *hay, const char *needle) {
   if (!needle || !*needle) return 1;
   if (!hay) return 0;

@@ -167,10 +167,9 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     snprintf(buf, sizeof buf, "%10s  ", mt__fmt_delta(c, sizeof c, d->cost, r->n[5]));
     x += mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(delta_role(r->n[5])), buf);
     x += mt__put_attr(ry, x, w - x, sel, r->t[0] ? r->t[0] : "?");
-    if (r->t[1] && x + 4 < w) {
+    if (r->t[1]) {
       snprintf(buf, sizeof buf, "%s:%lld", base_name(r->t[1]), (long long)r->n[2]);
-      x += mt__put_attr(ry, x, w - x, sel, "  ");
-      mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(buf, w - x));
+      mt__put_location(ry, x, w, sel, buf);
     }
   }
 }

@@ -107,11 +107,7 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     }
     cx += mt__put_attr(ry, cx, w - cx, sel, " ");
     cx += mt__put_attr(ry, cx, w - cx, sel, mt__model_func_name(app->model, e->func));
-    const char *where = mt__model_func_where(app->model, e->func);
-    if (*where && cx + 4 < w) {
-      cx += mt__put_attr(ry, cx, w - cx, sel, "  ");
-      mt__put_attr(ry, cx, w - cx, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(where, w - cx));
-    }
+    mt__put_location(ry, cx, w, sel, mt__model_func_where(app->model, e->func));
   }
 }
 

@@ -117,12 +117,15 @@ static void draw_figures(summary *s, int y, int w) {
     int width = f->side ? w - x : half - 1;
     char value[64], exact[32], human[32];
     uint64_t v = s->fig[f->col];
-    if (f->bytes && v >= 1024)
-      snprintf(value, sizeof value, "%s B (%s)", mt__fmt_count(exact, sizeof exact, v),
-               mt__fmt_bytes(human, sizeof human, v));
-    else if (f->bytes) snprintf(value, sizeof value, "%s B", mt__fmt_count(exact, sizeof exact, v));
-    else mt__fmt_count(value, sizeof value, v);
     int lw = f->side ? 14 : 18;
+    /* exact figures always; the short form too when it fits */
+    if (f->bytes) snprintf(value, sizeof value, "%s B", mt__fmt_count(exact, sizeof exact, v));
+    else mt__fmt_count(value, sizeof value, v);
+    if (f->bytes && v >= 1024) {
+      size_t n = strlen(value);
+      snprintf(value + n, sizeof value - n, " (%s)", mt__fmt_bytes(human, sizeof human, v));
+      if (mt__text_width(value) > width - lw) value[n] = 0;
+    }
     mt__put(row, x, width, MT__C_LABEL, f->label);
     int role = (f->col == F_LEAKED || f->col == F_BLOCKS) && v ? MT__C_LEAK : MT__C_VALUE;
     mt__put(row, x + lw, width - lw, role, value);

@@ -11,6 +11,8 @@
 
 #define NONE UINT32_MAX
 #define MAX_GUIDES 64
+#define NAME_MIN 24
+#define NUMBERS 28          /* columns of the inclusive, percent and self figures */
 
 typedef struct {
   uint32_t node;
@@ -75,7 +77,16 @@ static int build(tree_panel *t, mt__app *app) {
   return 0;
 }
 
-static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, int selected) {
+/* Levels of indentation hidden on the left so the selected node keeps NAME_MIN columns for
+ * its name; the same for every row, so the guides stay aligned. */
+static int hidden_levels(const tree_panel *t, int w) {
+  if (!t->nrows) return 0;
+  int room = (w - NUMBERS - NAME_MIN) / 2 - 2;
+  int depth = t->rows[t->list.sel].depth;
+  return depth > room ? depth - room : 0;
+}
+
+static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, int selected, int hidden) {
   const mt__model *m = app->model;
   const mt__node *n = &t->tree.nodes[r->node];
   char incl[24], self[24], pct[16], line[160];
@@ -88,11 +99,12 @@ static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, in
   if (selected) mt__fill(y, 0, w, sel);
   int x = mt__put_attr(y, 0, w, sel ? sel : mt__attr(MT__C_VALUE), line);
   int guide = sel ? sel : mt__attr(MT__C_TREE_GUIDE);
-  for (int d = 1; d < r->depth && x < w; d++) {
+  if (hidden) x += mt__put_attr(y, x, w - x, guide, app->utf8 ? "… " : "..");
+  for (int d = 1 + hidden; d < r->depth && x < w; d++) {
     const char *g = d < MAX_GUIDES && (r->more >> d & 1) ? (app->utf8 ? "│ " : "| ") : "  ";
     x += mt__put_attr(y, x, w - x, guide, g);
   }
-  if (r->depth > 0) {
+  if (r->depth > hidden) {
     int last = n->next_sibling == NONE;
     const char *c = app->utf8 ? (last ? "└─" : "├─") : (last ? "`-" : "|-");
     x += mt__put_attr(y, x, w - x, guide, c);
@@ -101,11 +113,7 @@ static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, in
   x += mt__put_attr(y, x, w - x, guide, mark);
   x += mt__put_attr(y, x, w - x, sel, " ");
   x += mt__put_attr(y, x, w - x, sel, mt__model_func_name(m, n->func));
-  const char *where = mt__model_func_where(m, n->func);
-  if (*where && x + 4 < w) {
-    x += mt__put_attr(y, x, w - x, sel, "  ");
-    mt__put_attr(y, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(where, w - x));
-  }
+  mt__put_location(y, x, w, sel, mt__model_func_where(m, n->func));
 }
 
 static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
@@ -120,9 +128,10 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     return;
   }
   mt__list_fit(&t->list, h - 1);
+  int hidden = hidden_levels(t, w);
   for (int i = 0; i < h - 1 && t->list.top + i < (long)t->nrows; i++) {
     long ix = t->list.top + i;
-    draw_row(t, app, &t->rows[ix], y + 1 + i, w, ix == t->list.sel);
+    draw_row(t, app, &t->rows[ix], y + 1 + i, w, ix == t->list.sel, hidden);
   }
 }
 

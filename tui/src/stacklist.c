@@ -61,10 +61,7 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     cx += mt__put_attr(ry, cx, w - cx, sel, " ");
     cx += mt__put_attr(ry, cx, w - cx, sel, r->t[1] ? r->t[1] : "[unknown stack]");
     location(r, buf, sizeof buf);
-    if (buf[0] && cx + 4 < w) {
-      cx += mt__put_attr(ry, cx, w - cx, sel, "  ");
-      mt__put_attr(ry, cx, w - cx, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(buf, w - cx));
-    }
+    mt__put_location(ry, cx, w, sel, buf);
   }
 }
 

@@ -246,6 +246,9 @@ int mt__put_attr(int y, int x, int width, int attr, const char *text);
 void mt__fill(int y, int x, int w, int attr);
 /* Column header row: text padded to the width, in the HEADER role. */
 void mt__header(int y, int w, const char *text);
+/* Append "  where" (a file:line) after a name when it fits whole; sel is the selected-row
+ * attribute or 0. @return columns used. */
+int mt__put_location(int y, int x, int w, int sel, const char *where);
 /* Display width of a UTF-8 string. */
 int mt__text_width(const char *s);
 /* Pointer to the last `cols` columns of s (for long paths). */
