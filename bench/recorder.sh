@@ -81,7 +81,8 @@ for w in "${workloads[@]}"; do
     if [ "$h_rc" = 124 ]; then
       h_cell="timeout (>${ht_timeout} s)"
     elif [ "$h_rc" != 0 ] || grep -q "bad_alloc\|Aborted\|terminate called" "$work/probe.err"; then
-      h_cell="crashed"
+      why=$(grep -o "bad_alloc\|Segmentation fault\|Aborted" "$work/probe.err" | head -1)
+      h_cell="crashed after ${h_wall} s${why:+ ($why)}"
     else
       if awk -v w="$h_wall" 'BEGIN { exit !(w < 20) }'; then
         h_wall=$(median "cd $work && heaptrack -o $work/heaptrack.bench $cmd > /dev/null; rm -f $work/heaptrack.bench*")
