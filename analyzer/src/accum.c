@@ -15,6 +15,7 @@ void mt__accum_init(mt__accum *a, uint64_t seq_lo, uint64_t seq_hi) {
   mt__u64map_init(&a->site_index);
   mt__u64map_init(&a->live);
   mt__u64map_init(&a->last_alloc);
+  mt__u64map_init(&a->pending);
   a->bucket_ns = 1000;
   a->seq_lo = seq_lo;
   a->seq_hi = seq_hi;
@@ -24,6 +25,7 @@ void mt__accum_free(mt__accum *a) {
   mt__u64map_free(&a->site_index);
   mt__u64map_free(&a->live);
   mt__u64map_free(&a->last_alloc);
+  mt__u64map_free(&a->pending);
   free(a->sites);
   free(a->blocks);
   free(a->free_blocks);
@@ -154,8 +156,34 @@ static int drop_block(mt__accum *a, uint64_t addr, int cls, uint32_t tid, int *f
   return release_block(a, (uint32_t)ix);
 }
 
+/* A free whose block is unknown: remembered, in case its allocation arrives later. */
+static int unmatched(mt__accum *a, uint64_t addr, int cls, uint64_t seq) {
+  a->t.unmatched_frees++;
+  return mt__u64map_put(&a->pending, mt__live_key(addr, cls), seq);
+}
+
 static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
   int found;
+  uint64_t *freed_at = a->pending.count ? mt__u64map_get(&a->pending, mt__live_key(addr, cls)) : NULL;
+  if (freed_at && *freed_at > e->seq) {
+    /* its free was already seen: the block came and went; count the allocation only */
+    mt__u64map_del(&a->pending, mt__live_key(addr, cls), NULL);
+    a->t.unmatched_frees--;
+    a->t.late_pairs++;
+    if (cls == MT_CLASS_HEAP) {
+      long si = site_for(a, e->stack);
+      if (si < 0) return -1;
+      a->sites[si].allocations++;
+      a->sites[si].bytes += e->size;
+      a->t.allocations++;
+      a->t.bytes_allocated += e->size;
+    } else if (cls == MT_CLASS_MMAP) {
+      a->t.mmap_allocations++;
+    } else {
+      a->t.custom_allocations++;
+    }
+    return 0;
+  }
   if (drop_block(a, addr, cls, e->tid, &found)) return -1; /* a lost free: forget the old block */
   mt__block blk = {.addr = addr, .size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
                    .site = UINT32_MAX, .cls = (uint8_t)cls, .kind = e->kind};
@@ -198,10 +226,7 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
 /* munmap may release only the front of a mapping; the rest stays live at its new start. */
 static int unmap(mt__accum *a, const mt__event *e) {
   uint64_t *ixp = mt__u64map_get(&a->live, mt__live_key(e->addr, MT_CLASS_MMAP));
-  if (!ixp) {
-    a->t.unmatched_frees++;
-    return 0;
-  }
+  if (!ixp) return unmatched(a, e->addr, MT_CLASS_MMAP, e->seq);
   mt__block b = a->blocks[*ixp];
   int found;
   if (drop_block(a, e->addr, MT_CLASS_MMAP, e->tid, &found)) return -1;
@@ -231,12 +256,12 @@ int mt__accum_event(mt__accum *a, const mt__event *e) {
     }
     if (cls == MT_CLASS_HEAP) a->t.frees++;
     rc = drop_block(a, e->addr, cls, e->tid, &found);
-    if (!found) a->t.unmatched_frees++;
+    if (rc == 0 && !found) rc = unmatched(a, e->addr, cls, e->seq);
     break;
   case MT__EV_REALLOC:
     if (cls == MT_CLASS_HEAP) a->t.frees++;
     rc = drop_block(a, e->addr, cls, e->tid, &found);
-    if (!found && e->addr) a->t.unmatched_frees++;
+    if (rc == 0 && !found && e->addr) rc = unmatched(a, e->addr, cls, e->seq);
     if (rc == 0) rc = add_block(a, e, e->addr2, cls);
     break;
   case MT__EV_RSS:

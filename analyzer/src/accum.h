@@ -58,6 +58,7 @@ typedef struct {
   uint64_t mmap_allocations, mmap_live, custom_allocations, custom_live;
   uint64_t unmatched_frees, peak_rss, last_rss, last_seq, last_time;
   uint64_t events;
+  uint64_t late_pairs;    /* allocations that arrived after their free (beyond the window) */
 } mt__totals;
 
 typedef struct {
@@ -70,6 +71,7 @@ typedef struct {
   uint32_t *free_blocks;  /* recycled block indices */
   size_t nfree, capfree;
   mt__u64map last_alloc;  /* tid -> address of that thread's latest heap allocation */
+  mt__u64map pending;     /* live key -> seq of a free that came before its allocation */
   uint64_t epoch;         /* bumped each time a new heap peak is reached */
   mt__totals t;
   mt__mark *marks;

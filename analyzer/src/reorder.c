@@ -1,47 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Binary min-heap on sequence numbers with an "expected next" cursor; see reorder.h. */
+/* Per-thread FIFOs merged by sequence number; see reorder.h. */
 #include "reorder.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 void mt__reorder_init(mt__reorder *r, mt__event_sink sink, void *ctx) {
-  r->heap = NULL;
-  r->n = r->cap = 0;
+  memset(r, 0, sizeof *r);
   r->next_seq = 1;
-  r->late = 0;
-  r->max_held = 0;
   r->sink = sink;
   r->ctx = ctx;
 }
 
 void mt__reorder_free(mt__reorder *r) {
-  free(r->heap);
-  r->heap = NULL;
-  r->n = r->cap = 0;
-}
-
-static void sift_up(mt__event *h, size_t i) {
-  mt__event e = h[i];
-  while (i > 0) {
-    size_t p = (i - 1) / 2;
-    if (h[p].seq <= e.seq) break;
-    h[i] = h[p];
-    i = p;
-  }
-  h[i] = e;
-}
-
-static void sift_down(mt__event *h, size_t n, size_t i) {
-  mt__event e = h[i];
-  for (;;) {
-    size_t c = 2 * i + 1;
-    if (c >= n) break;
-    if (c + 1 < n && h[c + 1].seq < h[c].seq) c++;
-    if (e.seq <= h[c].seq) break;
-    h[i] = h[c];
-    i = c;
-  }
-  h[i] = e;
+  for (size_t i = 0; i < r->nq; i++) free(r->q[i].ring);
+  free(r->q);
+  r->q = NULL;
+  r->nq = r->nactive = r->capq = r->held = 0;
 }
 
 static int deliver(mt__reorder *r, const mt__event *e) {
@@ -50,35 +25,85 @@ static int deliver(mt__reorder *r, const mt__event *e) {
   return r->sink(r->ctx, e);
 }
 
-static int pop_deliver(mt__reorder *r) {
-  mt__event e = r->heap[0];
-  r->heap[0] = r->heap[--r->n];
-  if (r->n) sift_down(r->heap, r->n, 0);
+/* The active queue of tid, activating (or creating) one when needed; NULL when out of memory. */
+static mt__tqueue *queue_of(mt__reorder *r, uint32_t tid) {
+  for (size_t i = 0; i < r->nactive; i++)
+    if (r->q[i].tid == tid) return &r->q[i];
+  if (r->nactive == r->nq) {
+    if (r->nq == r->capq) {
+      size_t n = r->capq ? 2 * r->capq : 8;
+      mt__tqueue *nq = realloc(r->q, n * sizeof *nq);
+      if (!nq) return NULL;
+      r->q = nq;
+      r->capq = n;
+    }
+    memset(&r->q[r->nq++], 0, sizeof *r->q);
+  }
+  mt__tqueue *q = &r->q[r->nactive++];
+  q->tid = tid;
+  q->head = q->len = 0;
+  return q;
+}
+
+static int append(mt__tqueue *q, const mt__event *e) {
+  if (q->len == q->cap) {
+    size_t n = q->cap ? 2 * q->cap : 256;
+    mt__event *nr = malloc(n * sizeof *nr);
+    if (!nr) return -1;
+    for (size_t i = 0; i < q->len; i++) nr[i] = q->ring[(q->head + i) & (q->cap - 1)];
+    free(q->ring);
+    q->ring = nr;
+    q->cap = n;
+    q->head = 0;
+  }
+  q->ring[(q->head + q->len++) & (q->cap - 1)] = *e;
+  return 0;
+}
+
+/* Deliver the smallest head; an emptied queue leaves the active set (its buffer is kept). */
+static int pop_min(mt__reorder *r) {
+  size_t best = 0;
+  for (size_t i = 1; i < r->nactive; i++)
+    if (r->q[i].ring[r->q[i].head].seq < r->q[best].ring[r->q[best].head].seq) best = i;
+  mt__tqueue *q = &r->q[best];
+  mt__event e = q->ring[q->head];
+  q->head = (q->head + 1) & (q->cap - 1);
+  q->len--;
+  r->held--;
+  if (q->len == 0) {
+    mt__tqueue t = *q;
+    *q = r->q[r->nactive - 1];
+    r->q[--r->nactive] = t;
+  }
   return deliver(r, &e);
 }
 
+static uint64_t min_seq(const mt__reorder *r) {
+  uint64_t m = UINT64_MAX;
+  for (size_t i = 0; i < r->nactive; i++)
+    if (r->q[i].ring[r->q[i].head].seq < m) m = r->q[i].ring[r->q[i].head].seq;
+  return m;
+}
+
 int mt__reorder_push(mt__reorder *r, const mt__event *e) {
-  if (r->n == 0 && e->seq <= r->next_seq) return deliver(r, e);
-  if (r->n == r->cap) {
-    size_t ncap = r->cap ? r->cap * 2 : 1024;
-    mt__event *nh = realloc(r->heap, ncap * sizeof *nh);
-    if (!nh) return -1;
-    r->heap = nh;
-    r->cap = ncap;
-  }
-  r->heap[r->n] = *e;
-  sift_up(r->heap, r->n++);
-  if (r->n > r->max_held) r->max_held = r->n;
-  while (r->n && (r->heap[0].seq <= r->next_seq || r->n > MT__REORDER_WINDOW)) {
-    int rc = pop_deliver(r);
+  if (r->held == 0 && e->seq <= r->next_seq) return deliver(r, e);
+  mt__tqueue *q = queue_of(r, e->tid);
+  if (!q) return -1;
+  if (q->len && q->ring[(q->head + q->len - 1) & (q->cap - 1)].seq > e->seq)
+    return deliver(r, e); /* out of order within its own thread: nothing to wait for */
+  if (append(q, e)) return -1;
+  r->held++;
+  if (r->held > r->max_held) r->max_held = r->held;
+  while (r->held && (r->held > MT__REORDER_WINDOW || min_seq(r) <= r->next_seq)) {
+    int rc = pop_min(r);
     if (rc) return rc;
   }
   return 0;
 }
 
 int mt__reorder_drain(mt__reorder *r) {
-  while (r->n) {
-    int rc = pop_deliver(r);
+  while (r->held) {
+    int rc = pop_min(r);
     if (rc) return rc;
   }
   return 0;

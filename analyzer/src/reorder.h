@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Sequence-order window: records of different threads' chunks interleave in the file, so events
- * wait in a min-heap until every smaller sequence number has been seen (or the window is full,
- * which skips a gap left by records that were never written). Single-threaded traces arrive in
- * order and pass straight through. */
+ * wait until every smaller sequence number has been seen, or until the window is full (which
+ * skips a gap left by records that are not events, or were never written). Each thread's
+ * events arrive in increasing order, so the window is one FIFO per thread and delivering is a
+ * merge of their heads: O(1) to add, O(active threads) to deliver. Single-threaded traces
+ * pass straight through. */
 #ifndef MT_ANALYZER_REORDER_H
 #define MT_ANALYZER_REORDER_H
 
@@ -10,17 +12,26 @@
 
 #include "accum.h"
 
-/* Events the window holds at most (about 56 MB); larger displacements are counted as late. */
+/* Events the window holds at most (about 56 MiB). Events displaced further are delivered late
+ * and counted; the engine still pairs a late allocation with its earlier free exactly, only
+ * the peak and temporary figures may then differ slightly. */
 #define MT__REORDER_WINDOW (1u << 20)
 
 typedef int (*mt__event_sink)(void *ctx, const mt__event *e);
 
 typedef struct {
-  mt__event *heap;
-  size_t n, cap;
+  uint32_t tid;
+  mt__event *ring;
+  size_t head, len, cap;  /* cap is a power of two */
+} mt__tqueue;
+
+typedef struct {
+  mt__tqueue *q;          /* q[0..nactive) hold events; the rest are empty, kept for reuse */
+  size_t nactive, nq, capq;
+  size_t held;            /* events in all queues */
   uint64_t next_seq;      /* the sequence number expected next */
-  uint64_t late;          /* events that arrived after a larger one had been delivered */
-  uint64_t max_held;      /* most events held at once */
+  uint64_t late;          /* events delivered after a larger one */
+  uint64_t max_held;
   mt__event_sink sink;
   void *ctx;
 } mt__reorder;
