@@ -170,12 +170,13 @@ typedef struct mt_buf {
 } mt_buf;
 #define MT_BUF_DATA_CAP (MT_BUF_SIZE - sizeof(mt_buf))
 
-/* stack_table.c: a thread's previous stack, outermost frame first, with the node id of
- * every prefix. */
+/* stack_table.c: a thread's previous stack, outermost frame first, with the hash of every
+ * prefix and the id of the whole stack (0: unknown). */
 typedef struct {
   int n;
+  uint64_t leaf;
   uintptr_t ips[MT_DEPTH_MAX];
-  uint64_t ids[MT_DEPTH_MAX];
+  uint64_t hash[MT_DEPTH_MAX];
 } mt_stack_memo;
 
 /* One thread's recording state. The owner appends under `lock`; the writer thread takes the

@@ -1,22 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* Call stack deduplication. Stacks form a prefix tree of (parent, ip) nodes numbered from 1,
- * rooted at the outermost frame. Each thread remembers its previous stack with the node id
- * of every prefix, so a new stack only looks up the frames that differ from the previous
- * one (usually a few innermost frames; none when the stack repeats). Lookups are lock-free;
- * new nodes are created under one lock and written as STACK records into the creating
- * thread's chunk, before the event that uses them. The table lives in mmap'd memory and
- * doubles when half full (old tables stay readable for lock-free readers). */
+/* Call stack deduplication. Stacks form a prefix tree rooted at the outermost frame; node
+ * ids count from 1. One lock-free hash table maps the 64-bit hash of every prefix to its
+ * node, so a stack seen before costs one probe, and a new stack finds its longest known
+ * prefix by binary search (prefixes of known stacks are known) before creating the rest
+ * under a lock. Each thread keeps its previous stack with its prefix hashes, so only the
+ * frames that differ are hashed (none when the stack repeats). New nodes are written as
+ * STACK records into the creating thread's chunk, before the event that uses them. The
+ * table lives in mmap'd memory and doubles when half full; old tables stay readable.
+ * Two different prefixes with the same 64-bit hash would be merged (odds ~1e-8 for a
+ * million nodes). */
 #include "internal.h"
 
 #include <string.h>
 
 #define K1 0x9E3779B97F4A7C15ull
 #define K2 0xC2B2AE3D27D4EB4Full
-#define NODES_INITIAL (1u << 14)
+#define TABLE_INITIAL (1u << 14)
+#define SEED 0x243F6A8885A308D3ull
 
 typedef struct {
-  uint64_t parent, ip;
-  _Atomic uint64_t id; /* 0: empty slot; published after parent and ip */
+  _Atomic uint64_t key; /* prefix hash, never 0; published after id */
+  uint64_t id;
 } node_entry;
 
 typedef struct node_table {
@@ -29,20 +33,22 @@ mt_lock mt__stack_lock;
 static _Atomic(node_table *) nodes;
 static uint64_t next_id = 1;
 
-static inline size_t node_hash(uint64_t parent, uint64_t ip) {
-  uint64_t h = (parent * K1) ^ ip;
-  h ^= h >> 31;
+static inline uint64_t extend(uint64_t h, uint64_t ip) {
+  h = ((h << 23) | (h >> 41)) ^ ip;
+  h *= K1;
+  h ^= h >> 29;
   h *= K2;
-  return (size_t)(h ^ (h >> 29));
+  h ^= h >> 32;
+  return h ? h : 1;
 }
 
-static uint64_t find_in(const node_table *t, uint64_t parent, uint64_t ip) {
-  for (size_t i = node_hash(parent, ip) & t->mask;; i = (i + 1) & t->mask) {
-    uint64_t id = atomic_load_explicit(&t->e[i].id, memory_order_acquire);
-    if (!id)
+static uint64_t find_in(const node_table *t, uint64_t key) {
+  for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
+    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_acquire);
+    if (k == key)
+      return t->e[i].id;
+    if (!k)
       return 0;
-    if (t->e[i].parent == parent && t->e[i].ip == ip)
-      return id;
   }
 }
 
@@ -56,21 +62,20 @@ static node_table *table_new(size_t cap) {
   return t;
 }
 
-static void put_in(node_table *t, uint64_t parent, uint64_t ip, uint64_t id) {
-  size_t i = node_hash(parent, ip) & t->mask;
-  while (atomic_load_explicit(&t->e[i].id, memory_order_relaxed))
+static void put_in(node_table *t, uint64_t key, uint64_t id) {
+  size_t i = key & t->mask;
+  while (atomic_load_explicit(&t->e[i].key, memory_order_relaxed))
     i = (i + 1) & t->mask;
-  t->e[i].parent = parent;
-  t->e[i].ip = ip;
-  atomic_store_explicit(&t->e[i].id, id, memory_order_release);
+  t->e[i].id = id;
+  atomic_store_explicit(&t->e[i].key, key, memory_order_release);
   t->count++;
 }
 
-/* Under the lock: a table with room for one more node. */
+/* Under the lock: a table with room for one more node, or NULL. */
 static node_table *reserve_one(void) {
   node_table *t = atomic_load_explicit(&nodes, memory_order_relaxed);
   if (!t) {
-    t = table_new(NODES_INITIAL);
+    t = table_new(TABLE_INITIAL);
     atomic_store_explicit(&nodes, t, memory_order_release);
     return t;
   }
@@ -80,70 +85,87 @@ static node_table *reserve_one(void) {
   if (!bigger)
     return (t->count + 1) * 8 <= (t->mask + 1) * 7 ? t : NULL;
   for (size_t i = 0; i <= t->mask; i++) {
-    uint64_t id = atomic_load_explicit(&t->e[i].id, memory_order_relaxed);
-    if (id)
-      put_in(bigger, t->e[i].parent, t->e[i].ip, id);
+    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_relaxed);
+    if (k)
+      put_in(bigger, k, t->e[i].id);
   }
   bigger->older = t;
   atomic_store_explicit(&nodes, bigger, memory_order_release);
   return bigger;
 }
 
+/* Under the lock: create the nodes for prefixes known+1 .. n-1 (hash[k] for the prefix
+ * ending at outer-first frame k); @return the innermost id (0 when out of memory). */
+static uint64_t create(mt_tbuf *tb, const mt_stack_memo *memo, int known) {
+  mt_rec_stack made[MT_DEPTH_MAX];
+  int nmade = 0;
+  uint64_t parent = 0;
+  mt__lock(&mt__stack_lock);
+  node_table *t = atomic_load_explicit(&nodes, memory_order_relaxed);
+  if (known >= 0 && t)
+    parent = find_in(t, memo->hash[known]);
+  if (known >= 0 && !parent)
+    known = -1; /* cannot happen: known prefixes stay known; start over from the root */
+  for (int k = known + 1; k < memo->n; k++) {
+    t = atomic_load_explicit(&nodes, memory_order_relaxed);
+    uint64_t id = t ? find_in(t, memo->hash[k]) : 0;
+    if (!id) {
+      t = reserve_one();
+      if (!t) {
+        parent = 0;
+        break;
+      }
+      id = next_id++;
+      put_in(t, memo->hash[k], id);
+      made[nmade++] = (mt_rec_stack){id, parent, memo->ips[k]};
+    }
+    parent = id;
+  }
+  mt__unlock(&mt__stack_lock);
+  if (nmade) {
+    mt_record r = {.type = MT_REC_STACK};
+    mt__lock(&tb->lock);
+    for (int i = 0; i < nmade; i++) {
+      r.u.stack = made[i];
+      mt__tbuf_put_locked(tb, &r);
+    }
+    mt__unlock(&tb->lock);
+    mt__modules_scan(tb, 0); /* new code was reached: maybe from a library just loaded */
+  }
+  return parent;
+}
+
 uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n) {
   if (n <= 0)
     return 0;
-  /* Walk from the outermost frame; the memo holds the previous stack outermost-first. */
   int common = 0, m = memo->n;
   while (common < n && common < m && ips[n - 1 - common] == memo->ips[common])
     common++;
-  if (common == n) {
-    memo->n = n;
-    return memo->ids[n - 1];
-  }
-  memo->n = common; /* the memo is valid up to here while we extend it */
-  uint64_t parent = common ? memo->ids[common - 1] : 0;
-  int k = common;
-  node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
-  for (; t && k < n; k++) {
-    uint64_t id = find_in(t, parent, ips[n - 1 - k]);
-    if (!id)
-      break;
+  if (common == n && n == m && memo->leaf)
+    return memo->leaf;
+  uint64_t h = common ? memo->hash[common - 1] : SEED;
+  for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
-    memo->ids[k] = parent = id;
+    memo->hash[k] = h = extend(h, ips[n - 1 - k]);
   }
-  if (k < n) {
-    mt_rec_stack created[MT_DEPTH_MAX];
-    int ncreated = 0;
-    mt__lock(&mt__stack_lock);
-    for (; k < n; k++) {
-      uintptr_t ip = ips[n - 1 - k];
-      t = atomic_load_explicit(&nodes, memory_order_relaxed);
-      uint64_t id = t ? find_in(t, parent, ip) : 0;
-      if (!id) {
-        t = reserve_one();
-        if (!t)
-          break;
-        id = next_id++;
-        put_in(t, parent, ip, id);
-        created[ncreated++] = (mt_rec_stack){id, parent, ip};
-      }
-      memo->ips[k] = ip;
-      memo->ids[k] = parent = id;
+  memo->n = n;
+  memo->leaf = 0;
+  node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
+  uint64_t id = t ? find_in(t, h) : 0;
+  if (!id) {
+    /* Longest known prefix: prefixes of a known stack are all known, so search. */
+    int lo = -1, hi = n - 1;
+    while (t && hi - lo > 1) {
+      int mid = (lo + hi) / 2;
+      if (find_in(t, memo->hash[mid]))
+        lo = mid;
+      else
+        hi = mid;
     }
-    mt__unlock(&mt__stack_lock);
-    if (ncreated) {
-      mt_record r = {.type = MT_REC_STACK};
-      mt__lock(&tb->lock);
-      for (int i = 0; i < ncreated; i++) {
-        r.u.stack = created[i];
-        mt__tbuf_put_locked(tb, &r);
-      }
-      mt__unlock(&tb->lock);
-      mt__modules_scan(tb, 0); /* new code was reached: maybe from a library just loaded */
-    }
+    id = create(tb, memo, lo);
   }
-  memo->n = k;
-  return parent;
+  memo->leaf = id;
+  return id;
 }
 
 void mt__stack_setup(void) {
