@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of the analyzer's internal pieces, one per ctest case: `test_units NAME`.
+ * Each asserts exact values and exits non-zero with a message on the first mismatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accum.h"
+#include "reorder.h"
+#include "symbols.h"
+#include "u64map.h"
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+      exit(1);                                                                   \
+    }                                                                            \
+  } while (0)
+
+/* Random inserts and deletes against a plain array, including the reserved key. */
+static void u64map_matches_reference(void) {
+  enum { N = 20000, KEYS = 5000 };
+  static uint64_t ref[KEYS];
+  static int present[KEYS];
+  mt__u64map m;
+  mt__u64map_init(&m);
+  uint64_t s = 88172645463325252ull;
+  for (int i = 0; i < N; i++) {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    int k = (int)(s % KEYS);
+    uint64_t key = k == 0 ? UINT64_MAX : (uint64_t)k * 0x1000;
+    if (s & 0x100000) {
+      CHECK(mt__u64map_put(&m, key, s) == 0);
+      ref[k] = s;
+      present[k] = 1;
+    } else {
+      uint64_t v;
+      CHECK(mt__u64map_del(&m, key, &v) == present[k]);
+      if (present[k]) CHECK(v == ref[k]);
+      present[k] = 0;
+    }
+  }
+  size_t count = 0;
+  for (int k = 0; k < KEYS; k++) {
+    uint64_t *v = mt__u64map_get(&m, k == 0 ? UINT64_MAX : (uint64_t)k * 0x1000);
+    CHECK((v != NULL) == present[k]);
+    if (v) CHECK(*v == ref[k]);
+    count += (size_t)present[k];
+  }
+  CHECK(m.count == count);
+  size_t pos = 0, seen = 0;
+  uint64_t key, val;
+  while (mt__u64map_next(&m, &pos, &key, &val)) seen++;
+  CHECK(seen == count);
+  mt__u64map_free(&m);
+}
+
+static uint64_t delivered[64];
+static size_t ndelivered;
+
+static int collect(void *ctx, const mt__event *e) {
+  (void)ctx;
+  delivered[ndelivered++] = e->seq;
+  return 0;
+}
+
+/* Three threads' events arrive interleaved by chunk; they come out in sequence order. */
+static void reorder_merges_threads(void) {
+  static const struct { uint32_t tid; uint64_t seq; } in[] = {
+      {2, 3}, {2, 5}, {2, 9}, {1, 1}, {1, 2}, {1, 4}, {3, 6}, {3, 7}, {1, 8}, {1, 10}};
+  mt__reorder r;
+  mt__reorder_init(&r, collect, NULL);
+  ndelivered = 0;
+  for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+    mt__event e = {.seq = in[i].seq, .tid = in[i].tid, .type = MT__EV_TICK};
+    CHECK(mt__reorder_push(&r, &e) == 0);
+  }
+  CHECK(mt__reorder_drain(&r) == 0);
+  CHECK(ndelivered == 10);
+  for (size_t i = 0; i < ndelivered; i++) CHECK(delivered[i] == i + 1);
+  CHECK(r.late == 0);
+  mt__reorder_free(&r);
+}
+
+/* A gap (a sequence number never seen) only delays events until the drain. */
+static void reorder_skips_gaps_at_drain(void) {
+  mt__reorder r;
+  mt__reorder_init(&r, collect, NULL);
+  ndelivered = 0;
+  uint64_t seqs[] = {1, 3, 4, 6};
+  for (int i = 0; i < 4; i++) {
+    mt__event e = {.seq = seqs[i], .tid = 7, .type = MT__EV_TICK};
+    CHECK(mt__reorder_push(&r, &e) == 0);
+  }
+  CHECK(ndelivered == 1);
+  CHECK(mt__reorder_drain(&r) == 0);
+  CHECK(ndelivered == 4 && delivered[3] == 6);
+  mt__reorder_free(&r);
+}
+
+static mt__event ev(int type, uint64_t seq, uint64_t addr, uint64_t size, uint64_t stack) {
+  return (mt__event){.seq = seq, .time = seq * 10, .addr = addr, .size = size, .stack = stack,
+                     .tid = 1, .type = (uint8_t)type, .kind = 0};
+}
+
+/* A free delivered before its allocation (beyond any window) still pairs with it. */
+static void accum_pairs_late_allocation(void) {
+  mt__accum a;
+  mt__accum_init(&a, 0, UINT64_MAX);
+  mt__event e1 = ev(MT__EV_FREE, 5, 0x100, 0, 0);
+  mt__event e2 = ev(MT__EV_ALLOC, 4, 0x100, 64, 1);
+  mt__event e3 = ev(MT__EV_ALLOC, 6, 0x200, 32, 1);
+  CHECK(mt__accum_event(&a, &e1) == 0);
+  CHECK(a.t.unmatched_frees == 1);
+  CHECK(mt__accum_event(&a, &e2) == 0);
+  CHECK(mt__accum_event(&a, &e3) == 0);
+  mt__accum_finish(&a);
+  CHECK(a.t.unmatched_frees == 0 && a.t.late_pairs == 1);
+  CHECK(a.t.allocations == 2 && a.t.frees == 1 && a.t.bytes_allocated == 96);
+  CHECK(a.t.heap_live == 32 && a.t.heap_blocks == 1);
+  CHECK(a.nsites == 1 && a.sites[0].allocations == 2 && a.sites[0].leaked_bytes == 32);
+  mt__accum_free(&a);
+}
+
+/* Peak attribution: the lazy snapshot gives each stack its bytes at the last new peak. */
+static void accum_peak_snapshot(void) {
+  mt__accum a;
+  mt__accum_init(&a, 0, UINT64_MAX);
+  mt__event es[] = {ev(MT__EV_ALLOC, 1, 0x10, 100, 1), ev(MT__EV_ALLOC, 2, 0x20, 50, 2),
+                    ev(MT__EV_FREE, 3, 0x10, 0, 0),    ev(MT__EV_ALLOC, 4, 0x30, 60, 2),
+                    ev(MT__EV_ALLOC, 5, 0x40, 70, 1),  ev(MT__EV_FREE, 6, 0x40, 0, 0)};
+  for (size_t i = 0; i < sizeof es / sizeof *es; i++) CHECK(mt__accum_event(&a, &es[i]) == 0);
+  mt__accum_finish(&a);
+  /* heap: 100, 150 (peak), 50, 110, 180 (peak at seq 5: stack 1 70, stack 2 110), 110 */
+  CHECK(a.t.peak_heap == 180 && a.t.peak_seq == 5);
+  uint64_t b, n;
+  mt__accum_site_peak(&a, &a.sites[0], &b, &n);
+  CHECK(a.sites[0].stack == 1 && b == 70 && n == 1);
+  mt__accum_site_peak(&a, &a.sites[1], &b, &n);
+  CHECK(a.sites[1].stack == 2 && b == 110 && n == 2);
+  CHECK(a.t.temporary == 1); /* 0x40 freed right after its allocation */
+  mt__accum_free(&a);
+}
+
+static void demangle_cxx_and_rust(void) {
+  char buf[256];
+  CHECK(strcmp(mt__demangle("_ZN3foo3barEv", buf, sizeof buf), "foo::bar()") == 0);
+  CHECK(strcmp(mt__demangle("_ZNSt6vectorIiSaIiEE9push_backERKi", buf, sizeof buf),
+               "std::vector<int, std::allocator<int> >::push_back(int const&)") == 0);
+  CHECK(strcmp(mt__demangle("_ZN4core3ptr13drop_in_place17h0123456789abcdefE", buf, sizeof buf),
+               "core::ptr::drop_in_place") == 0);
+  CHECK(strcmp(mt__demangle("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$4grow17hfedcba9876543210E", buf,
+                            sizeof buf), "alloc::raw_vec::RawVec<T,A>::grow") == 0);
+  CHECK(strcmp(mt__demangle("plain_c_name", buf, sizeof buf), "plain_c_name") == 0);
+  CHECK(strcmp(mt__demangle("_Zgarbage", buf, sizeof buf), "_Zgarbage") == 0);
+}
+
+static const struct {
+  const char *name;
+  void (*fn)(void);
+} tests[] = {
+    {"u64map_matches_reference", u64map_matches_reference},
+    {"reorder_merges_threads", reorder_merges_threads},
+    {"reorder_skips_gaps_at_drain", reorder_skips_gaps_at_drain},
+    {"accum_pairs_late_allocation", accum_pairs_late_allocation},
+    {"accum_peak_snapshot", accum_peak_snapshot},
+    {"demangle_cxx_and_rust", demangle_cxx_and_rust},
+};
+
+int main(int argc, char **argv) {
+  for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
+    if (argc == 2 && strcmp(argv[1], tests[i].name) == 0) {
+      tests[i].fn();
+      return 0;
+    }
+  fprintf(stderr, "usage: test_units NAME\n");
+  return 2;
+}
