@@ -98,8 +98,13 @@ static int parse_long(const char *s, long *out) {
   return 0;
 }
 
+/* Set when an input trace was damaged in the middle: the report is printed, the status is 2. */
+static int damaged_input;
+
 static void warn_partial(const char *trace, int state, const char *message) {
-  fprintf(stderr, "memtrace-report: warning: %s: %s; reporting what was read before it\n", trace,
+  if (state == MT__TRACE_DAMAGED) damaged_input = 1;
+  fprintf(stderr, "memtrace-report: %s: %s: %s; reporting what was read before it\n",
+          state == MT__TRACE_DAMAGED ? "error" : "warning", trace,
           message ? message : (state == MT__TRACE_PARTIAL ? "trace incomplete" : "trace damaged"));
 }
 
@@ -202,7 +207,7 @@ static int run_report(cli *c, const mt__report *r, char **inputs) {
   ctx.other.db_path = dbpath2;
   if (r->run(&ctx)) goto out;
   mt__doc_print(ctx.doc, stdout, c->report.format);
-  status = fflush(stdout) == 0 ? MT__EXIT_OK : MT__EXIT_USAGE;
+  status = fflush(stdout) == 0 && !damaged_input ? MT__EXIT_OK : MT__EXIT_USAGE;
 out:
   if (status != MT__EXIT_OK && e.msg[0]) fprintf(stderr, "memtrace-report: %s\n", e.msg);
   mt__cs_free(ctx.cs);
@@ -227,7 +232,7 @@ static int run_ingest(cli *c, char **inputs, int n) {
   printf("%s\n", path);
   sqlite3_close(db);
   free(path);
-  return MT__EXIT_OK;
+  return damaged_input ? MT__EXIT_USAGE : MT__EXIT_OK;
 }
 
 int main(int argc, char **argv) {

@@ -117,6 +117,16 @@ case_damaged_frame_exit_2_with_offset() {
   grep -q "offset" err || fail "message: $(cat err)"
 }
 
+case_damaged_later_frame_reports_what_was_read_exit_2() {
+  gen basic basic.mt
+  size=$(wc -c <basic.mt)
+  # flip a byte in the middle of the last frame: the first frame (up to marker phase2) is read
+  python3 -c "import sys; d=bytearray(open('basic.mt','rb').read()); d[$size - 40]^=0xff; open('bad.mt','wb').write(d)"
+  run_status 2 "$R" summary --format csv bad.mt
+  grep -q "error: bad.mt: .*offset [0-9]*.*; reporting what was read before it" err || fail "message: $(cat err)"
+  grep -q '^/usr/bin/basic,100,,4,2,1000,800,1048576,500,2,1,0$' out || fail "partial figures: $(cat out)"
+}
+
 case_missing_file_exit_2() {
   run_status 2 "$R" summary does-not-exist.mt
   expect missing "memtrace-report: does-not-exist.mt: No such file or directory" "$(cat err)"
