@@ -19,6 +19,7 @@ void mt__accum_init(mt__accum *a, uint64_t seq_lo, uint64_t seq_hi) {
   a->bucket_ns = 1000;
   a->seq_lo = seq_lo;
   a->seq_hi = seq_hi;
+  a->time_hi = UINT64_MAX;
 }
 
 void mt__accum_free(mt__accum *a) {
@@ -239,6 +240,8 @@ static int unmap(mt__accum *a, const mt__event *e) {
 
 int mt__accum_event(mt__accum *a, const mt__event *e) {
   if (e->seq < a->seq_lo || e->seq > a->seq_hi) return 0;
+  if ((a->time_lo || a->time_hi != UINT64_MAX) && (e->time < a->time_lo || e->time > a->time_hi))
+    return 0;
   a->t.events++;
   a->t.last_seq = e->seq;
   if (e->time > a->t.last_time) a->t.last_time = e->time;

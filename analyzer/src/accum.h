@@ -78,7 +78,8 @@ typedef struct {
   size_t nmarks, capmarks;
   mt__bucket timeline[MT__TIMELINE_POINTS];
   uint64_t bucket_ns;     /* width of a timeline bucket; doubles as the trace grows */
-  uint64_t seq_lo, seq_hi; /* only events in [seq_lo, seq_hi] are counted */
+  uint64_t seq_lo, seq_hi; /* only events in [seq_lo, seq_hi] ... */
+  uint64_t time_lo, time_hi; /* ... and in [time_lo, time_hi] (ns) are counted */
 } mt__accum;
 
 /* Heap, mmap and custom blocks may share an address (a pool's annotated blocks live inside a

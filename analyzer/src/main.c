@@ -56,7 +56,8 @@ static const struct {
     {{"exclude-module", required_argument, 0, OPT_EXCL_MOD}, "GLOB", "hide stacks through a matching module"},
     {{"suppressions", required_argument, 0, OPT_SUPP}, "FILE", "LSan-style leak: suppressions"},
     {{"no-builtin-suppressions", no_argument, 0, OPT_NO_BUILTIN}, NULL, "report libc/ld.so/libstdc++ one-time allocations as leaks"},
-    {{"between", required_argument, 0, OPT_BETWEEN}, "MARK1 MARK2", "only events between two markers"},
+    {{"between", required_argument, 0, OPT_BETWEEN}, "FROM TO", "only events between two markers"
+     " (or seq:N, time:N[ns|us|ms|s])"},
     {{"svg", no_argument, 0, OPT_SVG}, NULL, "flamegraph: self-contained SVG"},
     {{"massif", no_argument, 0, OPT_MASSIF}, NULL, "export: massif.out format"},
     {{"callgrind", no_argument, 0, OPT_CALLGRIND}, NULL, "export: callgrind.out format"},

@@ -3,7 +3,9 @@
  * TEMP copies of the result tables. */
 #include "range.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -112,15 +114,54 @@ static int reread(const char *path, mt__accum *acc, mt__err *e) {
   return fail;
 }
 
+/* Parse "seq:N" or "time:N<unit>" into *seq or *time; @return 1 when parsed, 0 when the
+ * bound is a marker label, -1 when malformed. */
+static int parse_bound(const char *b, uint64_t *seq, uint64_t *time, int *is_time, mt__err *e) {
+  static const struct {
+    const char *unit;
+    uint64_t ns;
+  } units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
+  int t = strncmp(b, "time:", 5) == 0;
+  if (!t && strncmp(b, "seq:", 4) != 0) return 0;
+  const char *num = b + (t ? 5 : 4);
+  char *end;
+  errno = 0;
+  double v = strtod(num, &end);
+  if (errno || end == num || v < 0) return mt__fail(e, "bad range bound '%s'", b);
+  if (!t) {
+    if (*end) return mt__fail(e, "bad range bound '%s': seq:N takes a whole number", b);
+    *seq = (uint64_t)v;
+    *is_time = 0;
+    return 1;
+  }
+  for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+    if (strcmp(end, units[i].unit) == 0) {
+      *time = (uint64_t)(v * (double)units[i].ns);
+      *is_time = 1;
+      return 1;
+    }
+  return mt__fail(e, "bad range bound '%s': give a unit, e.g. time:250ms", b);
+}
+
 static const char *const shadowed[] = {"stack_stats", "leaks", "totals", "timeline"};
 
-int mt__range_apply(sqlite3 *db, int64_t process_id, const char *mark_from, const char *mark_to,
+int mt__range_apply(sqlite3 *db, int64_t process_id, const char *from, const char *to,
                     mt__err *e) {
-  uint64_t lo, hi;
+  uint64_t seq_lo = 0, seq_hi = UINT64_MAX, time_lo = 0, time_hi = UINT64_MAX, v_seq = 0, v_time = 0;
+  int is_time = 0;
+  int rc = parse_bound(from, &v_seq, &v_time, &is_time, e);
+  if (rc < 0) return -1;
+  if (rc == 0 && marker_seq(db, process_id, from, 0, &seq_lo, e)) return -1;
+  if (rc == 1 && is_time) time_lo = v_time;
+  if (rc == 1 && !is_time) seq_lo = v_seq;
+  rc = parse_bound(to, &v_seq, &v_time, &is_time, e);
+  if (rc < 0) return -1;
+  if (rc == 0 && marker_seq(db, process_id, to, seq_lo + 1, &seq_hi, e)) return -1;
+  if (rc == 1 && is_time) time_hi = v_time;
+  if (rc == 1 && !is_time) seq_hi = v_seq;
+  if (seq_lo > seq_hi || time_lo > time_hi) return mt__fail(e, "empty range: %s comes after %s", from, to);
   char path[4096];
-  if (marker_seq(db, process_id, mark_from, 0, &lo, e) ||
-      marker_seq(db, process_id, mark_to, lo + 1, &hi, e) || trace_of(db, process_id, path, sizeof path, e))
-    return -1;
+  if (trace_of(db, process_id, path, sizeof path, e)) return -1;
   for (size_t i = 0; i < sizeof shadowed / sizeof *shadowed; i++) {
     char sql[256];
     snprintf(sql, sizeof sql, "CREATE TEMP TABLE %s AS SELECT * FROM main.%s WHERE 0", shadowed[i],
@@ -128,8 +169,10 @@ int mt__range_apply(sqlite3 *db, int64_t process_id, const char *mark_from, cons
     if (mt__db_exec(db, sql, e)) return -1;
   }
   mt__accum acc;
-  mt__accum_init(&acc, lo, hi);
-  int rc = reread(path, &acc, e);
+  mt__accum_init(&acc, seq_lo, seq_hi);
+  acc.time_lo = time_lo;
+  acc.time_hi = time_hi;
+  rc = reread(path, &acc, e);
   if (rc == 0) {
     mt__results res = {.acc = &acc};
     rc = mt__results_write(db, "temp", process_id, &res, e);

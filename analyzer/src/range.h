@@ -10,10 +10,12 @@
 
 #include "err.h"
 
-/* Events with from.seq <= seq <= to.seq are counted: allocations and frees inside the range,
- * leaks are blocks allocated in the range and still live at MARK2, peak is the largest heap
- * growth inside the range. @return 0 or -1 (unknown marker, trace gone or changed, ...). */
-int mt__range_apply(sqlite3 *db, int64_t process_id, const char *mark_from, const char *mark_to,
+/* A bound is a marker label (the first such marker; for `to`, the first after `from`),
+ * "seq:N" (a sequence number) or "time:N" with a unit ns, us, ms or s (time since start).
+ * Events between the bounds, inclusive, are counted: allocations and frees inside the range,
+ * leaks are blocks allocated in the range and still live at its end, peak is the largest heap
+ * growth inside it. @return 0 or -1 (unknown marker, bad bound, trace gone or changed, ...). */
+int mt__range_apply(sqlite3 *db, int64_t process_id, const char *from, const char *to,
                     mt__err *e);
 
 #endif

@@ -215,6 +215,13 @@ case_between_markers() {
   expect between "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
   run_status 2 "$R" summary --between phase2 nosuch basic.mt
   grep -q "no marker 'nosuch'" err || fail "$(cat err)"
+  # the same range by sequence numbers, and by time (event n happens at 1000 * n ns here)
+  run_status 0 "$R" summary --between seq:10 seq:17 --format json basic.mt
+  expect between_seq "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
+  run_status 0 "$R" summary --between time:9us time:16000ns --format json basic.mt
+  expect between_time "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
+  run_status 2 "$R" summary --between time:9 seq:17 basic.mt
+  grep -q "give a unit" err || fail "$(cat err)"
 }
 
 case_custom_blocks_share_heap_address() {
