@@ -196,7 +196,8 @@ MT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 
 MT_EXPORT void exit(int status) {
   mt__real_resolve();
-  mt__g.exit_status = status & 0xff;
+  if (mt__os_getpid() == mt__g.pid) /* a vfork child shares this variable */
+    mt__g.exit_status = status & 0xff;
   mt__real.exit(status);
 }
 

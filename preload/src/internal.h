@@ -329,8 +329,10 @@ typedef struct {
   mt_options opt;
   uint32_t pid;                  /* pid the current trace belongs to */
   uint64_t start_mono_ns, start_wall_ns;
-  atomic_uint_fast64_t seq;      /* last sequence number handed out */
+  /* Written by every event: one cache line of their own, so threads move one line. */
+  _Alignas(64) atomic_uint_fast64_t seq; /* last sequence number handed out */
   atomic_int_fast64_t live_bytes;
+  char pad_[64 - 2 * sizeof(uint64_t)];
   uint64_t peak_bytes, peak_seq; /* under peak_lock */
   mt_lock peak_lock;
   atomic_uint_fast64_t shim_bytes;
