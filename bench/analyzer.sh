@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Analyzer benchmark: ingest + summary wall time and peak RSS of memtrace-report against
+# heaptrack_print on the same workloads, the time of every report on an ingested database,
+# and a 50-million-event alloc_storm trace. Prints markdown tables. Not a test: run it by
+# hand on a quiet machine.
+# usage: bench/analyzer.sh [BUILD_DIR]   (default: build; needs memtrace and memtrace-report)
+# env: ONLY (regex of workload names), STORM_EVENTS (events of the big trace, 50000000;
+#      0 skips it), HEAPTRACK_TIMEOUT (seconds, 300)
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd) || exit 2
+memtrace=$build/bin/memtrace
+report=$build/bin/memtrace-report
+only=${ONLY:-.}
+storm_events=${STORM_EVENTS:-50000000}
+ht_timeout=${HEAPTRACK_TIMEOUT:-300}
+for tool in "$memtrace" "$report" /usr/bin/time; do
+  [ -x "$tool" ] || { echo "analyzer.sh: $tool missing; build first" >&2; exit 2; }
+done
+have_heaptrack=1
+command -v heaptrack > /dev/null && command -v heaptrack_print > /dev/null || have_heaptrack=0
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/memtrace-analyzer-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cc -O2 -g -pthread -o "$work/alloc_storm" "$root/../shared/bench/alloc_storm.c" ||
+  { echo "analyzer.sh: cannot build alloc_storm" >&2; exit 2; }
+python=$(command -v /usr/bin/python3 || command -v python3)
+
+# name | command (run from $work)
+workloads=(
+  "alloc_storm 2M, 1 thread|$work/alloc_storm 2000000 1 24 0"
+  "alloc_storm 2M, 2 threads|$work/alloc_storm 1000000 2 24 0"
+  "clang++ -fsyntax-only STL|clang++ -std=c++17 -fsyntax-only $root/bench/stl_includes.cpp"
+  "sqlite3 200k rows|sqlite3 :memory: < $root/bench/sqlite_workload.sql"
+  "python3 json 60k|$python $root/bench/json_roundtrip.py"
+)
+
+# measure CMD...: prints "wall_s maxrss_kb exit" of one run
+measure() {
+  timeout "$ht_timeout" /usr/bin/time -f "%e %M" -o "$work/tv.txt" "$@" > /dev/null 2> "$work/err.txt"
+  local rc=$?
+  echo "$(cat "$work/tv.txt" 2> /dev/null | tail -1) $rc"
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+events_of() { "$report" sql "SELECT allocations + frees FROM totals" --format csv "$1" | tail -1; }
+
+echo "### Ingest + summary against heaptrack_print"
+echo
+echo "| workload | events | trace | memtrace-report ingest+summary | RSS | reports on the db (max) | heaptrack_print | RSS |"
+echo "|---|---|---|---|---|---|---|---|"
+for w in "${workloads[@]}"; do
+  name=${w%%|*} cmd=${w#*|}
+  [[ $name =~ $only ]] || continue
+  ( cd "$work" && "$memtrace" -q -o "$work/t.mt" bash -c "$cmd" > /dev/null 2>&1 )
+  trace=$(ls -S "$work"/t.mt* 2> /dev/null | grep -v '\.db$' | head -1)
+  [ -n "$trace" ] || { echo "| $name | recording failed |"; continue; }
+  rm -f "$trace.db"
+  read -r mt_wall mt_rss _ < <(measure "$report" --no-progress summary "$trace")
+  worst=0
+  for r in summary leaks hotspots peak timeline flamegraph; do
+    read -r t _ _ < <(measure "$report" $r "$trace")
+    worst=$(awk -v a="$worst" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+  done
+  ht="-" ht_rss=0
+  if [ "$have_heaptrack" = 1 ]; then
+    rm -f "$work"/ht.*
+    ( cd "$work" && timeout "$ht_timeout" heaptrack -o "$work/ht" bash -c "$cmd" > /dev/null 2>&1 )
+    htfile=$(ls "$work"/ht.* 2> /dev/null | head -1)
+    if [ -n "$htfile" ]; then
+      read -r ht ht_rss rc < <(measure heaptrack_print "$htfile")
+      [ "$rc" = 0 ] || ht="failed ($rc)"
+    else
+      ht="no trace"
+    fi
+  fi
+  echo "| $name | $(events_of "$trace") | $(stat -c %s "$trace" | awk '{ printf "%.1f MB", $1 / 1e6 }') | ${mt_wall} s | $(mib "$mt_rss") | ${worst} s | ${ht}${ht:+ s} | $(mib "$ht_rss") |"
+  rm -f "$work"/t.mt* "$work"/ht.*
+done
+
+if [ "$storm_events" -gt 0 ] && [[ "big storm" =~ $only ]]; then
+  echo
+  echo "### alloc_storm with $storm_events events"
+  echo
+  ( cd "$work" && "$memtrace" -q -o "$work/big.mt" "$work/alloc_storm" "$storm_events" 1 24 0 > /dev/null 2>&1 )
+  read -r wall rss _ < <(measure "$report" --no-progress summary "$work/big.mt")
+  echo "| events | trace | ingest+summary | peak RSS | reports on the db (max) |"
+  echo "|---|---|---|---|---|"
+  worst=0
+  for r in summary leaks hotspots peak timeline flamegraph; do
+    read -r t _ _ < <(measure "$report" $r "$work/big.mt")
+    worst=$(awk -v a="$worst" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+  done
+  echo "| $(events_of "$work/big.mt") | $(stat -c %s "$work/big.mt" | awk '{ printf "%.0f MB", $1 / 1e6 }') | ${wall} s | $(mib "$rss") | ${worst} s |"
+fi
