@@ -6,6 +6,8 @@
 
 #include "memtrace/trace_reader.h"
 
+static volatile unsigned long long sink; /* keeps the reads of strings from being optimised out */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mt_reader *r;
   if (mt_reader_open_memory(&r, data, size)) return 0;
@@ -20,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rec.type == MT_REC_MODULE && rec.u.module.path.len) sum += (unsigned char)rec.u.module.path.data[0];
   }
   if (rc < 0 && strlen(mt_reader_error_message(r)) == 0) __builtin_trap();
-  if (rc == 1 || sum == 1) __builtin_trap(); /* unreachable: keeps sum alive */
+  sink = sum;
   mt_reader_close(r);
   return 0;
 }

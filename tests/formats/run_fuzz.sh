@@ -5,7 +5,7 @@ set -euo pipefail
 src=$1 work=$2 seconds=$3
 command -v clang >/dev/null || { echo "run_fuzz: clang is required (scripts/setup.sh installs it)"; exit 1; }
 mkdir -p "$work/corpus"
-cp "$src"/tests/formats/golden/*.mt "$work/corpus/"
+cp "$src"/tests/formats/golden/*.mt "$src"/tests/formats/fuzz-seeds/* "$work/corpus/"
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/formats/include" "$src"/formats/src/{layouts,chunk,decode,header,reader}.c \
   "$src/tests/formats/fuzz_reader.c" -lzstd -o "$work/fuzz_reader"
