@@ -3,6 +3,7 @@
  * queries turned into document sections by column type. */
 #include "report.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +25,28 @@ size_t mt__report_frames(mt__report_ctx *c, uint64_t stack_id, const mt__frame *
   return n;
 }
 
-size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out) {
+/* Allocator wrappers: frames the "allocated at" column looks past. */
+static const char *const wrappers[] = {
+    "operator new*", "operator new[]*", "std::__new_allocator<*", "__gnu_cxx::new_allocator<*",
+    "std::allocator<*", "std::allocator_traits<*", "std::_Vector_base<*>::_M_allocate*",
+    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "memtrace_alloc",
+};
+
+static size_t alloc_site(const mt__frame *const *frames, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int wrapper = 0;
+    for (size_t w = 0; w < sizeof wrappers / sizeof *wrappers && !wrapper; w++)
+      wrapper = fnmatch(wrappers[w], frames[i]->function, 0) == 0;
+    if (!wrapper) return i;
+  }
+  return 0;
+}
+
+size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site) {
   const mt__frame *frames[MT__MAX_FRAMES];
   int excluded;
   size_t n = mt__report_frames(c, stack_id, frames, MT__MAX_FRAMES, &excluded);
+  if (site) *site = alloc_site(frames, n);
   *out = calloc(n ? n : 1, sizeof **out);
   if (!*out) return 0;
   char buf[4096];

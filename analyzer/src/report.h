@@ -57,8 +57,10 @@ extern const mt__report mt__report_summary, mt__report_leaks, mt__report_hotspot
 mt__callstacks *mt__report_stacks(mt__report_ctx *c);
 
 /* Symbolized frames of a stack as labels, innermost first, for a LIST cell. Free with
- * mt__report_free_list. @return the count. */
-size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out);
+ * mt__report_free_list. *site (may be NULL) is the index of the allocation site: the first
+ * frame that is not an allocator wrapper (operator new, std::allocator, ...).
+ * @return the count. */
+size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site);
 void mt__report_free_list(char **list, size_t n);
 
 /* A section filled from a query whose ?1 is the process id and whose result columns follow

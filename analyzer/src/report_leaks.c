@@ -38,14 +38,15 @@ static const mt__column total_columns[] = {
 
 static int add_group(mt__report_ctx *c, const mt__leak_group *g, int suppressed) {
   char **labels;
-  size_t n = mt__report_stack_labels(c, g->stack_id, &labels);
+  size_t site;
+  size_t n = mt__report_stack_labels(c, g->stack_id, &labels, &site);
   mt__cell cells[7] = {
       {.i = (int64_t)g->bytes},
       {.i = (int64_t)g->blocks},
       {.s = g->cls},
       {.s = g->kind[0] ? g->kind : NULL, .null = !g->kind[0]},
       {.i = (int64_t)g->stack_id},
-      {.s = n ? labels[0] : "?"},
+      {.s = site < n ? labels[site] : "?"},
   };
   if (suppressed) cells[6].s = g->suppressed;
   else {

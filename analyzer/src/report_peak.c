@@ -43,11 +43,12 @@ static int run(mt__report_ctx *c) {
     if (excluded) continue;
     if (c->opt->top && shown++ >= c->opt->top) break;
     char **labels;
-    size_t n = mt__report_stack_labels(c, stack, &labels);
+    size_t site;
+    size_t n = mt__report_stack_labels(c, stack, &labels, &site);
     mt__cell cells[5] = {{.i = sqlite3_column_int64(st, 1)},
                          {.i = sqlite3_column_int64(st, 2)},
                          {.i = (int64_t)stack},
-                         {.s = n ? labels[0] : "?"},
+                         {.s = site < n ? labels[site] : "?"},
                          {.list = (const char *const *)labels, .nlist = n}};
     rc = mt__doc_row(c->doc, cells) ? mt__fail(c->e, "out of memory") : 0;
     mt__report_free_list(labels, n);
