@@ -99,6 +99,7 @@ typedef struct {
   int start_paused;          /* MEMTRACE_START_PAUSED */
   int toggle_signal;         /* MEMTRACE_TOGGLE_SIGNAL or SIGUSR2 */
   int toggle_installed;      /* install the toggle handler */
+  int unwind_libunwind;      /* MEMTRACE_UNWIND=libunwind (default "fast") */
   char output[MT_PATH_MAX];  /* MEMTRACE_OUTPUT pattern */
   char session[MT_PATH_MAX]; /* MEMTRACE_SESSION, empty when none */
   char parent_trace[MT_PATH_MAX]; /* from MEMTRACE_PARENT, empty when launched */

@@ -74,6 +74,10 @@ void mt__options_read(mt_options *o) {
   const char *out = mt__getenv("MEMTRACE_OUTPUT");
   copy_str(o->output, sizeof o->output, out && *out ? out : "memtrace.%n.%p.mt");
   copy_str(o->session, sizeof o->session, mt__getenv("MEMTRACE_SESSION"));
+  const char *unwind = mt__getenv("MEMTRACE_UNWIND");
+  o->unwind_libunwind = unwind && !strcmp(unwind, "libunwind");
+  if (unwind && *unwind && !o->unwind_libunwind && strcmp(unwind, "fast"))
+    mt__message("ignoring invalid ", "MEMTRACE_UNWIND");
   parse_parent(o);
 }
 
@@ -88,4 +92,5 @@ void mt__options_describe(const mt_options *o, mt_sbuf *b) {
   mt__sb_u64(b, (uint64_t)o->start_paused);
   mt__sb_str(b, " toggle_signal=");
   mt__sb_u64(b, o->toggle_installed ? (uint64_t)o->toggle_signal : 0);
+  mt__sb_str(b, o->unwind_libunwind ? " unwind=libunwind" : " unwind=fast");
 }

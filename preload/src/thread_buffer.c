@@ -153,7 +153,9 @@ static void on_thread_exit(void *arg) {
 void mt__tbuf_setup(void) {
   if (!exit_key_ok && pthread_key_create(&exit_key, on_thread_exit) == 0)
     exit_key_ok = 1;
-  if (!orphan.next_all && mt__tbuf_first() != &orphan) {
+  static int orphan_added;
+  if (!orphan_added) {
+    orphan_added = 1;
     orphan.shared = 1;
     atomic_store(&orphan.in_use, 1);
     registry_add(&orphan);

@@ -14,8 +14,7 @@ static int fast = 1;
 
 void mt__unwind_setup(void) {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-  const char *how = mt__getenv("MEMTRACE_UNWIND");
-  fast = !(how && how[0] == 'l');
+  fast = !mt__g.opt.unwind_libunwind;
 }
 
 void mt__unwind_set_self(uintptr_t start, uintptr_t end) {
