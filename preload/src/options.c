@@ -84,6 +84,7 @@ void mt__options_read(mt_options *o) {
 void mt__options_describe(const mt_options *o, mt_sbuf *b) {
   mt__sb_str(b, "depth=");
   mt__sb_u64(b, (uint64_t)o->depth);
+  mt__sb_str(b, o->unwind_libunwind ? " unwind=libunwind" : " unwind=fast");
   mt__sb_str(b, " rss_interval=");
   mt__sb_u64(b, (uint64_t)o->rss_interval_ms);
   mt__sb_str(b, " follow=");
@@ -92,5 +93,4 @@ void mt__options_describe(const mt_options *o, mt_sbuf *b) {
   mt__sb_u64(b, (uint64_t)o->start_paused);
   mt__sb_str(b, " toggle_signal=");
   mt__sb_u64(b, o->toggle_installed ? (uint64_t)o->toggle_signal : 0);
-  mt__sb_str(b, o->unwind_libunwind ? " unwind=libunwind" : " unwind=fast");
 }
