@@ -52,7 +52,8 @@ echo "|---|---|---|---|---|---|---|---|"
 for w in "${workloads[@]}"; do
   name=${w%%|*} cmd=${w#*|}
   [[ $name =~ $only ]] || continue
-  ( cd "$work" && "$memtrace" -q -o "$work/t.mt" bash -c "$cmd" > /dev/null 2>&1 )
+  # eval: the tools run the program itself (a shell in between would hide it from heaptrack)
+  ( cd "$work" && eval "\"$memtrace\" -q -o \"$work/t.mt\" $cmd" > /dev/null 2>&1 )
   trace=$(ls -S "$work"/t.mt* 2> /dev/null | grep -v '\.db$' | head -1)
   [ -n "$trace" ] || { echo "| $name | recording failed |"; continue; }
   rm -f "$trace.db"
@@ -65,7 +66,7 @@ for w in "${workloads[@]}"; do
   ht="-" ht_rss=0
   if [ "$have_heaptrack" = 1 ]; then
     rm -f "$work"/ht.*
-    ( cd "$work" && timeout "$ht_timeout" heaptrack -o "$work/ht" bash -c "$cmd" > /dev/null 2>&1 )
+    ( cd "$work" && eval "timeout $ht_timeout heaptrack -o \"$work/ht\" $cmd" > /dev/null 2>&1 )
     htfile=$(ls "$work"/ht.* 2> /dev/null | head -1)
     if [ -n "$htfile" ]; then
       read -r ht ht_rss rc < <(measure heaptrack_print "$htfile")

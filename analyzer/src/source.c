@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Input resolution: trace or database, freshness check against traces(size, mtime_ns),
- * re-ingest of changed traces, warnings replayed from the database for partial traces. */
+ * re-ingest of changed traces, child traces found next to their parent, warnings replayed
+ * from the database for partial traces. */
 #include "source.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <memtrace/trace_reader.h>
 
 #include "db.h"
 
@@ -51,6 +55,75 @@ static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, 
   return 0;
 }
 
+/* The parent_trace of a trace's PROCESS record into buf; 0 when it has one, -1 otherwise. */
+static int parent_of(const char *path, char *buf, size_t len) {
+  char head[16];
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  if (n != sizeof head || memcmp(head + 8, "MEMTRACE", 8) != 0) return -1;
+  mt_reader *rd;
+  if (mt_reader_open_file(&rd, path)) return -1;
+  mt_record r;
+  int rc = -1;
+  for (int i = 0; i < 4 && mt_reader_next(rd, &r) == 1; i++) {
+    if (r.type != MT_REC_PROCESS) continue;
+    if (r.u.process.parent_trace.len && r.u.process.parent_trace.len < len) {
+      memcpy(buf, r.u.process.parent_trace.data, r.u.process.parent_trace.len);
+      buf[r.u.process.parent_trace.len] = 0;
+      rc = 0;
+    }
+    break;
+  }
+  mt_reader_close(rd);
+  return rc;
+}
+
+/* Whether the process of the trace at abspath forked or exec'd (so child traces may exist). */
+static int has_children(sqlite3 *db, const char *abspath) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT (SELECT count(*) FROM forks f WHERE f.process_id = p.id) +"
+                         " (p.end_how = 'exec') FROM processes p JOIN traces t ON t.id = p.trace_id"
+                         " WHERE t.path = ?",
+                         -1, &st, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC);
+  int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+  sqlite3_finalize(st);
+  return n > 0;
+}
+
+/* Child traces (fork and exec) sit next to their parent and name it in parent_trace: ingest
+ * those found in the parent's directory, and theirs in turn. */
+static int ingest_children(sqlite3 *db, const char *abspath, const mt__source_opts *o,
+                           mt__warn_fn warn, int depth, mt__err *e) {
+  if (depth > 8 || !has_children(db, abspath)) return 0;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", abspath);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return 0;
+  *slash = 0;
+  DIR *d = opendir(dir[0] ? dir : "/");
+  if (!d) return 0;
+  struct dirent *de;
+  int rc = 0, scanned = 0;
+  while (rc == 0 && (de = readdir(d)) != NULL && scanned++ < 100000) {
+    size_t nl = strlen(de->d_name);
+    if (de->d_name[0] == '.' || (nl > 3 && strcmp(de->d_name + nl - 3, ".db") == 0)) continue;
+    char path[PATH_MAX], parent[PATH_MAX], real[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path) continue;
+    if (strcmp(path, abspath) == 0 || parent_of(path, parent, sizeof parent) != 0) continue;
+    if (strcmp(parent, abspath) != 0 && !(realpath(parent, real) && strcmp(real, abspath) == 0))
+      continue;
+    rc = ingest_one(db, path, o, warn, e);
+    if (rc == 0) rc = ingest_children(db, path, o, warn, depth + 1, e);
+  }
+  closedir(d);
+  return rc;
+}
+
 int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opts *o,
                     mt__warn_fn warn, sqlite3 **db_out, char **db_path_out, mt__err *e) {
   *db_out = NULL;
@@ -87,7 +160,10 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
       free(path);
       return mt__fail(e, "give either one database or traces, not both");
     }
-    if (ingest_one(db, inputs[i], o, warn, e)) {
+    char abspath[PATH_MAX];
+    if (ingest_one(db, inputs[i], o, warn, e) ||
+        (realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, 0, e)) ||
+        mt__db_link_parents(db, e)) {
       sqlite3_close(db);
       free(path);
       return -1;

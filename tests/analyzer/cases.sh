@@ -187,6 +187,18 @@ case_fork_child_linked_in_one_db() {
   grep -q '^/usr/bin/basic,101,3,1,0,77,77,0,77,1,0,0$' out || fail "child summary: $(cat out)"
 }
 
+case_fork_children_found_next_to_parent() {
+  gen forker parent.mt
+  gen child "$W/parent.mt" parent.mt.101
+  gen basic unrelated.mt
+  run_status 0 "$R" summary --process 101 --format csv parent.mt
+  grep -q '^/usr/bin/basic,101,3,1,0,77,' out || fail "child summary: $(cat out)"
+  run_status 0 "$R" sql "SELECT pid, parent_id FROM processes ORDER BY pid" --format csv parent.mt
+  expect processes "pid,parent_id
+100,
+101,1" "$(cat out)"
+}
+
 case_suppressions_lsan_syntax() {
   gen basic basic.mt
   printf '# comment\nleak:site_parse_*\nthread:ignored\n' >supp.txt

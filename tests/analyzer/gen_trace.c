@@ -227,6 +227,19 @@ static void scenario_threads(void) {
   flush();
 }
 
+/* forker: a parent that forks pid 101 (whose trace `child` writes). */
+static void scenario_forker(void) {
+  process(100, "/usr/bin/forker", "", 0);
+  module_self();
+  stacks();
+  alloc(0x1000, 10, 2);
+  mt_record r = {.type = MT_REC_FORK};
+  r.u.fork = (mt_rec_fork){.seq = seq++, .time_ns = now += 1000, .child_pid = 101};
+  put(&r);
+  end(0, 0);
+  flush();
+}
+
 /* child: a fork child whose parent trace is argv[3]. */
 static void scenario_child(const char *parent) {
   process(101, "/usr/bin/basic", parent, 1);
@@ -278,7 +291,7 @@ static void scenario_storm(unsigned long long n) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: gen_trace basic|threads|child PARENT|noend|pool|storm N OUT.mt\n");
+    fprintf(stderr, "usage: gen_trace basic|threads|forker|child PARENT|noend|pool|storm N OUT.mt\n");
     return 2;
   }
   const char *out = argv[argc - 1];
@@ -296,6 +309,7 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "child") == 0 && argc == 4) scenario_child(argv[2]);
   else if (strcmp(argv[1], "noend") == 0) scenario_noend();
   else if (strcmp(argv[1], "pool") == 0) scenario_pool();
+  else if (strcmp(argv[1], "forker") == 0) scenario_forker();
   else if (strcmp(argv[1], "storm") == 0 && argc == 4) scenario_storm(strtoull(argv[2], NULL, 10));
   else {
     fprintf(stderr, "gen_trace: unknown scenario %s\n", argv[1]);
