@@ -309,9 +309,16 @@ case_diff_matches_sites_by_function_and_line() {
 
 case_json_outputs_parse() {
   gen basic basic.mt
-  for report in summary leaks; do
-    run_status 0 "$R" $report --format json basic.mt
+  for report in summary leaks hotspots peak timeline "sql SELECT*FROM\ frames"; do
+    eval "run_status 0 \"\$R\" $report --format json basic.mt"
     python3 -m json.tool out >/dev/null || fail "$report json: $(cat out)"
+  done
+  cp basic.mt other.mt
+  run_status 0 "$R" diff --format json basic.mt other.mt
+  python3 -m json.tool out >/dev/null || fail "diff json: $(cat out)"
+  for report in summary leaks hotspots peak timeline; do
+    run_status 0 "$R" $report --format csv basic.mt
+    python3 -c "import csv,sys; [r for r in csv.reader(open('out'))]" || fail "$report csv"
   done
 }
 
