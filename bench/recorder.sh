@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Recorder benchmark: wall time (hyperfine, median of RUNS) and peak RSS (/usr/bin/time -v) of
+# Recorder benchmark: wall and CPU time (hyperfine, median of RUNS rounds) and peak RSS (/usr/bin/time -v) of
 # native, memtrace and heaptrack side by side on alloc_storm and three real programs, plus the
 # trace bytes per event. Prints a markdown table. Not a test: run it by hand on a quiet machine.
 # usage: bench/recorder.sh [BUILD_DIR]   (default: build; needs BUILD_DIR/bin/memtrace)
-# env: RUNS (3), HEAPTRACK_TIMEOUT (seconds, 150), ONLY (regex of workload names to run)
+# env: RUNS (5), HEAPTRACK_TIMEOUT (seconds, 150), ONLY (regex of workload names to run)
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd) || exit 2
 memtrace=$build/bin/memtrace
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 ht_timeout=${HEAPTRACK_TIMEOUT:-150}
 only=${ONLY:-.}
 [ -x "$memtrace" ] || { echo "recorder.sh: no $memtrace; build first" >&2; exit 2; }
@@ -36,10 +36,24 @@ workloads=(
   "python3 json 60k|$python $root/bench/json_roundtrip.py"
 )
 
-# median wall seconds of a command, from hyperfine's JSON export
-median() {
-  hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/h.json" "$1" > /dev/null 2>&1 || { echo "-"; return; }
-  "$python" -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/h.json"
+# side_by_side CMD...: median wall seconds of each command over $runs rounds, then median CPU
+# seconds (user + system, all processes) of each, on one line. Every round runs
+# each command once, one after the other, so a burst of load on the machine hits all alike;
+# round 0 warms the caches and is dropped.
+side_by_side() {
+  rm -f "$work"/round.*.json
+  for r in $(seq 0 "$runs"); do
+    hyperfine --style none --runs 1 --export-json "$work/round.$r.json" "$@" > /dev/null 2>&1 || {
+      for _ in "$@" "$@"; do printf -- '- '; done; echo; return; }
+  done
+  "$python" - "$runs" "$work" <<'PY'
+import json, statistics, sys
+runs, work = int(sys.argv[1]), sys.argv[2]
+res = [json.load(open("%s/round.%d.json" % (work, r)))["results"] for r in range(1, runs + 1)]
+wall = [[x["mean"] for x in rr] for rr in res]
+cpu = [[x["user"] + x["system"] for x in rr] for rr in res]
+print(" ".join("%.3f" % statistics.median(col) for col in list(zip(*wall)) + list(zip(*cpu))))
+PY
 }
 # one run under /usr/bin/time -v: prints "wall_s maxrss_kb exit"
 probe() {
@@ -64,17 +78,16 @@ for w in "${workloads[@]}"; do
   [[ $label =~ $only ]] || continue
   rm -f "$work"/*.mt "$work"/heaptrack.*
 
-  n_wall=$(median "cd $work && $cmd > /dev/null")
   read -r _ n_rss _ < <(probe 600 "$cmd")
-
-  mt_cmd="$memtrace -q -o $work/bench.%p.mt $cmd"
   read -r _ m_rss _ < <(probe 600 "$memtrace -o $work/probe.%p.mt $cmd")
   events=$(sed -n 's/^memtrace: \([0-9]*\) allocations, \([0-9]*\) frees.*/\1 \2/p' "$work/probe.err" |
            awk '{ s += $1 + $2 } END { print s + 0 }')
   m_bytes=$(size_of "$work"/probe.*.mt)
-  m_wall=$(median "cd $work && $mt_cmd > /dev/null; rm -f $work/bench.*.mt")
 
-  h_cell="-"; h_rss_cell="-"; h_bpe="-"
+  native_cmd="cd $work && $cmd > /dev/null"
+  mt_cmd="cd $work && $memtrace -q -o $work/bench.%p.mt $cmd > /dev/null; rm -f $work/bench.*.mt"
+  ht_cmd="cd $work && heaptrack -o $work/heaptrack.bench $cmd > /dev/null; rm -f $work/heaptrack.bench*"
+  h_cell="-"; h_rss_cell="-"; h_bpe="-"; ht_ok=0
   if [ $have_heaptrack = 1 ]; then
     read -r h_wall h_rss h_rc < <(probe "$ht_timeout" "heaptrack -o $work/heaptrack.probe $cmd")
     h_file=$(ls "$work"/heaptrack.probe* 2> /dev/null | head -1)
@@ -84,19 +97,26 @@ for w in "${workloads[@]}"; do
       why=$(grep -o "bad_alloc\|Segmentation fault\|Aborted" "$work/probe.err" | head -1)
       h_cell="crashed after ${h_wall} s${why:+ ($why)}"
     else
-      if awk -v w="$h_wall" 'BEGIN { exit !(w < 20) }'; then
-        h_wall=$(median "cd $work && heaptrack -o $work/heaptrack.bench $cmd > /dev/null; rm -f $work/heaptrack.bench*")
-      fi
-      h_cell="$h_wall s ($(ratio "$h_wall" "$n_wall"))"
+      ht_ok=1
       h_rss_cell=$(mib "$h_rss")
       [ -n "$h_file" ] && [ "$events" -gt 0 ] && h_bpe=$(awk -v b="$(size_of "$h_file")" -v e="$events" 'BEGIN { printf "%.2f", b / e }')
     fi
   fi
+  # heaptrack joins the rounds when one run is short; otherwise its single probe run counts
+  if [ $ht_ok = 1 ] && awk -v w="$h_wall" 'BEGIN { exit !(w < 20) }'; then
+    read -r n_wall m_wall h_wall n_cpu m_cpu h_cpu < <(side_by_side "$native_cmd" "$mt_cmd" "$ht_cmd")
+    h_cell="$h_wall s ($(ratio "$h_wall" "$n_wall"); cpu $(ratio "$h_cpu" "$n_cpu"))"
+  else
+    read -r n_wall m_wall n_cpu m_cpu < <(side_by_side "$native_cmd" "$mt_cmd")
+    [ $ht_ok = 1 ] && h_cell="$h_wall s ($(ratio "$h_wall" "$n_wall"), 1 run)"
+  fi
   m_bpe="-"
   [ "$events" -gt 0 ] && m_bpe=$(awk -v b="$m_bytes" -v e="$events" 'BEGIN { printf "%.2f", b / e }')
-  echo "| $label | $events | $n_wall s | $m_wall s ($(ratio "$m_wall" "$n_wall")) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
+  echo "| $label | $events | $n_wall s | $m_wall s ($(ratio "$m_wall" "$n_wall"); cpu $(ratio "$m_cpu" "$n_cpu")) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
 done
 echo
-echo "Wall: median of $runs runs (hyperfine, 1 warm-up; heaptrack runs over 20 s are measured once)."
+echo "Wall: median of $runs rounds, each running native, memtrace and heaptrack once in turn (hyperfine,"
+echo "one warm-up round; heaptrack runs over 20 s are measured once). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "cpu: the same ratio for user + system CPU seconds of all processes (less sensitive to load)."
 echo "RSS: maximum resident set of the largest process (/usr/bin/time -v), one run."
 echo "Events: allocations + frees of all traced processes, from memtrace's summary."

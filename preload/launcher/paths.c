@@ -14,7 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SHIM_RELATIVE "/../lib/memtrace/libmemtrace.so"
+/* Where the shim sits relative to the launcher's directory: the build passes the installed
+ * layout (../lib/<multiarch>/memtrace/... on some distributions); ../lib/memtrace/ is the
+ * usual one and always tried too. */
+#ifndef MEMTRACE_SHIM_RELATIVE
+#define MEMTRACE_SHIM_RELATIVE "../lib/memtrace/libmemtrace.so"
+#endif
+static const char *const shim_candidates[] = {MEMTRACE_SHIM_RELATIVE,
+                                              "../lib/memtrace/libmemtrace.so"};
 
 char *mt__self_dir(void) {
   char buf[PATH_MAX];
@@ -40,11 +47,16 @@ char *mt__shim_path(void) {
       fprintf(stderr, "memtrace: cannot read /proc/self/exe: %s\n", strerror(errno));
       return NULL;
     }
-    char joined[PATH_MAX + sizeof SHIM_RELATIVE];
-    snprintf(joined, sizeof joined, "%s%s", dir, SHIM_RELATIVE);
+    for (size_t i = 0; i < sizeof shim_candidates / sizeof shim_candidates[0]; i++) {
+      char joined[PATH_MAX * 2];
+      snprintf(joined, sizeof joined, "%s/%s", dir, shim_candidates[i]);
+      free(path);
+      char *real = realpath(joined, NULL);
+      path = real ? real : strdup(joined);
+      if (real)
+        break;
+    }
     free(dir);
-    char *real = realpath(joined, NULL);
-    path = real ? real : strdup(joined);
   }
   if (path && access(path, R_OK) != 0) {
     fprintf(stderr, "memtrace: cannot use the recorder library %s: %s (set MEMTRACE_LIBRARY)\n",
