@@ -166,6 +166,8 @@ fork_child_traced_with_parent_link)
   has facts-child.txt "event alloc malloc 222 x5"
   has_re facts-child.txt '^end how=0 status=7 '
   has_re facts-parent.txt '^end how=0 status=7 '
+  parent_pid=$(sed -n 's/^process pid=\([0-9]*\) .*/\1/p' facts-parent.txt)
+  has_re err.txt "^memtrace:   pid $child_pid \(child of $parent_pid\): $child \([0-9.]+ (B|KiB)\), 5 allocations, exited with status 7\$"
   ;;
 
 exec_through_script_followed)
@@ -367,6 +369,23 @@ summary_reports_totals)
   has err.txt "memtrace: leaked 512 B in 16 blocks (still allocated at exit)"
   has_re err.txt "^memtrace: trace $dir/example-leak\.[0-9]+\.mt \([0-9.]+ (B|KiB)\)$"
   has_re err.txt "^memtrace: look at it with: memtrace-(dump|report summary) $dir/example-leak\.[0-9]+\.mt$"
+  ;;
+
+summary_suggests_report_only_when_installed)
+  # an installed-like tree: bin/memtrace and lib/memtrace/libmemtrace.so side by side
+  mkdir -p tree/bin tree/lib/memtrace
+  cp "$MEMTRACE" tree/bin/memtrace
+  shim=$(readlink -f "$(dirname "$MEMTRACE")/../lib/memtrace/libmemtrace.so" 2>/dev/null)
+  [ -f "$shim" ] || shim=$(ls "$(dirname "$MEMTRACE")"/../lib*/memtrace/libmemtrace.so "$(dirname "$MEMTRACE")"/../lib/*/memtrace/libmemtrace.so 2>/dev/null | head -1)
+  [ -f "$shim" ] || skip "shim not found next to $MEMTRACE"
+  cp "$shim" tree/lib/memtrace/libmemtrace.so
+  MEMTRACE_LIBRARY= tree/bin/memtrace -o "$dir/%n.%p.mt" "$PROGS/entry_points" 2> err.txt
+  expect_rc "$?" 0
+  has_re err.txt "^memtrace: look at it with: memtrace-dump $dir/entry_points\.[0-9]+\.mt\$"
+  printf '#!/bin/sh\nexit 0\n' > tree/bin/memtrace-report
+  chmod +x tree/bin/memtrace-report
+  MEMTRACE_LIBRARY= tree/bin/memtrace -o "$dir/%n.%p.mt" "$PROGS/entry_points" 2> err.txt
+  has_re err.txt "^memtrace: look at it with: memtrace-report summary $dir/entry_points\.[0-9]+\.mt\$"
   ;;
 
 example_leak_figures) example_figures example-leak 'allocations=17 frees=1 bytes_allocated=640 peak_heap=640 live_bytes=512 live_blocks=16' ;;
