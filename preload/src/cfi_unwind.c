@@ -40,6 +40,17 @@ typedef struct rule_table {
 
 static _Atomic(rule_table *) cache;
 static mt_lock cache_lock;
+static atomic_uint generation; /* bumped when rules are dropped */
+
+/* Per-thread direct-mapped cache in front of the shared table: hot return addresses stay in
+ * L1, and no other thread writes these lines. */
+#define L1_SIZE 512
+typedef struct {
+  uintptr_t ip;
+  rule r;
+} l1_entry;
+static MT_TLS l1_entry l1[L1_SIZE];
+static MT_TLS unsigned l1_generation;
 static uintptr_t self_lo, self_hi;
 
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi) {
@@ -494,11 +505,26 @@ static inline rule lookup(uintptr_t ip) {
   return lookup_slow(ip);
 }
 
+static inline rule lookup_l1(uintptr_t ip) {
+  l1_entry *e = &l1[(ip ^ (ip >> 9)) & (L1_SIZE - 1)];
+  if (mt_likely(e->ip == ip))
+    return e->r;
+  rule r = lookup(ip);
+  e->ip = ip;
+  e->r = r;
+  return r;
+}
+
 static inline int in_self(uintptr_t ip) { return ip >= self_lo && ip < self_hi; }
 
 int mt__cfi_unwind(uintptr_t *ips, int max) {
   if (!self_hi)
     return -1;
+  unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
+  if (mt_unlikely(gen != l1_generation)) {
+    memset(l1, 0, sizeof l1);
+    l1_generation = gen;
+  }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
   const uintptr_t *fp = __builtin_frame_address(0);
   for (int i = 0; i < 32 && in_self(fp[1]); i++) {
@@ -517,7 +543,7 @@ int mt__cfi_unwind(uintptr_t *ips, int max) {
     if (!in_self(ip))
       ips[n++] = ip;
     if (ip != last_ip) { /* recursion repeats return addresses */
-      r = lookup(ip);
+      r = lookup_l1(ip);
       last_ip = ip;
     }
     if (r.kind == RULE_END)
@@ -539,6 +565,7 @@ int mt__cfi_unwind(uintptr_t *ips, int max) {
 void mt__cfi_invalidate(void) {
   mt__lock(&cache_lock);
   atomic_store_explicit(&cache, NULL, memory_order_release); /* old tables stay readable */
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
   mt__unlock(&cache_lock);
 }
 
