@@ -146,7 +146,8 @@ static void replay(void) {
 
 /* Stack ids: defined[id] set once; referenced ids checked after reading. */
 static uint8_t *defined;
-static uint64_t *refs;
+static uint16_t *depth; /* frames from the root to each node */
+static uint64_t *refs, max_depth;
 static size_t defined_cap, nrefs, cap_refs;
 
 static void define_stack(const mt_rec_stack *s) {
@@ -157,12 +158,17 @@ static void define_stack(const mt_rec_stack *s) {
     while (cap <= s->id)
       cap *= 2;
     defined = realloc(defined, cap);
+    depth = realloc(depth, cap * sizeof *depth);
     memset(defined + defined_cap, 0, cap - defined_cap);
     defined_cap = cap;
   }
   if (defined[s->id])
     violation("stack node defined twice", s->id, 0);
   defined[s->id] = 1;
+  /* parents come first within a thread's chunks; other threads' nodes may come later */
+  depth[s->id] = (uint16_t)(s->parent && s->parent < defined_cap && defined[s->parent] ? depth[s->parent] + 1 : 1);
+  if (depth[s->id] > max_depth)
+    max_depth = depth[s->id];
 }
 
 static void reference_stack(uint64_t id) {
@@ -296,6 +302,7 @@ int main(int argc, char **argv) {
     if (refs[i] >= defined_cap || !defined[refs[i]])
       violation("event refers to an undefined stack", refs[i], 0);
   replay();
+  set_u64("stack.max_depth", max_depth);
   for (int i = 0; i < nfacts; i++)
     printf("%s=%s\n", facts[i].key, facts[i].value);
   for (int i = 2; i < argc; i++) {
