@@ -16,6 +16,7 @@ void mt__accum_init(mt__accum *a, uint64_t seq_lo, uint64_t seq_hi) {
   mt__u64map_init(&a->live);
   mt__u64map_init(&a->last_alloc);
   mt__u64map_init(&a->pending);
+  mt__u64map_init(&a->stale);
   a->bucket_ns = 1000;
   a->seq_lo = seq_lo;
   a->seq_hi = seq_hi;
@@ -27,6 +28,7 @@ void mt__accum_free(mt__accum *a) {
   mt__u64map_free(&a->live);
   mt__u64map_free(&a->last_alloc);
   mt__u64map_free(&a->pending);
+  mt__u64map_free(&a->stale);
   free(a->sites);
   free(a->blocks);
   free(a->free_blocks);
@@ -107,7 +109,8 @@ static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
   if (rss > b->rss) b->rss = rss;
 }
 
-static int new_block(mt__accum *a, const mt__block *blk) {
+/* Store a block; into `stale` instead of `live` when asked. */
+static int store_block(mt__accum *a, const mt__block *blk, int stale) {
   uint32_t ix;
   if (a->nfree) {
     ix = a->free_blocks[--a->nfree];
@@ -116,8 +119,10 @@ static int new_block(mt__accum *a, const mt__block *blk) {
     ix = (uint32_t)a->nblocks++;
   }
   a->blocks[ix] = *blk;
-  return mt__u64map_put(&a->live, mt__live_key(blk->addr, blk->cls), ix);
+  return mt__u64map_put(stale ? &a->stale : &a->live, mt__live_key(blk->addr, blk->cls), ix);
 }
+
+static int new_block(mt__accum *a, const mt__block *blk) { return store_block(a, blk, 0); }
 
 static int release_block(mt__accum *a, uint32_t ix) {
   if (grow((void **)&a->free_blocks, &a->capfree, a->nfree + 1, sizeof *a->free_blocks)) return -1;
@@ -125,10 +130,17 @@ static int release_block(mt__accum *a, uint32_t ix) {
   return 0;
 }
 
-/* Remove the block of class cls at addr from the books (counting a temporary). */
-static int drop_block(mt__accum *a, uint64_t addr, int cls, uint32_t tid, int *found) {
-  uint64_t ix;
-  *found = mt__u64map_del(&a->live, mt__live_key(addr, cls), &ix);
+/* Remove the block of class cls at addr, freed at seq, from the books (counting a
+ * temporary). A live block allocated after seq is a later incarnation of the address: the
+ * free then belongs to the stale one, if any. */
+static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32_t tid, int *found) {
+  uint64_t ix, key = mt__live_key(addr, cls);
+  uint64_t *live = mt__u64map_get(&a->live, key);
+  if (live && a->blocks[*live].seq > seq) {
+    *found = a->stale.count && mt__u64map_del(&a->stale, key, &ix);
+  } else {
+    *found = mt__u64map_del(&a->live, key, &ix);
+  }
   if (!*found) return 0;
   mt__block *b = &a->blocks[ix];
   switch (b->cls) {
@@ -185,7 +197,15 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
     }
     return 0;
   }
-  if (drop_block(a, addr, cls, e->tid, &found)) return -1; /* a lost free: forget the old block */
+  uint64_t *live = mt__u64map_get(&a->live, mt__live_key(addr, cls));
+  int stale = live && a->blocks[*live].seq > e->seq; /* an older incarnation, delivered late */
+  if (stale) {
+    uint64_t old;
+    if (mt__u64map_del(&a->stale, mt__live_key(addr, cls), &old) && release_block(a, (uint32_t)old))
+      return -1;
+  } else if (drop_block(a, addr, cls, e->seq, e->tid, &found)) {
+    return -1; /* a lost free: forget the old block */
+  }
   mt__block blk = {.addr = addr, .size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
                    .site = UINT32_MAX, .cls = (uint8_t)cls, .kind = e->kind};
   switch (cls) {
@@ -221,7 +241,7 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
     a->t.custom_live += e->size;
     break;
   }
-  return new_block(a, &blk);
+  return store_block(a, &blk, stale);
 }
 
 /* munmap may release only the front of a mapping; the rest stays live at its new start. */
@@ -230,7 +250,7 @@ static int unmap(mt__accum *a, const mt__event *e) {
   if (!ixp) return unmatched(a, e->addr, MT_CLASS_MMAP, e->seq);
   mt__block b = a->blocks[*ixp];
   int found;
-  if (drop_block(a, e->addr, MT_CLASS_MMAP, e->tid, &found)) return -1;
+  if (drop_block(a, e->addr, MT_CLASS_MMAP, e->seq, e->tid, &found)) return -1;
   if (e->size == 0 || e->size >= b.size) return 0;
   b.size -= e->size;
   b.addr += e->size;
@@ -258,12 +278,12 @@ int mt__accum_event(mt__accum *a, const mt__event *e) {
       break;
     }
     if (cls == MT_CLASS_HEAP) a->t.frees++;
-    rc = drop_block(a, e->addr, cls, e->tid, &found);
+    rc = drop_block(a, e->addr, cls, e->seq, e->tid, &found);
     if (rc == 0 && !found) rc = unmatched(a, e->addr, cls, e->seq);
     break;
   case MT__EV_REALLOC:
     if (cls == MT_CLASS_HEAP) a->t.frees++;
-    rc = drop_block(a, e->addr, cls, e->tid, &found);
+    rc = drop_block(a, e->addr, cls, e->seq, e->tid, &found);
     if (rc == 0 && !found && e->addr) rc = unmatched(a, e->addr, cls, e->seq);
     if (rc == 0) rc = add_block(a, e, e->addr2, cls);
     break;
@@ -284,11 +304,27 @@ int mt__accum_event(mt__accum *a, const mt__event *e) {
   return rc;
 }
 
+int mt__accum_next_block(const mt__accum *a, size_t *pos, const mt__block **b) {
+  uint64_t key, ix;
+  size_t n = a->live.cap + 1; /* positions of live (its iterator uses cap + 1) */
+  if (*pos < n) {
+    if (mt__u64map_next(&a->live, pos, &key, &ix)) {
+      *b = &a->blocks[ix];
+      return 1;
+    }
+    *pos = n;
+  }
+  size_t sp = *pos - n;
+  int more = mt__u64map_next(&a->stale, &sp, &key, &ix);
+  *pos = sp + n;
+  if (more) *b = &a->blocks[ix];
+  return more;
+}
+
 void mt__accum_finish(mt__accum *a) {
   size_t pos = 0;
-  uint64_t key, ix;
-  while (mt__u64map_next(&a->live, &pos, &key, &ix)) {
-    const mt__block *b = &a->blocks[ix];
+  const mt__block *b;
+  while (mt__accum_next_block(a, &pos, &b)) {
     if (b->cls != MT_CLASS_HEAP) continue;
     a->sites[b->site].leaked_blocks++;
     a->sites[b->site].leaked_bytes += b->size;

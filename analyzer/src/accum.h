@@ -72,6 +72,8 @@ typedef struct {
   size_t nfree, capfree;
   mt__u64map last_alloc;  /* tid -> address of that thread's latest heap allocation */
   mt__u64map pending;     /* live key -> seq of a free that came before its allocation */
+  mt__u64map stale;       /* live key -> block of an older incarnation of a live address,
+                           * allocated before it but delivered after it (its free is due) */
   uint64_t epoch;         /* bumped each time a new heap peak is reached */
   mt__totals t;
   mt__mark *marks;
@@ -95,6 +97,8 @@ int mt__accum_event(mt__accum *a, const mt__event *e);
 /* Close the books: leaked counters per site and final peak figures per site.
  * Call once, after the last event. */
 void mt__accum_finish(mt__accum *a);
+/* Iterate the blocks still allocated (start with *pos = 0). @return 1 with *b, 0 at the end. */
+int mt__accum_next_block(const mt__accum *a, size_t *pos, const mt__block **b);
 /* Bytes and blocks each site held at the peak (valid after finish). */
 void mt__accum_site_peak(const mt__accum *a, const mt__site *s, uint64_t *bytes, uint64_t *blocks);
 

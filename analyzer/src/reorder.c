@@ -8,6 +8,7 @@
 void mt__reorder_init(mt__reorder *r, mt__event_sink sink, void *ctx) {
   memset(r, 0, sizeof *r);
   r->next_seq = 1;
+  r->window = MT__REORDER_WINDOW_MIN;
   r->sink = sink;
   r->ctx = ctx;
 }
@@ -20,15 +21,27 @@ void mt__reorder_free(mt__reorder *r) {
 }
 
 static int deliver(mt__reorder *r, const mt__event *e) {
-  if (e->seq < r->next_seq) r->late++;
-  else r->next_seq = e->seq + 1;
+  if (e->seq < r->next_seq) {
+    r->late++;
+    if (e->type <= MT__EV_REALLOC && r->window < MT__REORDER_WINDOW_MAX) r->window *= 2;
+  } else {
+    r->next_seq = e->seq + 1;
+  }
   return r->sink(r->ctx, e);
 }
 
-/* The active queue of tid, activating (or creating) one when needed; NULL when out of memory. */
-static mt__tqueue *queue_of(mt__reorder *r, uint32_t tid) {
+static uint64_t tail_seq(const mt__tqueue *q) { return q->ring[(q->head + q->len - 1) & (q->cap - 1)].seq; }
+
+/* The active queue an event of tid appends to in order: the one of that thread with the
+ * largest tail below seq. Chunks of one thread can be written out of order, so a thread may
+ * have several queues at once. A queue is activated (or created) when none fits; NULL when
+ * out of memory. */
+static mt__tqueue *queue_of(mt__reorder *r, uint32_t tid, uint64_t seq) {
+  mt__tqueue *best = NULL;
   for (size_t i = 0; i < r->nactive; i++)
-    if (r->q[i].tid == tid) return &r->q[i];
+    if (r->q[i].tid == tid && tail_seq(&r->q[i]) < seq && (!best || tail_seq(&r->q[i]) > tail_seq(best)))
+      best = &r->q[i];
+  if (best) return best;
   if (r->nactive == r->nq) {
     if (r->nq == r->capq) {
       size_t n = r->capq ? 2 * r->capq : 8;
@@ -87,14 +100,12 @@ static uint64_t min_seq(const mt__reorder *r) {
 
 int mt__reorder_push(mt__reorder *r, const mt__event *e) {
   if (r->held == 0 && e->seq <= r->next_seq) return deliver(r, e);
-  mt__tqueue *q = queue_of(r, e->tid);
+  mt__tqueue *q = queue_of(r, e->tid, e->seq);
   if (!q) return -1;
-  if (q->len && q->ring[(q->head + q->len - 1) & (q->cap - 1)].seq > e->seq)
-    return deliver(r, e); /* out of order within its own thread: nothing to wait for */
   if (append(q, e)) return -1;
   r->held++;
   if (r->held > r->max_held) r->max_held = r->held;
-  while (r->held && (r->held > MT__REORDER_WINDOW || min_seq(r) <= r->next_seq)) {
+  while (r->held && (r->held > r->window || min_seq(r) <= r->next_seq)) {
     int rc = pop_min(r);
     if (rc) return rc;
   }

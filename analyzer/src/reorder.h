@@ -4,7 +4,8 @@
  * skips a gap left by records that are not events, or were never written). Each thread's
  * events arrive in increasing order, so the window is one FIFO per thread and delivering is a
  * merge of their heads: O(1) to add, O(active threads) to deliver. Single-threaded traces
- * pass straight through. */
+ * pass straight through. A thread whose chunks were written out of order gets one FIFO per
+ * run of increasing sequence numbers. */
 #ifndef MT_ANALYZER_REORDER_H
 #define MT_ANALYZER_REORDER_H
 
@@ -12,10 +13,13 @@
 
 #include "accum.h"
 
-/* Events the window holds at most (about 56 MiB). Events displaced further are delivered late
- * and counted; the engine still pairs a late allocation with its earlier free exactly, only
- * the peak and temporary figures may then differ slightly. */
-#define MT__REORDER_WINDOW (1u << 20)
+/* Events the window holds: it starts small (3.5 MiB) and doubles, up to 56 MiB, each time an
+ * allocation event arrives late (displaced further than the window). Late events are counted;
+ * the engine still pairs a late allocation with its earlier free exactly, only the peak and
+ * temporary figures may then differ slightly. Records that are not allocation events (RSS
+ * samples, module and thread records) never grow the window. */
+#define MT__REORDER_WINDOW_MIN (1u << 16)
+#define MT__REORDER_WINDOW_MAX (1u << 20)
 
 typedef int (*mt__event_sink)(void *ctx, const mt__event *e);
 
@@ -29,6 +33,7 @@ typedef struct {
   mt__tqueue *q;          /* q[0..nactive) hold events; the rest are empty, kept for reuse */
   size_t nactive, nq, capq;
   size_t held;            /* events in all queues */
+  size_t window;          /* current limit on held */
   uint64_t next_seq;      /* the sequence number expected next */
   uint64_t late;          /* events delivered after a larger one */
   uint64_t max_held;

@@ -43,10 +43,9 @@ static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_block
   static const char *const classes[] = {"heap", "mmap", "custom"};
   const mt__accum *a = w->r->acc;
   size_t pos = 0;
-  uint64_t key, ix;
+  const mt__block *b;
   *leaked_bytes = *leaked_blocks = 0;
-  while (mt__u64map_next(&a->live, &pos, &key, &ix)) {
-    const mt__block *b = &a->blocks[ix];
+  while (mt__accum_next_block(a, &pos, &b)) {
     uint64_t addr = b->addr;
     if (b->cls == MT_CLASS_HEAP) {
       *leaked_bytes += b->size;

@@ -56,6 +56,11 @@ static void u64map_matches_reference(void) {
   mt__u64map_free(&m);
 }
 
+static mt__event ev(int type, uint64_t seq, uint64_t addr, uint64_t size, uint64_t stack) {
+  return (mt__event){.seq = seq, .time = seq * 10, .addr = addr, .size = size, .stack = stack,
+                     .tid = 1, .type = (uint8_t)type, .kind = 0};
+}
+
 static uint64_t delivered[64];
 static size_t ndelivered;
 
@@ -83,6 +88,43 @@ static void reorder_merges_threads(void) {
   mt__reorder_free(&r);
 }
 
+/* Two chunks of one thread written out of order still merge into sequence order. */
+static void reorder_thread_chunks_out_of_order(void) {
+  static const struct { uint32_t tid; uint64_t seq; } in[] = {
+      {1, 1}, {1, 5}, {1, 6}, {2, 4}, {1, 2}, {1, 3}, {2, 7}};
+  mt__reorder r;
+  mt__reorder_init(&r, collect, NULL);
+  ndelivered = 0;
+  for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+    mt__event e = {.seq = in[i].seq, .tid = in[i].tid, .type = MT__EV_TICK};
+    CHECK(mt__reorder_push(&r, &e) == 0);
+  }
+  CHECK(mt__reorder_drain(&r) == 0);
+  CHECK(ndelivered == 7);
+  for (size_t i = 0; i < ndelivered; i++) CHECK(delivered[i] == i + 1);
+  CHECK(r.late == 0);
+  mt__reorder_free(&r);
+}
+
+/* An address reused by another thread, whose events are delivered first: the older
+ * incarnation (allocated and freed before) must not disturb the live one. */
+static void accum_address_reuse_across_late_thread(void) {
+  mt__accum a;
+  mt__accum_init(&a, 0, UINT64_MAX);
+  mt__event es[] = {ev(MT__EV_ALLOC, 101, 0x100, 10, 1), /* thread 2, delivered first */
+                    ev(MT__EV_ALLOC, 50, 0x100, 20, 2),  /* thread 1, late */
+                    ev(MT__EV_FREE, 100, 0x100, 0, 0)};  /* thread 1, late */
+  for (size_t i = 0; i < sizeof es / sizeof *es; i++) CHECK(mt__accum_event(&a, &es[i]) == 0);
+  mt__accum_finish(&a);
+  CHECK(a.t.allocations == 2 && a.t.frees == 1 && a.t.unmatched_frees == 0);
+  CHECK(a.t.heap_live == 10 && a.t.heap_blocks == 1);
+  size_t pos = 0, n = 0;
+  const mt__block *b;
+  while (mt__accum_next_block(&a, &pos, &b)) n++;
+  CHECK(n == 1);
+  mt__accum_free(&a);
+}
+
 /* A gap (a sequence number never seen) only delays events until the drain. */
 static void reorder_skips_gaps_at_drain(void) {
   mt__reorder r;
@@ -99,10 +141,6 @@ static void reorder_skips_gaps_at_drain(void) {
   mt__reorder_free(&r);
 }
 
-static mt__event ev(int type, uint64_t seq, uint64_t addr, uint64_t size, uint64_t stack) {
-  return (mt__event){.seq = seq, .time = seq * 10, .addr = addr, .size = size, .stack = stack,
-                     .tid = 1, .type = (uint8_t)type, .kind = 0};
-}
 
 /* A free delivered before its allocation (beyond any window) still pairs with it. */
 static void accum_pairs_late_allocation(void) {
@@ -163,6 +201,8 @@ static const struct {
     {"u64map_matches_reference", u64map_matches_reference},
     {"reorder_merges_threads", reorder_merges_threads},
     {"reorder_skips_gaps_at_drain", reorder_skips_gaps_at_drain},
+    {"reorder_thread_chunks_out_of_order", reorder_thread_chunks_out_of_order},
+    {"accum_address_reuse_across_late_thread", accum_address_reuse_across_late_thread},
     {"accum_pairs_late_allocation", accum_pairs_late_allocation},
     {"accum_peak_snapshot", accum_peak_snapshot},
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
