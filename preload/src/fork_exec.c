@@ -5,7 +5,8 @@
  * target looks executable, and passes an environment that keeps LD_PRELOAD, the MEMTRACE_*
  * options and MEMTRACE_PARENT=<pid>:<trace> even when the program supplies its own envp.
  * A vfork or posix_spawn child shares our memory: it only gets the environment fix-up.
- * If an exec fails after the trace was closed, this process is not recorded any more. */
+ * If an exec fails anyway, the END record is cut off again and the trace goes on (the EXEC
+ * record stays: an EXEC not followed by END means a failed exec). */
 #include "internal.h"
 
 #include <errno.h>
@@ -208,8 +209,8 @@ static int exec_begin(const char *path, int checked) {
 }
 
 static void exec_failed(int began, const char *path) {
-  if (began)
-    mt__message("exec failed after its trace was closed; no longer recording: ", path);
+  if (began && mt__resume_after_failed_exec() != 0)
+    mt__message("exec failed and its trace could not be reopened; no longer recording: ", path);
 }
 
 MT_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {

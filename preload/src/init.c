@@ -139,8 +139,10 @@ void mt__finish(int how, int status) {
   mt_chunk c;
   mt_chunk_init(&c, end_buf, sizeof end_buf, mt__tid());
   mt_chunk_put(&c, &r);
+  mt__g.end_offset = mt__g.writer ? mt_writer_bytes_written(mt__g.writer) : 0;
   int ok = atomic_load(&mt__g.state) == MT_STATE_FINISHING && mt__io_write_chunk(&c) == 0;
-  mt__trace_close();
+  if (!ok || how != MT_END_EXEC) /* exec closes the descriptor itself (O_CLOEXEC) */
+    mt__trace_close();
   if (ok) {
     atomic_store(&mt__g.state, MT_STATE_DONE);
     mt__session_end(how, status, e);
@@ -149,6 +151,24 @@ void mt__finish(int how, int status) {
     mt__unlock(&mt__io_lock);
   errno = saved_errno;
   mt__tls.guard--;
+}
+
+int mt__resume_after_failed_exec(void) {
+  if (atomic_load(&mt__g.state) != MT_STATE_DONE || mt__g.fd < 0)
+    return -1;
+  mt__tls.guard++;
+  mt__lock(&mt__io_lock);
+  off_t at = (off_t)mt__g.end_offset;
+  int ok = lseek(mt__g.fd, at, SEEK_SET) == at && ftruncate(mt__g.fd, at) == 0;
+  if (ok)
+    atomic_store(&mt__g.state, MT_STATE_RUNNING);
+  else
+    mt__trace_close();
+  mt__unlock(&mt__io_lock);
+  if (ok)
+    mt__session_start();
+  mt__tls.guard--;
+  return ok ? 0 : -1;
 }
 
 void mt__stop(const char *why, int err) {

@@ -338,6 +338,7 @@ typedef struct {
   mt_lock peak_lock;
   atomic_uint_fast64_t shim_bytes;
   int fd;                        /* trace file, -1 when none */
+  uint64_t end_offset;           /* file size before the END record (to undo it) */
   dev_t fd_dev;
   ino_t fd_ino;
   mt_writer *writer;
@@ -352,6 +353,9 @@ extern mt_global mt__g;
 
 /* Write END and close the trace once (any thread, signal handlers included). */
 void mt__finish(int how, int status);
+/* After END (how EXEC) when the exec failed: cut the END record off the file and record on
+ * in the same trace. @return 0, or -1 when the trace could not be reopened. */
+int mt__resume_after_failed_exec(void);
 /* Stop recording after an I/O failure: one message, END is not written. */
 void mt__stop(const char *why, int err);
 /* Refresh MEMTRACE_PARENT in the environment after the trace path changed. */
