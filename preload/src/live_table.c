@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Live heap blocks: address -> requested size, so free() knows how many bytes leave the heap
  * and ignores blocks we never saw (allocated before start-up, while paused, or by the shim).
- * 128 independently locked stripes, each an open-addressing table with linear probing and
- * backward-shift deletion, in mmap'd memory that doubles when half full. */
+ * 256 independently locked stripes (16 per 64 MiB address region), each an open-addressing
+ * table with linear probing and backward-shift deletion, in mmap'd memory that doubles when
+ * half full. */
 #include "internal.h"
 
 #include <string.h>
 
-#define STRIPES 128
+#define GROUPS 16        /* by 64 MiB region: glibc gives each thread arena its own region */
+#define PER_GROUP 16     /* by address within a region */
+#define STRIPES (GROUPS * PER_GROUP)
 #define STRIPE_INITIAL 64 /* entries; the first arrays of all stripes share one block */
 
 typedef struct {
@@ -68,11 +71,16 @@ static int stripe_grow(stripe *s) {
   return 0;
 }
 
-static inline stripe *stripe_of(uint64_t h) { return &stripes[h >> 57]; }
+/* Blocks of one malloc arena (one thread, usually) share a group of stripes, so threads
+ * seldom touch each other's lock lines. */
+static inline stripe *stripe_of(uintptr_t addr, uint64_t h) {
+  uint64_t region = (uint64_t)(addr >> 26) * 0x9E3779B97F4A7C15ull;
+  return &stripes[(region >> 60) * PER_GROUP + (h >> 60)];
+}
 
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {
   uint64_t h = addr_hash(addr);
-  stripe *s = stripe_of(h);
+  stripe *s = stripe_of(addr, h);
   int replaced = 0;
   mt__lock(&s->lock);
   if ((!s->e || (s->count + 1) * 2 > s->mask + 1) && stripe_grow(s) != 0 &&
@@ -100,7 +108,7 @@ int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {
 
 int mt__live_remove(uintptr_t addr, uint64_t *size) {
   uint64_t h = addr_hash(addr);
-  stripe *s = stripe_of(h);
+  stripe *s = stripe_of(addr, h);
   mt__lock(&s->lock);
   if (!s->e) {
     mt__unlock(&s->lock);
