@@ -398,31 +398,16 @@ static int prepare_filter(mt__model *m, const char *filter, path_buf *p) {
   return 0;
 }
 
-/* ---- trees ---- */
+/* ---- trees: built lazily, one level per expansion ---- */
 
-static uint32_t add_node(mt__tree *t, size_t *cap, u64map *children, uint32_t parent, uint32_t func) {
-  if ((children->len + 1) * 2 > children->cap && map_grow(children)) return NONE;
-  uint64_t key = (uint64_t)parent << 32 | func;
-  size_t slot = map_slot(children, key);
-  if (children->vals[slot] != NONE) return children->vals[slot];
-  t->nodes = grow(t->nodes, cap, t->nnodes + 1, sizeof *t->nodes);
-  if (!t->nodes) return NONE;
-  uint32_t id = t->nnodes++;
-  mt__node *n = &t->nodes[id];
+static void init_node(mt__node *n, uint32_t func, uint32_t parent, int32_t depth) {
   memset(n, 0, sizeof *n);
   n->func = func;
   n->parent = parent;
+  n->depth = depth;
   n->first_child = n->next_sibling = NONE;
   n->sorted_by = -1;
   for (int c = 0; c < MT__COST_N; c++) n->best[c] = NONE;
-  mt__node *pn = &t->nodes[parent];
-  n->next_sibling = pn->first_child;
-  pn->first_child = id;
-  pn->nchildren++;
-  children->keys[slot] = key;
-  children->vals[slot] = id;
-  children->len++;
-  return id;
 }
 
 static void add_cost(mt__model *m, mt__node *n, uint32_t stat, int self) {
@@ -434,48 +419,107 @@ static void add_cost(mt__model *m, mt__node *n, uint32_t stat, int self) {
   }
 }
 
+static int add_stat(mt__node *n, uint32_t stat) {
+  if (n->nstats == n->capstats) {
+    uint32_t cap = n->capstats ? n->capstats * 2 : 4;
+    uint32_t *ns = realloc(n->stats, cap * sizeof *ns);
+    if (!ns) return -1;
+    n->stats = ns;
+    n->capstats = cap;
+  }
+  n->stats[n->nstats++] = stat;
+  return 0;
+}
+
 int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out) {
   memset(out, 0, sizeof *out);
+  out->bottom_up = bottom_up;
   path_buf p;
   if (prepare_filter(m, filter, &p)) return -1;
-  u64map children = {0};
-  size_t cap = 0;
-  out->nodes = grow(NULL, &cap, 1, sizeof *out->nodes);
+  out->nodes = malloc(64 * sizeof *out->nodes);
   if (!out->nodes) goto fail;
-  memset(out->nodes, 0, sizeof *out->nodes);
-  out->nodes[0].first_child = out->nodes[0].next_sibling = NONE;
-  out->nodes[0].func = NONE;
-  out->nodes[0].sorted_by = -1;
-  out->nodes[0].expanded = 1;
-  for (int c = 0; c < MT__COST_N; c++) out->nodes[0].best[c] = NONE;
+  out->capnodes = 64;
+  init_node(&out->nodes[0], NONE, 0, -1);
   out->nnodes = 1;
   for (uint32_t s = 0; s < m->nstats; s++) {
-    int hit = stat_path(m, s, &p);
+    /* without a filter every stack counts and its path is only walked on expansion */
+    int hit = p.match ? stat_path(m, s, &p) : 1;
     if (hit < 0) goto fail;
     if (!hit) continue;
+    if (add_stat(&out->nodes[0], s)) goto fail;
     add_cost(m, &out->nodes[0], s, 0);
-    uint32_t node = 0;
-    for (size_t k = 0; k < p.n; k++) {
-      uint32_t func = p.funcs[bottom_up ? k : p.n - 1 - k];
-      node = add_node(out, &cap, &children, node, func);
-      if (node == NONE) goto fail;
-      add_cost(m, &out->nodes[node], s, bottom_up ? k == 0 : k + 1 == p.n);
-    }
+    out->nodes[0].has_children = 1;
   }
   for (int c = 0; c < MT__COST_N; c++) out->total[c] = out->nodes[0].incl[c];
-  map_free(&children);
   free(p.funcs);
   free(p.match);
+  if (mt__tree_expand(m, out, 0)) {
+    mt__tree_free(out);
+    return -1;
+  }
+  out->nodes[0].expanded = 1;
   return 0;
 fail:
-  map_free(&children);
   free(p.funcs);
   free(p.match);
   mt__tree_free(out);
   return -1;
 }
 
+int mt__tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
+  if (t->nodes[node].built) return 0;
+  path_buf p;
+  memset(&p, 0, sizeof p);
+  u64map children = {0};
+  int rc = -1;
+  int32_t k = t->nodes[node].depth + 1;
+  for (uint32_t i = 0; i < t->nodes[node].nstats; i++) {
+    uint32_t s = t->nodes[node].stats[i];
+    if (stat_path(m, s, &p) < 0) goto done;
+    if ((size_t)k >= p.n) continue;
+    uint32_t func = p.funcs[t->bottom_up ? (size_t)k : p.n - 1 - (size_t)k];
+    if ((children.len + 1) * 2 > children.cap && map_grow(&children)) goto done;
+    size_t slot = map_slot(&children, func);
+    uint32_t child = children.vals[slot];
+    if (child == NONE) {
+      if (t->nnodes == t->capnodes) {
+        mt__node *nn = realloc(t->nodes, 2 * t->capnodes * sizeof *nn);
+        if (!nn) goto done;
+        t->nodes = nn;
+        t->capnodes *= 2;
+      }
+      child = t->nnodes++;
+      init_node(&t->nodes[child], func, node, k);
+      mt__node *pn = &t->nodes[node];
+      t->nodes[child].next_sibling = pn->first_child;
+      pn->first_child = child;
+      pn->nchildren++;
+      children.keys[slot] = func;
+      children.vals[slot] = child;
+      children.len++;
+    }
+    mt__node *c = &t->nodes[child];
+    int last = (size_t)k + 1 == p.n;
+    add_cost(m, c, s, t->bottom_up ? k == 0 : last);
+    if (!last) {
+      c->has_children = 1;
+      if (add_stat(c, s)) goto done;
+    }
+  }
+  /* the children hold the stacks now; this node keeps only its figures */
+  free(t->nodes[node].stats);
+  t->nodes[node].stats = NULL;
+  t->nodes[node].nstats = t->nodes[node].capstats = 0;
+  t->nodes[node].built = 1;
+  rc = 0;
+done:
+  map_free(&children);
+  free(p.funcs);
+  return rc;
+}
+
 void mt__tree_free(mt__tree *t) {
+  for (uint32_t i = 0; i < t->nnodes; i++) free(t->nodes[i].stats);
   free(t->nodes);
   memset(t, 0, sizeof *t);
 }

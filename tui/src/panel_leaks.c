@@ -30,8 +30,9 @@ static const mt__stacklist_desc leaks = {
     .name = "Leaks",
     .short_name = "Leak",
     .sql = "SELECT s.stack_id, lf.function, lf.file, lf.line, s.leaked_bytes, s.leaked_blocks,"
-           " s.allocations FROM stack_stats s LEFT JOIN leaf_frames lf"
-           " ON lf.process_id = s.process_id AND lf.stack_id = s.stack_id"
+           " s.allocations FROM stack_stats s LEFT JOIN stacks st"
+           " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
+           " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
            " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND " MT__SQL_STACK_MATCHES("s.stack_id")
            " ORDER BY s.leaked_bytes DESC, s.leaked_blocks DESC, s.stack_id",
     .ncols = 3,

@@ -109,7 +109,7 @@ static void draw_row(tree_panel *t, mt__app *app, const row *r, int y, int w, in
     const char *c = app->utf8 ? (last ? "└─" : "├─") : (last ? "`-" : "|-");
     x += mt__put_attr(y, x, w - x, guide, c);
   }
-  const char *mark = n->nchildren == 0 ? " " : n->expanded ? (app->utf8 ? "▾" : "-") : (app->utf8 ? "▸" : "+");
+  const char *mark = !n->has_children ? " " : n->expanded ? (app->utf8 ? "▾" : "-") : (app->utf8 ? "▸" : "+");
   x += mt__put_attr(y, x, w - x, guide, mark);
   x += mt__put_attr(y, x, w - x, sel, " ");
   x += mt__put_attr(y, x, w - x, sel, mt__model_func_name(m, n->func));
@@ -135,18 +135,22 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   }
 }
 
-static mt__node *selected(tree_panel *t) {
-  return t->nrows ? &t->tree.nodes[t->rows[t->list.sel].node] : NULL;
+/* Build a node's children and show them. @return 0, or -1 (message set) when out of memory. */
+static int open_node(tree_panel *t, mt__app *app, uint32_t node) {
+  if (mt__tree_expand(app->model, &t->tree, node)) {
+    mt__app_message(app, "out of memory expanding the call tree");
+    return -1;
+  }
+  t->tree.nodes[node].expanded = 1;
+  return 0;
 }
 
 /* Expand the node and, below it, always the heaviest child. */
-static void expand_path(tree_panel *t, uint32_t node) {
-  for (int i = 0; i < 256 && node != NONE; i++) {
-    mt__node *n = &t->tree.nodes[node];
-    if (!n->nchildren) break;
-    n->expanded = 1;
+static void expand_path(tree_panel *t, mt__app *app, uint32_t node) {
+  for (int i = 0; i < 4096 && node != NONE && t->tree.nodes[node].has_children; i++) {
+    if (open_node(t, app, node)) return;
     mt__tree_sort_children(&t->tree, node, t->cost);
-    node = n->first_child;
+    node = t->tree.nodes[node].first_child;
   }
 }
 
@@ -155,16 +159,17 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
   if (build(t, app)) return MT__F_IGNORED;
   int f = mt__list_move(&t->list, action, page);
   if (f) return f;
-  mt__node *n = selected(t);
-  if (!n) return MT__F_IGNORED;
+  if (!t->nrows) return MT__F_IGNORED;
   uint32_t id = t->rows[t->list.sel].node;
+  mt__node *n = &t->tree.nodes[id];
   switch (action) {
   case MT__ACT_ENTER:
-    if (n->nchildren) n->expanded = !n->expanded;
+    if (n->expanded) n->expanded = 0;
+    else if (n->has_children) open_node(t, app, id);
     break;
   case MT__ACT_EXPAND:
-    if (n->nchildren && !n->expanded) n->expanded = 1;
-    else if (n->expanded) mt__list_select(&t->list, t->list.sel + 1);
+    if (n->expanded) mt__list_select(&t->list, t->list.sel + 1);
+    else if (n->has_children) open_node(t, app, id);
     break;
   case MT__ACT_COLLAPSE:
     if (n->expanded) {
@@ -177,7 +182,7 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
         }
     }
     break;
-  case MT__ACT_EXPAND_PATH: expand_path(t, id); break;
+  case MT__ACT_EXPAND_PATH: expand_path(t, app, id); break;
   case MT__ACT_COST:
   case MT__ACT_SORT: t->cost = (t->cost + 1) % MT__COST_N; break;
   case MT__ACT_STACK: {
@@ -197,12 +202,13 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
   return MT__F_HANDLED | MT__F_REDRAW;
 }
 
-/* Next node in display order (children sorted by the cost), wrapping to the first. */
-static uint32_t preorder_next(tree_panel *t, uint32_t node) {
-  mt__node *n = &t->tree.nodes[node];
-  if (n->nchildren) {
+/* Next node in display order (children sorted by the cost, built as the walk reaches them),
+ * wrapping to the first; NONE when out of memory. */
+static uint32_t preorder_next(tree_panel *t, mt__app *app, uint32_t node) {
+  if (t->tree.nodes[node].has_children) {
+    if (mt__tree_expand(app->model, &t->tree, node)) return NONE;
     mt__tree_sort_children(&t->tree, node, t->cost);
-    return n->first_child;
+    return t->tree.nodes[node].first_child;
   }
   while (node != 0) {
     if (t->tree.nodes[node].next_sibling != NONE) return t->tree.nodes[node].next_sibling;
@@ -216,8 +222,9 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   tree_panel *t = (tree_panel *)p;
   if (build(t, app) || t->nrows == 0) return 0;
   uint32_t start = t->rows[t->list.sel].node, node = start;
-  if (next) node = preorder_next(t, node);
-  for (uint32_t i = 0; i < t->tree.nnodes; i++) {
+  if (next) node = preorder_next(t, app, node);
+  /* the walk builds the tree as it goes, so bound it by the nodes built so far plus one pass */
+  for (uint32_t i = 0; node != NONE && i <= t->tree.nnodes; i++) {
     if (mt__contains(mt__model_func_name(app->model, t->tree.nodes[node].func), text)) {
       for (uint32_t a = t->tree.nodes[node].parent; a != 0; a = t->tree.nodes[a].parent)
         t->tree.nodes[a].expanded = 1;
@@ -226,7 +233,7 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
         if (t->rows[r].node == node) t->list.sel = (long)r;
       return 1;
     }
-    node = preorder_next(t, node);
+    node = preorder_next(t, app, node);
   }
   return 0;
 }

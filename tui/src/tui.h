@@ -295,9 +295,12 @@ typedef struct {
   uint32_t func;            /* index in the function table */
   uint32_t parent;          /* node index; the root is 0 and is its own parent */
   uint32_t first_child, next_sibling, nchildren;
+  int32_t depth;            /* 0 for the root's children, -1 for the root */
   uint32_t best[MT__COST_N]; /* heaviest stack below, as an index in the stack stats */
   uint64_t incl[MT__COST_N], self[MT__COST_N];
-  uint8_t expanded;
+  uint32_t *stats;          /* stacks passing below, until the children are built */
+  uint32_t nstats, capstats;
+  uint8_t has_children, built, expanded;
   int8_t sorted_by;         /* cost the children are ordered by, -1 when unsorted */
 } mt__node;
 
@@ -307,19 +310,24 @@ typedef struct {
   uint64_t incl[MT__COST_N], self[MT__COST_N];
 } mt__hotspot;
 
-/* A function tree built from the stacks and their statistics: top-down (outermost frame at the
- * root) or bottom-up (allocating function at the root). Bounded by distinct stacks. */
+/* A function tree over the stacks and their statistics: top-down (outermost frame at the root)
+ * or bottom-up (allocating function at the root). Built lazily: a node's children exist once
+ * it was expanded, so memory follows what was looked at, not the size of the profile. */
 typedef struct {
   mt__node *nodes;
-  uint32_t nnodes;
+  uint32_t nnodes, capnodes;
+  int bottom_up;
   uint64_t total[MT__COST_N];
 } mt__tree;
 
 /* Load stacks, frames and per-stack statistics of a process. @return NULL with msg on error. */
 mt__model *mt__model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len);
 void mt__model_free(mt__model *m);
-/* Build a tree over the stacks whose frames match filter ("" for all). @return 0 or -1. */
+/* Start a tree over the stacks whose frames match filter ("" for all), with the root's
+ * children built. @return 0 or -1 (out of memory). */
 int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out);
+/* Build a node's children (once; nodes may move in memory). @return 0 or -1. */
+int mt__tree_expand(mt__model *m, mt__tree *t, uint32_t node);
 void mt__tree_free(mt__tree *t);
 /* Order a node's children by a cost, heaviest first. */
 void mt__tree_sort_children(mt__tree *t, uint32_t node, int cost);
