@@ -16,6 +16,12 @@ tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server >/dev/null 2>&1' EXIT
 
 screen() { tm capture-pane -p -t tui 2>/dev/null; }
+# End this tmux server and use a fresh socket for the next start (a server that is still
+# exiting must not take the new session down with it).
+new_server() {
+  tm kill-server >/dev/null 2>&1
+  sock=$sock.next
+}
 fail() {
   echo "FAIL ($case_name): $*"
   echo "--- screen:"
@@ -309,7 +315,7 @@ database_input_opens_directly)
   wait_for "1 Summary 2 Top-down"
   keys q
   wait_for "EXIT 0"
-  tm kill-server
+  new_server
   [ -f "$dir/before.mt.db" ] || fail "no database next to the trace"
   rm "$dir/before.mt"
   start "$dir/before.mt.db"
@@ -329,7 +335,7 @@ no_color_means_monochrome)
   wait_line " ?:help  Tab:screen  /:search  f:filter  q:quit"
   wait_escapes $'\e''\[7m' "no reverse video for the status line"
   tm capture-pane -p -e -t tui | grep -qE "$colour" && fail "colour escapes with NO_COLOR"
-  tm kill-server
+  new_server
   ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8" start "$dir/before.mt"
   wait_escapes "$colour" "no colours without NO_COLOR"
   ;;
