@@ -106,7 +106,6 @@ static void emit_module(mt_tbuf *tb, const struct dl_phdr_info *info, int index,
   r.type = MT_REC_MODULE;
   mt_rec_module *m = &r.u.module;
   m->id = id;
-  m->seq = mt__seq_next();
   m->base = info->dlpi_addr;
   const char *path = info->dlpi_name ? info->dlpi_name : "";
   if (index == 0 && !*path)
@@ -124,6 +123,7 @@ static void emit_module(mt_tbuf *tb, const struct dl_phdr_info *info, int index,
     s->flags = ph->p_flags;
   }
   mt__lock(&tb->lock);
+  m->seq = mt__seq_next(); /* under the lock: numbers rise within a chunk */
   mt__tbuf_put_locked(tb, &r);
   mt__unlock(&tb->lock);
 }
@@ -183,8 +183,8 @@ void mt__modules_scan(mt_tbuf *tb, int force) {
       if (!gone)
         continue;
       r.u.unload.id = mods[i].id;
-      r.u.unload.seq = mt__seq_next();
       mt__lock(&tb->lock);
+      r.u.unload.seq = mt__seq_next();
       mt__tbuf_put_locked(tb, &r);
       mt__unlock(&tb->lock);
     }

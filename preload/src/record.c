@@ -37,8 +37,25 @@ static inline void after_append(mt_tbuf *tb) {
     mt__writer_ensure();
 }
 
-static void put(mt_tbuf *tb, const mt_record *r) {
+/* The tbuf shared by exiting threads: numbers must rise within its chunk, so the record
+ * gets a fresh one under the lock (the one taken before is left unused). */
+static void renumber(mt_record *r) {
+  uint64_t seq = mt__seq_next();
+  switch (r->type) {
+  case MT_REC_ALLOC: r->u.alloc.seq = seq; break;
+  case MT_REC_FREE: r->u.free.seq = seq; break;
+  case MT_REC_REALLOC: r->u.realloc.seq = seq; break;
+  case MT_REC_MARKER: r->u.marker.seq = seq; break;
+  case MT_REC_FORK: r->u.fork.seq = seq; break;
+  case MT_REC_EXEC: r->u.exec.seq = seq; break;
+  default: break;
+  }
+}
+
+static void put(mt_tbuf *tb, mt_record *r) {
   mt__lock(&tb->lock);
+  if (mt_unlikely(tb->shared))
+    renumber(r);
   mt__tbuf_put_locked(tb, r);
   mt__unlock(&tb->lock);
   after_append(tb);
