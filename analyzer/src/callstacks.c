@@ -15,13 +15,13 @@ typedef struct {
 } node;
 
 struct mt__callstacks {
-  mt__u64map node_index;  /* stack id -> index in nodes */
+  int dense;              /* nodes indexed by id (else through node_index) */
+  mt__u64map node_index;  /* stack id -> index in nodes, when not dense */
   node *nodes;
-  size_t nnodes;
+  size_t nnodes, nslots;
   mt__u64map ip_index;    /* ip -> first frame index << 8 | frame count */
   mt__frame *frames;
   size_t nframes, capframes;
-  mt__u64map modules;     /* module id -> index in module_paths */
   char **strings;         /* every string owned */
   size_t nstrings, capstrings;
 };
@@ -44,7 +44,6 @@ void mt__cs_free(mt__callstacks *cs) {
   if (!cs) return;
   mt__u64map_free(&cs->node_index);
   mt__u64map_free(&cs->ip_index);
-  mt__u64map_free(&cs->modules);
   free(cs->nodes);
   free(cs->frames);
   for (size_t i = 0; i < cs->nstrings; i++) free(cs->strings[i]);
@@ -52,28 +51,53 @@ void mt__cs_free(mt__callstacks *cs) {
   free(cs);
 }
 
+#define ABSENT UINT64_MAX
+
+/* Stack ids are dense (1..N), so nodes live in an array indexed by id when the largest id
+ * allows; a hash map otherwise (damaged or unusual traces). */
 static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT count(*) FROM stacks WHERE process_id = ?", e)) return -1;
+  if (mt__db_prepare(db, &st, "SELECT count(*), max(id) FROM stacks WHERE process_id = ?", e)) return -1;
   sqlite3_bind_int64(st, 1, pid);
-  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  size_t n = 0;
+  uint64_t max = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    n = (size_t)sqlite3_column_int64(st, 0);
+    max = (uint64_t)sqlite3_column_int64(st, 1);
+  }
   sqlite3_finalize(st);
-  cs->nodes = malloc((n ? n : 1) * sizeof *cs->nodes);
+  cs->dense = max < 4 * (uint64_t)n + 4096;
+  size_t slots = cs->dense ? (size_t)max + 1 : (n ? n : 1);
+  cs->nodes = malloc(slots * sizeof *cs->nodes);
   if (!cs->nodes) return mt__fail(e, "out of memory");
+  if (cs->dense)
+    for (size_t i = 0; i < slots; i++) cs->nodes[i].parent = ABSENT;
+  cs->nslots = slots;
   if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
     return -1;
   sqlite3_bind_int64(st, 1, pid);
-  while (sqlite3_step(st) == SQLITE_ROW && cs->nnodes < n) {
-    node *d = &cs->nodes[cs->nnodes];
-    d->parent = (uint64_t)sqlite3_column_int64(st, 1);
-    d->ip = (uint64_t)sqlite3_column_int64(st, 2);
-    if (mt__u64map_put(&cs->node_index, (uint64_t)sqlite3_column_int64(st, 0), cs->nnodes++)) {
-      sqlite3_finalize(st);
-      return mt__fail(e, "out of memory");
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    node d = {(uint64_t)sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2)};
+    if (cs->dense) {
+      if (id < slots) cs->nodes[id] = d;
+    } else if (cs->nnodes < n) {
+      cs->nodes[cs->nnodes] = d;
+      if (mt__u64map_put(&cs->node_index, id, cs->nnodes)) {
+        sqlite3_finalize(st);
+        return mt__fail(e, "out of memory");
+      }
     }
+    cs->nnodes++;
   }
   sqlite3_finalize(st);
   return 0;
+}
+
+static const node *node_of(const mt__callstacks *cs, uint64_t id) {
+  if (cs->dense) return id < cs->nslots && cs->nodes[id].parent != ABSENT ? &cs->nodes[id] : NULL;
+  uint64_t *ix = mt__u64map_get(&cs->node_index, id);
+  return ix ? &cs->nodes[*ix] : NULL;
 }
 
 static int load_frames(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
@@ -132,7 +156,6 @@ int mt__cs_load(sqlite3 *db, int64_t process_id, mt__callstacks **out, mt__err *
   if (!cs) return mt__fail(e, "out of memory");
   mt__u64map_init(&cs->node_index);
   mt__u64map_init(&cs->ip_index);
-  mt__u64map_init(&cs->modules);
   if (load_nodes(db, process_id, cs, e) || load_frames(db, process_id, cs, e)) {
     mt__cs_free(cs);
     return -1;
@@ -146,9 +169,8 @@ size_t mt__cs_frames(const mt__callstacks *cs, uint64_t stack_id, const mt__fram
   size_t n = 0;
   /* parent < id by the format, so the walk ends; the bound guards damaged tables */
   for (size_t guard = 0; stack_id != 0 && guard < cs->nnodes + 1; guard++) {
-    uint64_t *ix = mt__u64map_get(&cs->node_index, stack_id);
-    if (!ix) break;
-    const node *d = &cs->nodes[*ix];
+    const node *d = node_of(cs, stack_id);
+    if (!d) break;
     uint64_t *fr = mt__u64map_get(&cs->ip_index, d->ip);
     if (fr) {
       size_t first = *fr >> 8, count = *fr & 0xff;

@@ -10,6 +10,7 @@
 #include "calltree.h"
 #include "db.h"
 #include "report.h"
+#include "u64map.h"
 
 static int command_line(mt__report_ctx *c, char *buf, size_t len) {
   sqlite3_stmt *st;
@@ -104,16 +105,72 @@ static int massif(mt__report_ctx *c) {
 
 /* ---- callgrind ---- */
 
-static void cg_position(FILE *out, const char *file_key, const char *fn_key, const mt__frame *f) {
-  fprintf(out, "%s=%s\n%s=%s\n", file_key, f->file ? f->file : "???", fn_key, f->function);
+/* Name compression of the callgrind format: a name is written once as "(id) name", then
+ * as "(id)"; ids are kept per string pointer (frames share their strings). */
+typedef struct {
+  mt__u64map ids;
+  uint64_t next;
+} cg_names;
+
+static void cg_name(FILE *out, cg_names *n, const char *key, const char *name) {
+  uint64_t *id = mt__u64map_get(&n->ids, (uint64_t)(uintptr_t)name);
+  if (id) {
+    fprintf(out, "%s=(%" PRIu64 ")\n", key, *id);
+    return;
+  }
+  uint64_t fresh = ++n->next;
+  if (mt__u64map_put(&n->ids, (uint64_t)(uintptr_t)name, fresh)) {
+    fprintf(out, "%s=%s\n", key, name); /* out of memory: uncompressed is still valid */
+    return;
+  }
+  fprintf(out, "%s=(%" PRIu64 ") %s\n", key, fresh, name);
 }
 
+static void cg_position(FILE *out, cg_names *files, cg_names *fns, const char *file_key,
+                        const char *fn_key, const mt__frame *f) {
+  cg_name(out, files, file_key, f->file ? f->file : "???");
+  cg_name(out, fns, fn_key, f->function);
+}
+
+/* Costs of one position: self costs of a frame, or inclusive costs of a call edge. */
+typedef struct {
+  const mt__frame *caller, *callee; /* callee NULL for self costs */
+  uint64_t calls, cost[5];
+} cg_cost;
+
+typedef struct {
+  mt__u64map index;       /* hash of (caller, callee) -> index in costs */
+  cg_cost *costs;
+  size_t n, cap;
+} cg_table;
+
+static cg_cost *cg_get(cg_table *t, const mt__frame *caller, const mt__frame *callee) {
+  uint64_t h = (uint64_t)(uintptr_t)caller * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)callee;
+  for (;; h++) {
+    uint64_t *ix = mt__u64map_get(&t->index, h);
+    if (!ix) break;
+    if (t->costs[*ix].caller == caller && t->costs[*ix].callee == callee) return &t->costs[*ix];
+  }
+  if (t->n == t->cap) {
+    size_t n = t->cap ? 2 * t->cap : 1024;
+    cg_cost *nc = realloc(t->costs, n * sizeof *nc);
+    if (!nc) return NULL;
+    t->costs = nc;
+    t->cap = n;
+  }
+  if (mt__u64map_put(&t->index, h, t->n)) return NULL;
+  cg_cost *x = &t->costs[t->n++];
+  memset(x, 0, sizeof *x);
+  x->caller = caller;
+  x->callee = callee;
+  return x;
+}
+
+/* Self costs per frame and inclusive costs per call edge, summed over all stacks (an edge is
+ * counted once per stack, so recursion does not inflate it), then written once each. */
 static int callgrind(mt__report_ctx *c) {
   char cmd[4096];
   if (command_line(c, cmd, sizeof cmd)) return -1;
-  FILE *out = c->out;
-  fprintf(out, "# callgrind format\nversion: 1\ncreator: memtrace-report\ncmd: %s\npositions: line\n"
-               "events: Allocations Bytes Temporary Leaked Peak\n\n", cmd);
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
                      "SELECT stack_id, allocations, bytes_allocated, temporary_allocations, leaked_bytes,"
@@ -121,30 +178,60 @@ static int callgrind(mt__report_ctx *c) {
                      c->e))
     return -1;
   sqlite3_bind_int64(st, 1, c->in.process_id);
-  while (sqlite3_step(st) == SQLITE_ROW) {
+  cg_table t = {.n = 0};
+  mt__u64map_init(&t.index);
+  int rc = 0;
+  while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
     const mt__frame *f[MT__MAX_FRAMES];
     int excluded;
     size_t n = mt__report_frames(c, (uint64_t)sqlite3_column_int64(st, 0), f, MT__MAX_FRAMES, &excluded);
     if (!c->cs) {
-      sqlite3_finalize(st);
-      return -1;
+      rc = -1;
+      break;
     }
     if (excluded || n == 0) continue;
-    char costs[160];
-    snprintf(costs, sizeof costs, "%lld %lld %lld %lld %lld", sqlite3_column_int64(st, 1),
-             sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-             sqlite3_column_int64(st, 5));
-    cg_position(out, "fl", "fn", f[0]);
-    fprintf(out, "%d %s\n", f[0]->line, costs);
-    for (size_t i = 1; i < n; i++) {
-      cg_position(out, "fl", "fn", f[i]);
-      cg_position(out, "cfl", "cfn", f[i - 1]);
-      fprintf(out, "calls=%lld %d\n%d %s\n", sqlite3_column_int64(st, 1), f[i - 1]->line, f[i]->line, costs);
+    uint64_t cost[5];
+    for (int k = 0; k < 5; k++) cost[k] = (uint64_t)sqlite3_column_int64(st, k + 1);
+    cg_cost *seen[MT__MAX_FRAMES];
+    size_t nseen = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+      cg_cost *x = cg_get(&t, f[i], i ? f[i - 1] : NULL);
+      if (!x) {
+        rc = mt__fail(c->e, "out of memory");
+        break;
+      }
+      int dup = 0;
+      for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == x;
+      if (dup) continue;
+      seen[nseen++] = x;
+      x->calls += cost[0];
+      for (int k = 0; k < 5; k++) x->cost[k] += cost[k];
     }
-    fputc('\n', out);
   }
   sqlite3_finalize(st);
-  return 0;
+  FILE *out = c->out;
+  if (rc == 0) {
+    fprintf(out, "# callgrind format\nversion: 1\ncreator: memtrace-report\ncmd: %s\npositions: line\n"
+                 "events: Allocations Bytes Temporary Leaked Peak\n\n", cmd);
+    cg_names files = {.next = 0}, fns = {.next = 0};
+    mt__u64map_init(&files.ids);
+    mt__u64map_init(&fns.ids);
+    for (size_t i = 0; i < t.n; i++) {
+      const cg_cost *x = &t.costs[i];
+      cg_position(out, &files, &fns, "fl", "fn", x->caller);
+      if (x->callee) {
+        cg_position(out, &files, &fns, "cfi", "cfn", x->callee);
+        fprintf(out, "calls=%" PRIu64 " %d\n", x->calls, x->callee->line);
+      }
+      fprintf(out, "%d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n", x->caller->line,
+              x->cost[0], x->cost[1], x->cost[2], x->cost[3], x->cost[4]);
+    }
+    mt__u64map_free(&files.ids);
+    mt__u64map_free(&fns.ids);
+  }
+  mt__u64map_free(&t.index);
+  free(t.costs);
+  return rc;
 }
 
 static int run(mt__report_ctx *c) {

@@ -18,10 +18,13 @@ static const char *const weight_columns[MT__W_COUNT] = {
     [MT__W_PEAK] = "peak_bytes",
 };
 
-/* Frame names in collapsed stacks must not contain ';' (the separator) or end in a number. */
-static void clean(char *s) {
-  for (; *s; s++)
-    if (*s == ';' || *s == '\n') *s = ':';
+/* Frame names in collapsed stacks must not contain ';' (the separator) or a newline. */
+static void put_name(FILE *out, const char *s) {
+  if (!strpbrk(s, ";\n")) {
+    fputs(s, out);
+    return;
+  }
+  for (; *s; s++) fputc(*s == ';' || *s == '\n' ? ':' : *s, out);
 }
 
 #define SVG_WIDTH 1200
@@ -117,21 +120,19 @@ static int run(mt__report_ctx *c) {
     int excluded;
     size_t n = mt__report_frames(c, (uint64_t)sqlite3_column_int64(st, 0), frames, MT__MAX_FRAMES, &excluded);
     if (excluded) continue;
-    char *names[MT__MAX_FRAMES];
+    const char *names[MT__MAX_FRAMES];
     size_t k = 0;
-    for (size_t i = n; i-- > 0;) { /* outermost first */
-      names[k] = strdup(frames[i]->function);
-      if (!names[k]) break;
-      clean(names[k++]);
-    }
-    if (k == 0) names[k++] = strdup("(unknown stack)");
+    for (size_t i = n; i-- > 0;) names[k++] = frames[i]->function; /* outermost first */
+    if (k == 0) names[k++] = "(unknown stack)";
     if (c->opt->svg) {
-      rc = mt__tree_add(&tree, (const char *const *)names, k, v);
+      rc = mt__tree_add(&tree, names, k, v);
     } else {
-      for (size_t i = 0; i < k; i++) fprintf(c->out, "%s%s", i ? ";" : "", names[i] ? names[i] : "?");
+      for (size_t i = 0; i < k; i++) {
+        if (i) fputc(';', c->out);
+        put_name(c->out, names[i]);
+      }
       fprintf(c->out, " %" PRIu64 "\n", v);
     }
-    for (size_t i = 0; i < k; i++) free(names[i]);
   }
   sqlite3_finalize(st);
   if (rc == 0 && c->opt->svg) {

@@ -85,6 +85,8 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
   const mt__frame *frames[MT__MAX_FRAMES];
   mt__site_row *seen[MT__MAX_FRAMES];
   static const mt__frame unknown = {.function = "(unknown stack)"};
+  mt__u64map by_frame;    /* frame -> row index */
+  mt__u64map_init(&by_frame);
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     uint64_t w[MT__W_COUNT];
@@ -98,8 +100,13 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
     }
     size_t nseen = 0;
     for (size_t f = 0; f < n; f++) {
-      mt__site_row *r = get_row(out, frames[f]);
+      /* frames are shared by every stack through the same address: cache their row */
+      uint64_t *cached = mt__u64map_get(&by_frame, (uint64_t)(uintptr_t)frames[f]);
+      mt__site_row *r = cached ? &out->rows[*cached] : get_row(out, frames[f]);
+      if (r && !cached && mt__u64map_put(&by_frame, (uint64_t)(uintptr_t)frames[f], (uint64_t)(r - out->rows)))
+        r = NULL;
       if (!r) {
+        mt__u64map_free(&by_frame);
         sqlite3_finalize(st);
         return mt__fail(c->e, "out of memory");
       }
@@ -114,6 +121,7 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
     }
   }
   sqlite3_finalize(st);
+  mt__u64map_free(&by_frame);
   if (rc != SQLITE_DONE) return mt__fail(c->e, "database error: %s", sqlite3_errmsg(db));
   return 0;
 }

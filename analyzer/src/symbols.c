@@ -13,6 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A function symbol at its runtime address. */
+typedef struct {
+  uint64_t addr, size;
+  const char *name;
+} sym_entry;
+
 typedef struct {
   uint64_t id, base, lo, hi, load_seq;
   char *path;
@@ -20,6 +26,10 @@ typedef struct {
   uint32_t build_id_len;
   char *file;             /* file used for symbols, NULL when none */
   Dwfl_Module *dm;
+  sym_entry *syms;        /* sorted by address, built on first lookup (libdw's own lookup
+                           * scans the whole table each time: too slow for libLLVM) */
+  size_t nsyms;
+  int syms_built;
 } sym_module;
 
 struct mt__symbolizer {
@@ -61,6 +71,7 @@ void mt__sym_destroy(mt__symbolizer *s) {
   for (size_t i = 0; i < s->nmods; i++) {
     free(s->mods[i].path);
     free(s->mods[i].file);
+    free(s->mods[i].syms);
   }
   free(s->mods);
   free(s->debuginfo_path);
@@ -236,6 +247,48 @@ static int dwarf_frames(mt__symbolizer *s, Dwfl_Module *dm, uint64_t pc, const c
   return emitted;
 }
 
+static int by_addr(const void *a, const void *b) {
+  const sym_entry *x = a, *y = b;
+  if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
+  /* at one address prefer the larger (real function over a zero-size alias) */
+  return x->size > y->size ? -1 : x->size < y->size;
+}
+
+static void build_symbols(sym_module *m) {
+  m->syms_built = 1;
+  int n = dwfl_module_getsymtab(m->dm);
+  if (n <= 0) return;
+  m->syms = malloc((size_t)n * sizeof *m->syms);
+  if (!m->syms) return;
+  for (int i = 1; i < n; i++) {
+    GElf_Sym sym;
+    GElf_Addr addr;
+    const char *name = dwfl_module_getsym_info(m->dm, i, &sym, &addr, NULL, NULL, NULL);
+    if (!name || !name[0] || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
+      continue;
+    m->syms[m->nsyms++] = (sym_entry){addr, sym.st_size, name};
+  }
+  qsort(m->syms, m->nsyms, sizeof *m->syms, by_addr);
+}
+
+/* The function symbol holding pc, or NULL. */
+static const char *symbol_at(sym_module *m, uint64_t pc) {
+  if (!m->syms_built) build_symbols(m);
+  size_t lo = 0, hi = m->nsyms;
+  while (lo < hi) { /* first entry with addr > pc */
+    size_t mid = lo + (hi - lo) / 2;
+    if (m->syms[mid].addr <= pc) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return NULL;
+  /* among entries at the same address the first sorted is the preferred one */
+  size_t i = lo - 1;
+  while (i > 0 && m->syms[i - 1].addr == m->syms[i].addr) i--;
+  const sym_entry *e = &m->syms[i];
+  if (e->size && pc >= e->addr + e->size) return NULL;
+  return e->name;
+}
+
 int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
                     uint64_t *module_id, uint64_t *offset) {
   if (!s->reported) report_all(s);
@@ -248,9 +301,7 @@ int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
   else snprintf(s->fallback, sizeof s->fallback, "0x%llx", (unsigned long long)pc);
   mt__symframe f = {.function = s->fallback};
   if (m && m->dm) {
-    GElf_Off off;
-    GElf_Sym sym;
-    const char *raw = dwfl_module_addrinfo(m->dm, pc, &off, &sym, NULL, NULL, NULL);
+    const char *raw = symbol_at(m, pc);
     const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
     int stop = 0;
     int n = dwarf_frames(s, m->dm, pc, symname, cb, ctx, &stop);
