@@ -178,7 +178,9 @@ static const mt__report *find_report(const char *name) {
 static int open_input(cli *c, const char *const *inputs, int n, mt__input *in, char **dbpath,
                       mt__err *e) {
   mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
-  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress, .force = c->force};
+  /* child traces are only needed when another process than the input's own is asked for */
+  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress,
+                        .force = c->force, .children = c->pid >= 0};
   if (mt__source_open(inputs, n, &so, warn_partial, &in->db, dbpath, e)) return -1;
   in->label = inputs[0];
   return mt__source_process(in->db, inputs[0], c->pid, &in->process_id, e);
@@ -223,7 +225,8 @@ out:
 static int run_ingest(cli *c, char **inputs, int n) {
   mt__err e = {{0}};
   mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
-  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress, .force = c->force};
+  mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress,
+                        .force = c->force, .children = 1};
   sqlite3 *db;
   char *path;
   if (mt__source_open((const char *const *)inputs, n, &so, warn_partial, &db, &path, &e)) {

@@ -162,7 +162,7 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
     }
     char abspath[PATH_MAX];
     if (ingest_one(db, inputs[i], o, warn, e) ||
-        (realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, 0, e)) ||
+        (o->children && realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, 0, e)) ||
         mt__db_link_parents(db, e)) {
       sqlite3_close(db);
       free(path);

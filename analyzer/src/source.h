@@ -15,14 +15,15 @@ typedef struct {
   const mt__symopts *sym;
   int progress;
   int force;              /* ingest again even when the database is fresh */
+  int children;           /* also ingest the fork/exec child traces found next to a trace */
 } mt__source_opts;
 
 /* Called for each trace that was not read completely: state and the reader's message. */
 typedef void (*mt__warn_fn)(const char *trace, int state, const char *message);
 
 /* Open a database for the inputs, ingesting each trace among them that is new or changed,
- * and, for a process that forked or exec'd, the child traces in its directory whose
- * parent_trace names it. A database input is opened as is. *db_out is the database, *db_path_out its path (owned by
+ * and (with o->children) for a process that forked or exec'd, the child traces in its
+ * directory whose parent_trace names it. A database input is opened as is. *db_out is the database, *db_path_out its path (owned by
  * the caller). @return 0 or -1. */
 int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opts *o,
                     mt__warn_fn warn, sqlite3 **db_out, char **db_path_out, mt__err *e);
