@@ -180,6 +180,17 @@ typedef struct {
   uint64_t hash[MT_DEPTH_MAX];
 } mt_stack_memo;
 
+/* cfi_unwind.c: a thread's direct-mapped cache of unwind rules. */
+#define MT_UNWIND_L1 512
+typedef struct {
+  uintptr_t ip;
+  uint64_t rule;
+} mt_unwind_l1_entry;
+typedef struct {
+  unsigned generation;
+  mt_unwind_l1_entry e[MT_UNWIND_L1];
+} mt_unwind_l1;
+
 /* One thread's recording state. The owner appends under `lock`; the writer thread takes the
  * same lock to swap a partially filled buffer out. Counters are only written by the owner. */
 typedef struct mt_tbuf {
@@ -192,8 +203,9 @@ typedef struct mt_tbuf {
   uint64_t allocations, frees, bytes_allocated;
   int64_t live_blocks;       /* heap blocks allocated minus freed by this thread */
   int help;                  /* the queue is long: write some frames after unlocking */
-  int shared;                /* the tbuf of exiting threads: no stack memo */
+  int shared;                /* the tbuf of exiting threads: no memo, no rule cache */
   mt_stack_memo memo;
+  mt_unwind_l1 l1;
 } mt_tbuf;
 
 /* Thread-local state; initial-exec TLS so reading it never allocates. */
@@ -253,14 +265,15 @@ extern mt_lock mt__stack_lock;
 
 void mt__unwind_setup(void);
 /* Return addresses of the caller's stack, innermost first, shim frames removed. */
-int mt__unwind(uintptr_t *ips, int max);
+int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 /* Mark [start, end) as shim code (frames there are dropped). */
 void mt__unwind_set_self(uintptr_t start, uintptr_t end);
 
 /* cfi_unwind.c: fast unwinding from cached .eh_frame rules ------------------------------ */
 
-/* Return addresses like mt__unwind; -1 when this stack needs libunwind. */
-int mt__cfi_unwind(uintptr_t *ips, int max);
+/* Return addresses like mt__unwind; -1 when this stack needs libunwind. l1: the calling
+ * thread's rule cache, or NULL. */
+int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi);
 void mt__cfi_invalidate(void);
 void mt__cfi_reset_after_fork(void);

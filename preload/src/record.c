@@ -62,8 +62,8 @@ static void put(mt_tbuf *tb, mt_record *r) {
 }
 
 static uint64_t capture_stack(mt_tbuf *tb) {
-  uintptr_t ips[MT_DEPTH_MAX];
-  int n = mt__unwind(ips, mt__g.opt.depth);
+  uintptr_t ips[mt__g.opt.depth]; /* sized by the option: programs may run on small stacks */
+  int n = mt__unwind(ips, mt__g.opt.depth, tb->shared ? NULL : &tb->l1);
   if (mt_unlikely(tb->shared)) {
     mt_stack_memo local;
     local.n = 0;
