@@ -49,6 +49,7 @@ static const mt__binding bindings[] = {
     {'7', "7", MT__ACT_SCREEN, 7},
     {'8', "8", MT__ACT_SCREEN, 8},
     {'9', "9", MT__ACT_SCREEN, 9},
+    {'0', "0", MT__ACT_SCREEN, 10},
     {'?', "?", MT__ACT_HELP, 0},
     {KEY_F(1), "F1", MT__ACT_HELP, 0},
     {CTRL('l'), "^L", MT__ACT_REDRAW, 0},

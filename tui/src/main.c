@@ -54,6 +54,15 @@ static sqlite3 *open_input(const char *input, long pid, char **path, int64_t *pr
   return db;
 }
 
+static long count_processes(sqlite3 *db) {
+  sqlite3_stmt *st;
+  long n = 0;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) != SQLITE_OK) return 0;
+  if (sqlite3_step(st) == SQLITE_ROW) n = (long)sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return n;
+}
+
 mt__model *mt__app_model(mt__app *app) {
   if (app->model) return app->model;
   mt__put(LINES - 1, 0, COLS, MT__C_MESSAGE, "reading stacks...");
@@ -121,7 +130,7 @@ int main(int argc, char **argv) {
   curs_set(0);
   mt__colors_init(mono);
 
-  mt__panel *panels[9];
+  mt__panel *panels[10];
   int n = 0;
   panels[n++] = mt__summary_panel(&app);
   panels[n++] = mt__tree_panel(&app, 0);
@@ -132,6 +141,7 @@ int main(int argc, char **argv) {
   panels[n++] = mt__markers_panel(&app);
   int stack_index = n;
   panels[n++] = mt__stack_panel(&app);
+  if (count_processes(app.db) > 1) panels[n++] = mt__processes_panel(&app);
   int first = 0;
   if (app.other_path) {
     first = n;

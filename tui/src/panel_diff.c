@@ -211,8 +211,15 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
-static void filter_changed(mt__panel *p, mt__app *app) {
+static void reset(mt__panel *p, mt__app *app) {
   diff *d = (diff *)p;
+  d->pager.process_id = app->process_id;
+  if (d->attached && !d->error[0]) {
+    char sql[4096];
+    load_totals(d, app);
+    site_sql(d, app, sql, sizeof sql);
+    mt__pager_set_sql(&d->pager, sql);
+  }
   mt__pager_set_filter(&d->pager, app->filter);
   d->list = (mt__list){0};
 }
@@ -225,7 +232,7 @@ static void destroy(mt__panel *p) {
 
 static const mt__panel_class diff_class = {
     .name = "Diff", .short_name = "Diff", .draw = draw, .handle = handle, .search = search,
-    .filter_changed = filter_changed, .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 mt__panel *mt__diff_panel(mt__app *app) {

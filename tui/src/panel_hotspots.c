@@ -151,7 +151,7 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
-static void filter_changed(mt__panel *p, mt__app *app) {
+static void reset(mt__panel *p, mt__app *app) {
   (void)app;
   ((hotspots *)p)->built = 0;
 }
@@ -165,7 +165,7 @@ static void destroy(mt__panel *p) {
 
 static const mt__panel_class hotspots_class = {
     .name = "Hotspots", .short_name = "Hot", .draw = draw, .handle = handle, .search = search,
-    .filter_changed = filter_changed, .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 mt__panel *mt__hotspots_panel(mt__app *app) {

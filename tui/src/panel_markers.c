@@ -78,8 +78,9 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
-static void filter_changed(mt__panel *p, mt__app *app) {
+static void reset(mt__panel *p, mt__app *app) {
   markers *m = (markers *)p;
+  m->pager.process_id = app->process_id;
   mt__pager_set_filter(&m->pager, app->filter);
   m->list = (mt__list){0};
 }
@@ -92,7 +93,7 @@ static void destroy(mt__panel *p) {
 
 static const mt__panel_class markers_class = {
     .name = "Markers", .short_name = "Mark", .draw = draw, .handle = handle, .search = search,
-    .filter_changed = filter_changed, .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 mt__panel *mt__markers_panel(mt__app *app) {

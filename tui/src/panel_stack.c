@@ -164,6 +164,13 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
+static void reset(mt__panel *p, mt__app *app) {
+  (void)app;
+  stack_panel *s = (stack_panel *)p;
+  drop_frames(s);
+  s->shown = -1;
+}
+
 static void destroy(mt__panel *p) {
   stack_panel *s = (stack_panel *)p;
   drop_frames(s);
@@ -172,7 +179,7 @@ static void destroy(mt__panel *p) {
 
 static const mt__panel_class stack_class = {
     .name = "Stack", .short_name = "Stack", .draw = draw, .handle = handle, .search = search,
-    .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 mt__panel *mt__stack_panel(mt__app *app) {

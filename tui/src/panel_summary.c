@@ -18,6 +18,8 @@ typedef struct {
   mt__panel base;
   int loaded;
   char program[512], process[256], error[256];
+  char note[512];           /* partial trace, other processes: shown under the process line */
+  char kinds[256];          /* leak kinds from the exit-time scan, "" without one */
   uint64_t fig[12];
   int have_totals;
   point *points;
@@ -73,9 +75,48 @@ static void load_process(summary *s, mt__app *app) {
   sqlite3_finalize(st);
 }
 
+/* How the trace was read, how many processes share the database, and the leak kinds. */
+static void load_notes(summary *s, mt__app *app) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(app->db,
+                         "SELECT t.complete, t.error, (SELECT count(*) FROM processes),"
+                         " (SELECT count(*) FROM processes q WHERE q.id <= p.id)"
+                         " FROM processes p JOIN traces t ON t.id = p.trace_id WHERE p.id = ?1",
+                         -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, app->process_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      int complete = sqlite3_column_int(st, 0);
+      const char *err = (const char *)sqlite3_column_text(st, 1);
+      long n = (long)sqlite3_column_int64(st, 2), ix = (long)sqlite3_column_int64(st, 3);
+      size_t len = 0;
+      if (complete != 1)
+        len += (size_t)snprintf(s->note, sizeof s->note, "%s trace: %s. ",
+                                complete < 0 ? "damaged" : "partial", err ? err : "no end record");
+      if (n > 1 && len < sizeof s->note)
+        snprintf(s->note + len, sizeof s->note - len,
+                 "Process %ld of %ld in this database (-p PID shows another).", ix, n);
+    }
+    sqlite3_finalize(st);
+  }
+  if (sqlite3_prepare_v2(app->db,
+                         "SELECT definite_bytes, indirect_bytes, possible_bytes, reachable_bytes"
+                         " FROM totals WHERE process_id = ?1 AND definite_bytes IS NOT NULL",
+                         -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, app->process_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      char v[4][32];
+      for (int i = 0; i < 4; i++) mt__fmt_bytes(v[i], sizeof v[i], (uint64_t)sqlite3_column_int64(st, i));
+      snprintf(s->kinds, sizeof s->kinds, "definite %s, indirect %s, possible %s, reachable %s",
+               v[0], v[1], v[2], v[3]);
+    }
+    sqlite3_finalize(st);
+  }
+}
+
 static void load(summary *s, mt__app *app) {
   s->loaded = 1;
   load_process(s, app);
+  load_notes(s, app);
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(app->db, totals_sql, -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, app->process_id);
@@ -206,15 +247,28 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
     mt__put(y + 3, 1, w - 1, MT__C_ERROR, "no totals for this process");
     return;
   }
+  if (s->note[0]) mt__put(y + 2, 1, w - 1, MT__C_ERROR, s->note);
   draw_figures(s, y + 3, w);
   int fig_rows = (int)(sizeof figures / sizeof *figures + 1) / 2;
   int cy = y + 3 + fig_rows + 1;
+  if (s->kinds[0]) {
+    mt__put(cy - 1, 1, 18, MT__C_LABEL, "Leak kinds");
+    mt__put(cy - 1, 19, w - 19, MT__C_VALUE, s->kinds);
+    cy++;
+  }
   if (y + h - cy >= 6) draw_chart(s, app, cy, y + h - cy, w);
 }
 
 static int handle(mt__panel *p, mt__app *app, int action, int page) {
   (void)p, (void)app, (void)action, (void)page;
   return MT__F_IGNORED;
+}
+
+static void reset(mt__panel *p, mt__app *app) {
+  (void)app;
+  summary *s = (summary *)p;
+  free(s->points);
+  memset((char *)s + sizeof s->base, 0, sizeof *s - sizeof s->base);
 }
 
 static void destroy(mt__panel *p) {
@@ -224,7 +278,8 @@ static void destroy(mt__panel *p) {
 }
 
 static const mt__panel_class summary_class = {
-    .name = "Summary", .short_name = "Sum", .draw = draw, .handle = handle, .destroy = destroy,
+    .name = "Summary", .short_name = "Sum", .draw = draw, .handle = handle, .reset = reset,
+    .destroy = destroy,
 };
 
 mt__panel *mt__summary_panel(mt__app *app) {

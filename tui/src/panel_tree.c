@@ -238,7 +238,7 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
-static void filter_changed(mt__panel *p, mt__app *app) {
+static void reset(mt__panel *p, mt__app *app) {
   (void)app;
   ((tree_panel *)p)->built = 0;
 }
@@ -252,12 +252,12 @@ static void destroy(mt__panel *p) {
 
 static const mt__panel_class top_down_class = {
     .name = "Top-down", .short_name = "Down", .draw = draw, .handle = handle, .search = search,
-    .filter_changed = filter_changed, .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 static const mt__panel_class bottom_up_class = {
     .name = "Bottom-up", .short_name = "Up", .draw = draw, .handle = handle, .search = search,
-    .filter_changed = filter_changed, .destroy = destroy,
+    .reset = reset, .destroy = destroy,
 };
 
 mt__panel *mt__tree_panel(mt__app *app, int bottom_up) {

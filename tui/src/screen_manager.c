@@ -38,7 +38,7 @@ static void draw_tabs(manager *m, int w) {
   for (int i = 0; i < m->n && x < w; i++) {
     const mt__panel_class *c = m->panels[i]->cls;
     char label[48];
-    snprintf(label, sizeof label, "%d %s", i + 1, shortnames ? c->short_name : c->name);
+    snprintf(label, sizeof label, "%d %s", (i + 1) % 10, shortnames ? c->short_name : c->name);
     int role = i == m->cur && !m->help_open ? MT__C_TAB_ACTIVE : MT__C_TAB;
     x += mt__put(0, x, w - x, role, label);
     x += 1;
@@ -121,8 +121,6 @@ static void switch_to(manager *m, int index) {
   if (index < 0 || index >= m->n) return;
   m->cur = index;
   m->help_open = 0;
-  mt__panel *p = m->panels[index];
-  if (p->cls->enter) p->cls->enter(p, m->app);
 }
 
 static void do_search(manager *m, int next) {
@@ -143,13 +141,26 @@ static void do_search(manager *m, int next) {
     mt__app_message(m->app, "no match for \"%s\"", m->search);
 }
 
+static void reset_all(manager *m) {
+  for (int i = 0; i < m->n; i++)
+    if (m->panels[i]->cls->reset) m->panels[i]->cls->reset(m->panels[i], m->app);
+}
+
 static void do_filter(manager *m) {
   char text[128];
   snprintf(text, sizeof text, "%s", m->app->filter);
   if (!prompt(m, "filter (function, file or module): ", text, sizeof text)) return;
   snprintf(m->app->filter, sizeof m->app->filter, "%s", text);
-  for (int i = 0; i < m->n; i++)
-    if (m->panels[i]->cls->filter_changed) m->panels[i]->cls->filter_changed(m->panels[i], m->app);
+  reset_all(m);
+}
+
+/* Another process was chosen: its stacks replace the model and every screen starts over. */
+static void process_changed(manager *m) {
+  mt__model_free(m->app->model);
+  m->app->model = NULL;
+  m->app->stack_id = 0;
+  reset_all(m);
+  switch_to(m, 0);
 }
 
 /* Global actions; @return 1 when handled, -1 to quit. */
@@ -196,6 +207,7 @@ int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, i
     int flags = p->cls->handle(p, app, action, page);
     if (flags & MT__F_QUIT) break;
     if ((flags & MT__F_SHOW_STACK) && stack_index >= 0) switch_to(&m, stack_index);
+    if (flags & MT__F_PROCESS) process_changed(&m);
   }
   for (int i = 0; i < n; i++)
     if (panels[i]->cls->destroy) panels[i]->cls->destroy(panels[i]);

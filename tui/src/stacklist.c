@@ -96,8 +96,9 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   return 0;
 }
 
-static void filter_changed(mt__panel *p, mt__app *app) {
+static void reset(mt__panel *p, mt__app *app) {
   stacklist *s = (stacklist *)p;
+  s->pager.process_id = app->process_id;
   mt__pager_set_filter(&s->pager, app->filter);
   s->list = (mt__list){0};
 }
@@ -112,7 +113,7 @@ mt__panel *mt__stacklist_panel(mt__app *app, const mt__stacklist_desc *d) {
   stacklist *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->cls = (mt__panel_class){.name = d->name, .short_name = d->short_name, .draw = draw,
-                             .handle = handle, .search = search, .filter_changed = filter_changed,
+                             .handle = handle, .search = search, .reset = reset,
                              .destroy = destroy};
   s->base.cls = &s->cls;
   s->d = d;

@@ -138,6 +138,7 @@ enum {
   MT__F_REDRAW = 2,
   MT__F_SHOW_STACK = 4,    /* app->stack_id was set: switch to the stack screen */
   MT__F_QUIT = 8,
+  MT__F_PROCESS = 16,      /* app->process_id changed: every screen starts over */
 };
 
 typedef struct mt__panel mt__panel;
@@ -151,10 +152,8 @@ typedef struct {
   /* Select the next entry (after the selection when next is set) whose name contains text.
    * @return 1 when found. NULL when the screen has nothing to search. */
   int (*search)(mt__panel *p, mt__app *app, const char *text, int next);
-  /* The global filter changed. */
-  void (*filter_changed)(mt__panel *p, mt__app *app);
-  /* Called when the screen becomes visible. */
-  void (*enter)(mt__panel *p, mt__app *app);
+  /* The filter or the process changed: drop what was read. NULL when nothing depends on them. */
+  void (*reset)(mt__panel *p, mt__app *app);
   void (*destroy)(mt__panel *p);
 } mt__panel_class;
 
@@ -170,6 +169,7 @@ mt__panel *mt__peak_panel(mt__app *app);
 mt__panel *mt__markers_panel(mt__app *app);
 mt__panel *mt__stack_panel(mt__app *app);
 mt__panel *mt__diff_panel(mt__app *app);
+mt__panel *mt__processes_panel(mt__app *app);
 mt__panel *mt__help_panel(mt__app *app);
 
 /* ---- lists of stacks (stacklist.c) ------------------------------------------------------ */
