@@ -352,15 +352,15 @@ processes_screen_switches_process)
   keys 9
   line_is 2 " 2 processes in this database; Enter shows one on every screen"
   line_is 3 "      PID  Parent Origin    Allocs      Peak    Leaked  Command"
-  line_is 4 "*    4242       1 launch         10   7.4 KiB     612 B  demo --rows 3"
-  line_is 5 "     4242       1 launch          9  15.2 KiB     100 B  demo --rows 3"
+  line_is 4 "*    4242       1 launch        10   7.4 KiB     612 B  demo --rows 3"
+  line_is 5 "     4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   keys j Enter
   line_is 4 " Process 2 of 2 in this database (-p PID shows another)."
   line_is 5 " Allocations       9                     Peak heap     15,612 B (15.2 KiB)"
   keys 2
   line_is 3 " 15.5 KiB 100.0%       0 B  ▸ run_app  make_trace.c:$L_RUN"
   keys 9
-  line_is 5 "*    4242       1 launch          9  15.2 KiB     100 B  demo --rows 3"
+  line_is 5 "*    4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   ;;
 *)
   echo "unknown case $case_name"
