@@ -339,6 +339,15 @@ no_color_means_monochrome)
   ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8" start "$dir/before.mt"
   wait_escapes "$colour" "no colours without NO_COLOR"
   ;;
+mouse_click_on_tab_switches_screen)
+  open_before
+  # an X10 mouse press and release (TERM=screen's kmous) on column 33 of the tab bar,
+  # inside "4 Hotspots"
+  col=$(printf "\\x%x" $((32 + 33 + 1)))
+  type_text "$(printf "\033[M %b!" "$col")"
+  type_text "$(printf "\033[M#%b!" "$col")"
+  line_is 2 "   Allocs    ▼Bytes    Leaked      Peak      Temp  Function (self)"
+  ;;
 processes_screen_switches_process)
   trace before
   trace after

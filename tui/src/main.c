@@ -128,6 +128,8 @@ int main(int argc, char **argv) {
   nonl();
   keypad(stdscr, TRUE);
   curs_set(0);
+  mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+  mouseinterval(0);
   mt__colors_init(mono);
 
   mt__panel *panels[10];

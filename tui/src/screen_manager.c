@@ -29,20 +29,40 @@ void mt__app_message(mt__app *app, const char *fmt, ...) {
   va_end(ap);
 }
 
-static void draw_tabs(manager *m, int w) {
-  mt__fill(0, 0, w, mt__attr(MT__C_TAB));
+/* Label of tab i, short or long, in buf. */
+static const char *tab_label(manager *m, int i, int shortnames, char *buf, size_t len) {
+  const mt__panel_class *c = m->panels[i]->cls;
+  snprintf(buf, len, "%d %s", (i + 1) % 10, shortnames ? c->short_name : c->name);
+  return buf;
+}
+
+static int short_tabs(manager *m, int w) {
   int total = 0;
   for (int i = 0; i < m->n; i++) total += 3 + (int)strlen(m->panels[i]->cls->name);
-  int shortnames = total > w;
-  int x = 0;
+  return total > w;
+}
+
+static void draw_tabs(manager *m, int w) {
+  mt__fill(0, 0, w, mt__attr(MT__C_TAB));
+  int shortnames = short_tabs(m, w), x = 0;
   for (int i = 0; i < m->n && x < w; i++) {
-    const mt__panel_class *c = m->panels[i]->cls;
     char label[48];
-    snprintf(label, sizeof label, "%d %s", (i + 1) % 10, shortnames ? c->short_name : c->name);
     int role = i == m->cur && !m->help_open ? MT__C_TAB_ACTIVE : MT__C_TAB;
-    x += mt__put(0, x, w - x, role, label);
+    x += mt__put(0, x, w - x, role, tab_label(m, i, shortnames, label, sizeof label));
     x += 1;
   }
+}
+
+/* The tab under column x of the tab bar, or -1. */
+static int tab_at(manager *m, int x, int w) {
+  int shortnames = short_tabs(m, w), from = 0;
+  for (int i = 0; i < m->n; i++) {
+    char label[48];
+    int to = from + mt__text_width(tab_label(m, i, shortnames, label, sizeof label));
+    if (x >= from && x < to) return i;
+    from = to + 1;
+  }
+  return -1;
 }
 
 static void draw_status(manager *m, int y, int w) {
@@ -181,6 +201,21 @@ static int global_action(manager *m, int action, int arg) {
   }
 }
 
+/* Mouse: a click on a tab switches to it, the wheel scrolls the screen (or the help). */
+static void mouse(manager *m) {
+  MEVENT ev;
+  if (getmouse(&ev) != OK) return;
+  if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) && ev.y == 0) {
+    int t = tab_at(m, ev.x, COLS);
+    if (t >= 0) switch_to(m, t);
+    return;
+  }
+  int action = ev.bstate & BUTTON4_PRESSED ? MT__ACT_UP : ev.bstate & BUTTON5_PRESSED ? MT__ACT_DOWN : 0;
+  if (!action) return;
+  mt__panel *p = m->help_open ? m->help : m->panels[m->cur];
+  for (int i = 0; i < 3; i++) p->cls->handle(p, m->app, action, LINES - 3);
+}
+
 int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, int stack_index) {
   manager m = {.app = app, .panels = panels, .n = n, .stack_index = stack_index};
   m.help = mt__help_panel(app);
@@ -190,6 +225,10 @@ int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, i
     int ch = getch();
     if (ch == KEY_RESIZE || ch == ERR) continue;
     app->message[0] = 0;
+    if (ch == KEY_MOUSE) {
+      mouse(&m);
+      continue;
+    }
     int arg;
     int action = mt__key_action(ch, &arg);
     int page = LINES - 3;
