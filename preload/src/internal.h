@@ -343,9 +343,12 @@ typedef struct {
   mt_options opt;
   uint32_t pid;                  /* pid the current trace belongs to */
   uint64_t start_mono_ns, start_wall_ns;
-  /* Written by every event: one cache line of their own, so threads move one line. */
-  _Alignas(64) atomic_uint_fast64_t seq; /* last sequence number handed out */
-  atomic_int_fast64_t live_bytes;
+  /* Last sequence number handed out and live heap bytes: changed together by one 16-byte
+   * atomic for heap events (record.c), in a cache line of their own. */
+  _Alignas(64) struct {
+    uint64_t seq;
+    int64_t live;
+  } __attribute__((aligned(16))) ctr;
   char pad_[64 - 2 * sizeof(uint64_t)];
   uint64_t peak_bytes, peak_seq; /* under peak_lock */
   mt_lock peak_lock;
