@@ -568,10 +568,20 @@ long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
     int hit = stat_path(m, s, &p);
     if (hit < 0) goto done;
     if (!hit || p.n == 0) continue;
-    if (m->nstrs > cap) goto done; /* cannot happen: paths intern at most a few strings */
+    if (m->nstrs > cap) { /* unresolved addresses interned new names */
+      size_t ncap = m->nstrs * 2;
+      mt__hotspot *nh = realloc(h, ncap * sizeof *nh);
+      if (nh) h = nh;
+      uint32_t *ns = nh ? realloc(seen, ncap * sizeof *ns) : NULL;
+      if (!nh || !ns) goto done;
+      seen = ns;
+      memset(h + cap, 0, (ncap - cap) * sizeof *h);
+      memset(seen + cap, 0, (ncap - cap) * sizeof *seen);
+      cap = ncap;
+    }
     for (size_t k = 0; k < p.n; k++) {
       uint32_t f = p.funcs[k];
-      if (seen[f] == s + 1 && k > 0) continue;
+      if (seen[f] == s + 1 && k > 0) continue; /* recursion: count each stack once */
       int first = seen[f] != s + 1;
       seen[f] = s + 1;
       mt__hotspot *e = &h[f];
