@@ -60,6 +60,27 @@ static void unpreload_self(void) {
   }
 }
 
+/* A relative MEMTRACE_OUTPUT is taken relative to the directory we start in, also for the
+ * children that change directory first: the absolute pattern replaces it in environ. */
+static void absolute_output(void) {
+  static char env[MT_PATH_MAX + 32];
+  char cwd[MT_PATH_MAX];
+  if (mt__g.opt.output[0] == '/' || syscall(SYS_getcwd, cwd, sizeof cwd) <= 0)
+    return;
+  mt_sbuf b;
+  mt__sb_init(&b, env, sizeof env);
+  mt__sb_str(&b, "MEMTRACE_OUTPUT=");
+  mt__sb_str(&b, cwd);
+  mt__sb_str(&b, "/");
+  mt__sb_str(&b, mt__g.opt.output);
+  const char *pattern = env + 16;
+  if (b.len + 1 >= sizeof env || strlen(pattern) >= sizeof mt__g.opt.output)
+    return; /* too long: keep the relative pattern */
+  memcpy(mt__g.opt.output, pattern, strlen(pattern) + 1);
+  if (mt__g.opt.follow)
+    putenv(env);
+}
+
 void mt__parent_env_update(void) {
   mt_sbuf b;
   mt__sb_init(&b, mt__g.parent_env, sizeof mt__g.parent_env);
@@ -94,6 +115,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   mt__g.exe_path[n > 0 ? n : 0] = '\0';
   if (!mt__g.opt.follow)
     unpreload_self();
+  absolute_output();
 
   int origin = MT_ORIGIN_LAUNCH;
   uint32_t ppid = (uint32_t)syscall(SYS_getppid);
