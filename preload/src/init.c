@@ -2,7 +2,8 @@
 /* Life cycle of the recorder: the constructor that opens the trace and starts recording, and
  * the single place that ends it (mt__finish: flush every chunk, write END, close, report to
  * the session file). END is written by our destructor, which runs after the program's atexit
- * handlers and destructors, or by the _exit/_Exit hooks, the fatal-signal handlers and exec.
+ * handlers and destructors (after at_quick_exit handlers for quick_exit), or by the
+ * _exit/_Exit hooks, the fatal-signal handlers and exec.
  * The exit status comes from a wrapper around main() (via __libc_start_main) or exit(). */
 #include "internal.h"
 
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 mt_global mt__g = {.fd = -1};
+
+static void on_quick_exit(void);
 
 extern char **environ;
 
@@ -135,6 +138,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
     putenv(mt__g.parent_env); /* the string stays ours: later updates need no setenv */
   mt__fork_setup();
   mt__signals_setup();
+  at_quick_exit(on_quick_exit);
   atomic_store(&mt__g.recording, !mt__g.opt.start_paused);
   atomic_store(&mt__g.state, MT_STATE_RUNNING);
   mt__session_start();
@@ -220,6 +224,9 @@ __attribute__((destructor(101))) static void mt_fini(void) {
     mt__finish(MT_END_EXIT, mt__g.exit_status);
 }
 
+/* quick_exit skips destructors: registered first, this handler runs after the program's. */
+static void on_quick_exit(void) { mt_fini(); }
+
 static int (*real_main)(int, char **, char **);
 
 static int main_wrapper(int argc, char **argv, char **envp) {
@@ -241,6 +248,13 @@ MT_EXPORT void exit(int status) {
   if (mt__os_getpid() == mt__g.pid) /* a vfork child shares this variable */
     mt__g.exit_status = status & 0xff;
   mt__real.exit(status);
+}
+
+MT_EXPORT void quick_exit(int status) {
+  mt__real_resolve();
+  if (mt__os_getpid() == mt__g.pid)
+    mt__g.exit_status = status & 0xff;
+  mt__real.quick_exit(status);
 }
 
 MT_EXPORT void _exit(int status) {

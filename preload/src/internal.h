@@ -140,6 +140,7 @@ typedef struct {
   void (*exit)(int) __attribute__((noreturn));
   void (*_exit)(int) __attribute__((noreturn));
   void (*_Exit)(int) __attribute__((noreturn));
+  void (*quick_exit)(int) __attribute__((noreturn));
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
 } mt_real_fns;
