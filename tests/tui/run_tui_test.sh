@@ -117,6 +117,12 @@ unreadable_input_exits_2)
   wait_for "EXIT 2"
   wait_line "memtrace-tui: cannot read missing.mt: No such file or directory"
   ;;
+unknown_terminal_exits_2)
+  trace before
+  ENV="LANG=C.UTF-8 TERM=no-such-terminal" start before.mt
+  wait_for "EXIT 2"
+  wait_line "memtrace-tui: cannot use the terminal (TERM=no-such-terminal)"
+  ;;
 summary_shows_exact_figures)
   open_before
   line_is 2 " Program  demo --rows 3"
