@@ -61,19 +61,20 @@ static sqlite3 *open_input(const char *input, long pid, char **path, int64_t *pr
 static long count_processes(sqlite3 *db) {
   sqlite3_stmt *st;
   long n = 0;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) != SQLITE_OK) return 0;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM processes", -1, &st, NULL) != SQLITE_OK)
+    return 0;
   if (sqlite3_step(st) == SQLITE_ROW) n = (long)sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
   return n;
 }
 
-mt__model *mt__app_model(mt__app *app) {
+mt__model *mt__ui_app_model(mt__app *app) {
   if (app->model) return app->model;
-  mt__put(LINES - 1, 0, COLS, MT__C_MESSAGE, "reading stacks...");
+  mt__ui_put(LINES - 1, 0, COLS, MT__C_MESSAGE, "reading stacks...");
   refresh();
   char msg[256];
-  app->model = mt__model_load(app->db, app->process_id, msg, sizeof msg);
-  if (!app->model) mt__app_message(app, "%s", msg);
+  app->model = mt__ui_model_load(app->db, app->process_id, msg, sizeof msg);
+  if (!app->model) mt__ui_app_message(app, "%s", msg);
   return app->model;
 }
 
@@ -136,34 +137,34 @@ int main(int argc, char **argv) {
   curs_set(0);
   mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
   mouseinterval(0);
-  mt__colors_init(mono);
+  mt__ui_colors_init(mono);
 
   mt__panel *panels[10];
   int n = 0;
-  panels[n++] = mt__summary_panel(&app);
-  panels[n++] = mt__tree_panel(&app, 0);
-  panels[n++] = mt__tree_panel(&app, 1);
-  panels[n++] = mt__hotspots_panel(&app);
-  panels[n++] = mt__leaks_panel(&app);
-  panels[n++] = mt__peak_panel(&app);
-  panels[n++] = mt__markers_panel(&app);
+  panels[n++] = mt__ui_summary_panel(&app);
+  panels[n++] = mt__ui_tree_panel(&app, 0);
+  panels[n++] = mt__ui_tree_panel(&app, 1);
+  panels[n++] = mt__ui_hotspots_panel(&app);
+  panels[n++] = mt__ui_leaks_panel(&app);
+  panels[n++] = mt__ui_peak_panel(&app);
+  panels[n++] = mt__ui_markers_panel(&app);
   int stack_index = n;
-  panels[n++] = mt__stack_panel(&app);
-  if (count_processes(app.db) > 1) panels[n++] = mt__processes_panel(&app);
+  panels[n++] = mt__ui_stack_panel(&app);
+  if (count_processes(app.db) > 1) panels[n++] = mt__ui_processes_panel(&app);
   int first = 0;
   if (app.other_path) {
     first = n;
-    panels[n++] = mt__diff_panel(&app);
+    panels[n++] = mt__ui_diff_panel(&app);
   }
   for (int i = 0; i < n; i++)
     if (!panels[i]) {
       endwin();
       die("out of memory");
     }
-  mt__screen_manager_run(&app, panels, n, first, stack_index);
+  mt__ui_screen_manager_run(&app, panels, n, first, stack_index);
   endwin();
   delscreen(term);
-  mt__model_free(app.model);
+  mt__ui_model_free(app.model);
   sqlite3_close(app.db);
   free(paths[0]);
   free(paths[1]);
