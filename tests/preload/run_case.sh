@@ -65,9 +65,11 @@ compare_with_valgrind() {
   [ "$v" = "$m" ] || fail "valgrind counts '$v' (allocs frees bytes), memtrace '$m'"
   consistent facts.txt
 }
+# need_example NAME: skip unless the example program is built.
+need_example() { [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/$1" ] || skip "examples are not built"; }
 # example_figures NAME "END fields": an example's header comment figures, exactly.
 example_figures() {
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/$1" ] || skip "examples are not built"
+  need_example "$1"
   mt "$EXAMPLES/$1"
   expect_rc "$rc" 0
   facts "$(trace_named "$1")" facts.txt
@@ -129,10 +131,10 @@ valgrind_agrees_threads)
   [ "$v" = "$m" ] || fail "valgrind counts '$v' (allocs frees), memtrace '$m'"
   ;;
 valgrind_agrees_example_leak)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-leak" ] || skip "examples are not built"
+  need_example example-leak
   compare_with_valgrind "$EXAMPLES/example-leak" ;;
 valgrind_agrees_example_small_storm)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-small-storm" ] || skip "examples are not built"
+  need_example example-small-storm
   compare_with_valgrind "$EXAMPLES/example-small-storm" ;;
 
 threads_all_recorded)
@@ -361,7 +363,7 @@ no_follow_traces_first_process_only)
   ;;
 
 summary_reports_totals)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-leak" ] || skip "examples are not built"
+  need_example example-leak
   mt "$EXAMPLES/example-leak"
   expect_rc "$rc" 0
   has err.txt "memtrace: $EXAMPLES/example-leak exited with status 0"
