@@ -275,12 +275,15 @@ help_lists_every_key)
   open_before
   keys '?'
   line_is 2 " Keys (q, Esc or ? closes)"
-  line_is 3 "  Up k                 move the selection up"
-  line_is 9 "  Enter                expand/collapse a node; in lists, show the stack"
-  line_is 22 "  1 2 3 4 5 6 7 8 9 0  go to screen by number"
-  keys End
-  line_is 23 "  q F10                quit (closes the help first)"
-  line_is 22 "  ^L                   redraw the screen"
+  line_is 3 "  Up k       move the selection up       Down j     move the selection down"
+  line_is 6 "  Home g     first entry                 End G      last entry"
+  line_is 7 "  Enter      expand/collapse a node; in lists, show the stack"
+  line_is 12 "  c          switch cost: allocations, bytes, leaked, peak, temporary"
+  line_is 15 "  /          search for a function name  n          next match of the search"
+  line_is 18 "  1 2 3 4 5 6 7 8 9 0 go to screen by number"
+  line_is 19 "  ? F1       show this help              ^L         redraw the screen"
+  line_is 20 "  q F10      quit (closes the help first)"
+  line_is 21 ""
   keys q
   wait_line " ?:help  Tab:screen  /:search  f:filter  q:quit"
   line_is 5 " Allocations       10                    Peak heap     7,612 B (7.4 KiB)"
