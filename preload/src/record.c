@@ -148,12 +148,12 @@ out:
 
 void mt__record_free(void *p) {
   uint64_t size;
-  if (!mt__live_remove((uintptr_t)p, &size))
-    return;
-  mt__tls.guard++;
-  mt_tbuf *tb = mt__tbuf_get();
-  if (tb)
-    heap_free_known(tb, p, size);
+  mt__tls.guard++; /* before any lock: a signal handler that allocates must pass through */
+  if (mt__live_remove((uintptr_t)p, &size)) {
+    mt_tbuf *tb = mt__tbuf_get();
+    if (tb)
+      heap_free_known(tb, p, size);
+  }
   mt__tls.guard--;
 }
 
