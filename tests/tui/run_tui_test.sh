@@ -222,6 +222,9 @@ search_finds_and_expands_to_match)
   line_is 6 "    512 B   6.4%     512 B  │ └─  make_buffer  make_trace.c:$L_BUF"
   keys i
   line_is 2 " heaviest stack (bytes) through make_buffer"
+  # from make_buffer the walk wraps to load_table; n goes on to grow_table
+  keys 2 / && type_text table && keys Enter n i
+  line_is 2 " heaviest stack (bytes) through grow_table"
   keys 2 / && type_text nothing_like_this && keys Enter
   line_is 24 " no match for \"nothing_like_this\""
   ;;
