@@ -248,9 +248,14 @@ leaks_enter_shows_stack_with_file_line)
   open_before
   keys 5
   line_is 2 " Leaked 612 B in 2 blocks from 2 stacks"
-  line_is 3 "   Leaked  Blocks  Allocs  Function and location"
+  line_is 3 "  ▼Leaked  Blocks  Allocs  Function and location"
   line_is 4 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
   line_is 5 "    100 B       1       2  parse_config  make_trace.c:$L_PARSE"
+  keys s s
+  line_is 3 "   Leaked  Blocks ▼Allocs  Function and location"
+  line_is 4 "    100 B       1       2  parse_config  make_trace.c:$L_PARSE"
+  keys s
+  line_is 4 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
   keys Enter
   line_is 2 " make_buffer: leaked 512 B"
   line_is 3 " 1 allocs, 512 B, leaked 512 B in 1 blocks, 512 B at peak, 0 temporary"
@@ -262,6 +267,7 @@ peak_lists_stacks_live_at_peak)
   open_before
   keys 6
   line_is 2 " Peak heap 7.4 KiB at 8.0 us (event 8)"
+  line_is 3 " ▼At peak  Blocks  Allocs  Function and location"
   line_is 4 "  6.8 KiB       3       3  grow_table  make_trace.c:$L_GROW"
   line_is 5 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
   line_is 6 "    100 B       1       2  parse_config  make_trace.c:$L_PARSE"
