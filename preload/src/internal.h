@@ -317,6 +317,10 @@ void mt__record_free(void *p);
 /* realloc bookkeeping: old block known (old_size) or not; new block q of size n. */
 void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, void *q,
                         uint64_t n);
+/* Replay of an early heap event (early.c) with its stack ips[0..nips), innermost first:
+ * REALLOC when old is a known block, ALLOC of p otherwise (old 0: an allocation). */
+void mt__record_replayed(int kind, uintptr_t old, uintptr_t p, uint64_t size,
+                         const uintptr_t *ips, int nips);
 void mt__record_mmap(void *p, uint64_t len);
 void mt__record_munmap(void *p, uint64_t len);
 void mt__record_mremap(void *old, uint64_t old_len, void *q, uint64_t new_len);
@@ -383,6 +387,19 @@ void mt__stop(const char *why, int err);
 /* Refresh MEMTRACE_PARENT in the environment after the trace path changed. */
 void mt__parent_env_update(void);
 
+/* early.c: heap events before the constructor, replayed into the trace --------------------- */
+
+/* Log a heap event of the early phase (mt__early() is true) with its stack. When the log has
+ * just been closed, record it the ordinary way instead. realloc: after the real call. */
+void mt__early_alloc(int kind, void *p, uint64_t size);
+void mt__early_free(void *p); /* before the real free */
+void mt__early_realloc(int kind, void *old, void *q, uint64_t size);
+/* Constructor: replay the log into the trace (unless replay is 0: paused start), close it and
+ * set the state to RUNNING, all under the log's lock. */
+void mt__early_replay(int replay);
+/* Setup failed: close the log and give its memory back. */
+void mt__early_discard(void);
+
 /* fork_exec.c ------------------------------------------------------------------------------ */
 
 void mt__fork_setup(void);
@@ -418,6 +435,12 @@ static inline int mt__recording(void) {
                    MT_STATE_RUNNING) &&
          mt__tls.guard == 0 &&
          atomic_load_explicit(&mt__g.recording, memory_order_relaxed);
+}
+
+/* Before the constructor ran, on a program thread outside the shim: log to early.c. */
+static inline int mt__early(void) {
+  return atomic_load_explicit(&mt__g.state, memory_order_relaxed) == MT_STATE_UNINIT &&
+         mt__tls.guard == 0;
 }
 
 /* Tracking (frees of known blocks) continues while recording is paused. */
