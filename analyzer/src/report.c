@@ -42,6 +42,13 @@ static size_t alloc_site(const mt__frame *const *frames, size_t n) {
   return 0;
 }
 
+const mt__frame *mt__report_site_frame(mt__report_ctx *c, uint64_t stack_id) {
+  const mt__frame *frames[MT__MAX_FRAMES];
+  int excluded;
+  size_t n = mt__report_frames(c, stack_id, frames, MT__MAX_FRAMES, &excluded);
+  return n ? frames[alloc_site(frames, n)] : NULL;
+}
+
 size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site) {
   const mt__frame *frames[MT__MAX_FRAMES];
   int excluded;
