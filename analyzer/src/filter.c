@@ -29,7 +29,7 @@ typedef struct {
 } builtin_rule;
 
 static const builtin_rule builtin_rules[] = {
-    {"_IO_file_doallocate", NULL, "built-in: libc stdio buffer (freed by libc at exit)"},
+    {"*_IO_file_doallocate", NULL, "built-in: libc stdio buffer (freed by libc at exit)"},
     {NULL, "*/ld-linux*.so*|*/libc.so*|*/libstdc++.so*|*/libgcc_s.so*|*/libm.so*",
      "built-in: start-up allocation of libc, ld.so or libstdc++"},
 };

@@ -29,7 +29,8 @@ size_t mt__report_frames(mt__report_ctx *c, uint64_t stack_id, const mt__frame *
 static const char *const wrappers[] = {
     "operator new*", "operator new[]*", "std::__new_allocator<*", "__gnu_cxx::new_allocator<*",
     "std::allocator<*", "std::allocator_traits<*", "std::_Vector_base<*>::_M_allocate*",
-    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "memtrace_alloc",
+    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "__strdup", "__GI___strdup", "__strndup",
+    "memtrace_alloc",
 };
 
 static size_t alloc_site(const mt__frame *const *frames, size_t n) {
