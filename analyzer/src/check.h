@@ -59,7 +59,8 @@ const char *mt__check_describe(const mt__check_item *it, char *buf, size_t len);
  * offenders for failed ones. @return 0 or -1 (errno). */
 int mt__check_write_junit(const mt__check_result *r, const char *input, const char *path);
 /* GitHub Actions workflow commands: one ::error per offender of each failed item, at its
- * file:line when known. */
-void mt__check_write_github(const mt__check_result *r, FILE *out);
+ * file:line when known; files under root (the workspace, may be NULL) are made relative to
+ * it, as GitHub expects. */
+void mt__check_write_github(const mt__check_result *r, const char *root, FILE *out);
 
 #endif

@@ -3,6 +3,7 @@
  * one per offending allocation site of each failed budget, so the annotation sits on the
  * source line that allocated; items without a known site get one plain ::error. */
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -18,7 +19,14 @@ static void esc(FILE *out, const char *s, int property) {
   }
 }
 
-void mt__check_write_github(const mt__check_result *r, FILE *out) {
+static const char *relative(const char *file, const char *root) {
+  size_t n = root ? strlen(root) : 0;
+  while (n > 1 && root[n - 1] == '/') n--;
+  if (n && strncmp(file, root, n) == 0 && file[n] == '/') return file + n + 1;
+  return file;
+}
+
+void mt__check_write_github(const mt__check_result *r, const char *root, FILE *out) {
   for (size_t i = 0; i < r->n; i++) {
     const mt__check_item *it = &r->items[i];
     if (!it->failed) continue;
@@ -30,7 +38,7 @@ void mt__check_write_github(const mt__check_result *r, FILE *out) {
       const mt__check_offender *o = &it->off[k];
       if (!o->file) continue;
       fputs("::error file=", out);
-      esc(out, o->file, 1);
+      esc(out, relative(o->file, root), 1);
       fprintf(out, ",line=%d,title=", o->line > 0 ? o->line : 1);
       esc(out, title, 1);
       fputs("::", out);

@@ -4,6 +4,7 @@
  * stacks; writes JUnit XML and GitHub annotations on request. A violation sets the exit
  * status 1 (main maps c->failed); input and usage problems stay 2. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -98,16 +99,16 @@ static int fill(mt__report_ctx *c, const mt__check_result *r) {
 
 static int run(mt__report_ctx *c) {
   const mt__budgets *b = (const mt__budgets *)c->opt->budgets;
+  if (c->other.db && (!b || b->max_growth < 0))
+    return mt__fail(c->e, "--baseline needs --max-growth PCT (or max-growth in the budget file)");
   if (!b || (b->n == 0 && b->max_growth < 0))
     return mt__fail(c->e, "check needs at least one budget (--max-leaked SIZE, ..., --budget FILE)");
-  if (c->other.db && b->max_growth < 0)
-    return mt__fail(c->e, "--baseline needs --max-growth PCT (or max-growth in the budget file)");
   mt__check_result r;
   int rc = mt__check_run(c, b, &r);
   if (rc == 0 && fill(c, &r)) rc = mt__fail(c->e, "out of memory");
   if (rc == 0 && c->opt->junit && mt__check_write_junit(&r, c->in.label, c->opt->junit))
     rc = mt__fail(c->e, "cannot write %s: %m", c->opt->junit);
-  if (rc == 0 && c->opt->github) mt__check_write_github(&r, c->out);
+  if (rc == 0 && c->opt->github) mt__check_write_github(&r, getenv("GITHUB_WORKSPACE"), c->out);
   if (rc == 0) c->failed = r.failed > 0;
   mt__check_result_free(&r);
   return rc;
