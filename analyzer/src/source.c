@@ -151,6 +151,10 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
   if (!path) return mt__fail(e, "out of memory");
   sqlite3 *db;
   if (mt__db_open(&db, path, 1, e)) {
+    if (!o->db_path) {
+      size_t n = strlen(e->msg);
+      snprintf(e->msg + n, sizeof e->msg - n, " (use --db PATH to put the database elsewhere)");
+    }
     free(path);
     return -1;
   }

@@ -40,17 +40,9 @@ typedef struct rule_table {
 
 static _Atomic(rule_table *) cache;
 static mt_lock cache_lock;
-static atomic_uint generation; /* bumped when rules are dropped */
+static atomic_uint generation = 1; /* bumped when rules are dropped; 0 marks a fresh cache */
 
-/* Per-thread direct-mapped cache in front of the shared table: hot return addresses stay in
- * L1, and no other thread writes these lines. */
-#define L1_SIZE 512
-typedef struct {
-  uintptr_t ip;
-  rule r;
-} l1_entry;
-static MT_TLS l1_entry l1[L1_SIZE];
-static MT_TLS unsigned l1_generation;
+_Static_assert(sizeof(rule) == sizeof(uint64_t), "a rule fits the per-thread cache");
 static uintptr_t self_lo, self_hi;
 
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi) {
@@ -505,25 +497,32 @@ static inline rule lookup(uintptr_t ip) {
   return lookup_slow(ip);
 }
 
-static inline rule lookup_l1(uintptr_t ip) {
-  l1_entry *e = &l1[(ip ^ (ip >> 9)) & (L1_SIZE - 1)];
-  if (mt_likely(e->ip == ip))
-    return e->r;
-  rule r = lookup(ip);
+/* The thread's direct-mapped cache in front of the shared table: hot return addresses stay
+ * in L1 and no other thread writes these lines. */
+static inline rule lookup_l1(mt_unwind_l1 *l1, uintptr_t ip) {
+  rule r;
+  if (!l1)
+    return lookup(ip);
+  mt_unwind_l1_entry *e = &l1->e[(ip ^ (ip >> 9)) & (MT_UNWIND_L1 - 1)];
+  if (mt_likely(e->ip == ip)) {
+    memcpy(&r, &e->rule, sizeof r);
+    return r;
+  }
+  r = lookup(ip);
   e->ip = ip;
-  e->r = r;
+  memcpy(&e->rule, &r, sizeof r);
   return r;
 }
 
 static inline int in_self(uintptr_t ip) { return ip >= self_lo && ip < self_hi; }
 
-int mt__cfi_unwind(uintptr_t *ips, int max) {
+int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (!self_hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
-  if (mt_unlikely(gen != l1_generation)) {
-    memset(l1, 0, sizeof l1);
-    l1_generation = gen;
+  if (l1 && mt_unlikely(gen != l1->generation)) {
+    memset(l1->e, 0, sizeof l1->e);
+    l1->generation = gen;
   }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
   const uintptr_t *fp = __builtin_frame_address(0);
@@ -543,7 +542,7 @@ int mt__cfi_unwind(uintptr_t *ips, int max) {
     if (!in_self(ip))
       ips[n++] = ip;
     if (ip != last_ip) { /* recursion repeats return addresses */
-      r = lookup_l1(ip);
+      r = lookup_l1(l1, ip);
       last_ip = ip;
     }
     if (r.kind == RULE_END)

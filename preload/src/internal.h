@@ -140,6 +140,7 @@ typedef struct {
   void (*exit)(int) __attribute__((noreturn));
   void (*_exit)(int) __attribute__((noreturn));
   void (*_Exit)(int) __attribute__((noreturn));
+  void (*quick_exit)(int) __attribute__((noreturn));
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
 } mt_real_fns;
@@ -180,6 +181,17 @@ typedef struct {
   uint64_t hash[MT_DEPTH_MAX];
 } mt_stack_memo;
 
+/* cfi_unwind.c: a thread's direct-mapped cache of unwind rules. */
+#define MT_UNWIND_L1 512
+typedef struct {
+  uintptr_t ip;
+  uint64_t rule;
+} mt_unwind_l1_entry;
+typedef struct {
+  unsigned generation;
+  mt_unwind_l1_entry e[MT_UNWIND_L1];
+} mt_unwind_l1;
+
 /* One thread's recording state. The owner appends under `lock`; the writer thread takes the
  * same lock to swap a partially filled buffer out. Counters are only written by the owner. */
 typedef struct mt_tbuf {
@@ -192,8 +204,9 @@ typedef struct mt_tbuf {
   uint64_t allocations, frees, bytes_allocated;
   int64_t live_blocks;       /* heap blocks allocated minus freed by this thread */
   int help;                  /* the queue is long: write some frames after unlocking */
-  int shared;                /* the tbuf of exiting threads: no stack memo */
+  int shared;                /* the tbuf of exiting threads: no memo, no rule cache */
   mt_stack_memo memo;
+  mt_unwind_l1 l1;
 } mt_tbuf;
 
 /* Thread-local state; initial-exec TLS so reading it never allocates. */
@@ -253,14 +266,15 @@ extern mt_lock mt__stack_lock;
 
 void mt__unwind_setup(void);
 /* Return addresses of the caller's stack, innermost first, shim frames removed. */
-int mt__unwind(uintptr_t *ips, int max);
+int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 /* Mark [start, end) as shim code (frames there are dropped). */
 void mt__unwind_set_self(uintptr_t start, uintptr_t end);
 
 /* cfi_unwind.c: fast unwinding from cached .eh_frame rules ------------------------------ */
 
-/* Return addresses like mt__unwind; -1 when this stack needs libunwind. */
-int mt__cfi_unwind(uintptr_t *ips, int max);
+/* Return addresses like mt__unwind; -1 when this stack needs libunwind. l1: the calling
+ * thread's rule cache, or NULL. */
+int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi);
 void mt__cfi_invalidate(void);
 void mt__cfi_reset_after_fork(void);
@@ -330,9 +344,12 @@ typedef struct {
   mt_options opt;
   uint32_t pid;                  /* pid the current trace belongs to */
   uint64_t start_mono_ns, start_wall_ns;
-  /* Written by every event: one cache line of their own, so threads move one line. */
-  _Alignas(64) atomic_uint_fast64_t seq; /* last sequence number handed out */
-  atomic_int_fast64_t live_bytes;
+  /* Last sequence number handed out and live heap bytes: changed together by one 16-byte
+   * atomic for heap events (record.c), in a cache line of their own. */
+  _Alignas(64) struct {
+    uint64_t seq;
+    int64_t live;
+  } __attribute__((aligned(16))) ctr;
   char pad_[64 - 2 * sizeof(uint64_t)];
   uint64_t peak_bytes, peak_seq; /* under peak_lock */
   mt_lock peak_lock;

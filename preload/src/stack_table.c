@@ -97,7 +97,7 @@ static node_table *reserve_one(void) {
 /* Under the lock: create the nodes for prefixes known+1 .. n-1 (hash[k] for the prefix
  * ending at outer-first frame k); @return the innermost id (0 when out of memory). */
 static uint64_t create(mt_tbuf *tb, const mt_stack_memo *memo, int known) {
-  mt_rec_stack made[MT_DEPTH_MAX];
+  mt_rec_stack made[memo->n - known];
   int nmade = 0;
   uint64_t parent = 0;
   mt__lock(&mt__stack_lock);

@@ -23,13 +23,13 @@ void mt__unwind_set_self(uintptr_t start, uintptr_t end) {
   mt__cfi_set_self(start, end);
 }
 
-int mt__unwind(uintptr_t *ips, int max) {
+int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (mt_likely(fast)) {
-    int n = mt__cfi_unwind(ips, max);
+    int n = mt__cfi_unwind(ips, max, l1);
     if (mt_likely(n >= 0))
       return n;
   }
-  void *raw[MT_DEPTH_MAX + SHIM_FRAMES];
+  void *raw[max + SHIM_FRAMES];
   int n = unw_backtrace(raw, max + SHIM_FRAMES);
   int out = 0;
   for (int i = 0; i < n && out < max; i++) {

@@ -365,7 +365,7 @@ summary_reports_totals)
   mt "$EXAMPLES/example-leak"
   expect_rc "$rc" 0
   has err.txt "memtrace: $EXAMPLES/example-leak exited with status 0"
-  has err.txt "memtrace: 17 allocations, 1 frees, 640 B allocated in total"
+  has err.txt "memtrace: 17 allocations, 1 free, 640 B allocated in total"
   has err.txt "memtrace: leaked 512 B in 16 blocks (still allocated at exit)"
   has_re err.txt "^memtrace: trace $dir/example-leak\.[0-9]+\.mt \([0-9.]+ (B|KiB)\)$"
   has_re err.txt "^memtrace: look at it with: memtrace-(dump|report summary) $dir/example-leak\.[0-9]+\.mt$"

@@ -3,9 +3,9 @@
 # Runs one memtrace-tui test case: the real program in a detached 80x24 tmux session, driven
 # with send-keys, asserting the exact screen text from capture-pane. Traces come from
 # make_trace (exactly known content); every wait polls the screen, never a fixed sleep.
-# usage: run_tui_test.sh CASE MEMTRACE_TUI MAKE_TRACE WORKDIR
+# usage: run_tui_test.sh CASE MEMTRACE_TUI MAKE_TRACE WORKDIR MEMTRACE_REPORT
 set -u
-case_name=$1 tui=$2 make_trace=$3 root=$4
+case_name=$1 tui=$2 make_trace=$3 root=$4 report=$5
 src=$(cd "$(dirname "$0")" && pwd)/make_trace.c
 dir=$root/$case_name
 rm -rf "$dir" && mkdir -p "$dir" || exit 1
@@ -116,6 +116,12 @@ unreadable_input_exits_2)
   start missing.mt
   wait_for "EXIT 2"
   wait_line "memtrace-tui: cannot read missing.mt: No such file or directory"
+  ;;
+unknown_terminal_exits_2)
+  trace before
+  ENV="LANG=C.UTF-8 TERM=no-such-terminal" start before.mt
+  wait_for "EXIT 2"
+  wait_line "memtrace-tui: cannot use the terminal (TERM=no-such-terminal)"
   ;;
 summary_shows_exact_figures)
   open_before
@@ -264,7 +270,7 @@ help_lists_every_key)
   line_is 2 " Keys (q, Esc or ? closes)"
   line_is 3 "  Up k                 move the selection up"
   line_is 9 "  Enter                expand/collapse a node; in lists, show the stack"
-  line_is 22 "  1 2 3 4 5 6 7 8 9    go to screen by number"
+  line_is 22 "  1 2 3 4 5 6 7 8 9 0  go to screen by number"
   keys End
   line_is 23 "  q F10                quit (closes the help first)"
   line_is 22 "  ^L                   redraw the screen"
@@ -338,6 +344,38 @@ no_color_means_monochrome)
   new_server
   ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8" start "$dir/before.mt"
   wait_escapes "$colour" "no colours without NO_COLOR"
+  ;;
+mouse_click_on_tab_switches_screen)
+  open_before
+  # an X10 mouse press and release (TERM=screen's kmous) on column 33 of the tab bar,
+  # inside "4 Hotspots"
+  col=$(printf "\\x%x" $((32 + 33 + 1)))
+  type_text "$(printf "\033[M %b!" "$col")"
+  type_text "$(printf "\033[M#%b!" "$col")"
+  line_is 2 "   Allocs    ▼Bytes    Leaked      Peak      Temp  Function (self)"
+  ;;
+processes_screen_switches_process)
+  trace before
+  trace after
+  "$report" ingest --db run.db before.mt after.mt >/dev/null 2>&1 || fail "memtrace-report ingest"
+  start run.db
+  wait_line "1 Sum 2 Down 3 Up 4 Hot 5 Leak 6 Peak 7 Mark 8 Stack 9 Proc"
+  line_is 4 " Process 1 of 2 in this database (-p PID shows another)."
+  line_is 5 " Allocations       10                    Peak heap     7,612 B (7.4 KiB)"
+  keys 2
+  wait_line "  7.8 KiB 100.0%       0 B  ▸ run_app  make_trace.c:$L_RUN"
+  keys 9
+  line_is 2 " 2 processes in this database; Enter shows one on every screen"
+  line_is 3 "      PID  Parent Origin    Allocs      Peak    Leaked  Command"
+  line_is 4 "*    4242       1 launch        10   7.4 KiB     612 B  demo --rows 3"
+  line_is 5 "     4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
+  keys j Enter
+  line_is 4 " Process 2 of 2 in this database (-p PID shows another)."
+  line_is 5 " Allocations       9                     Peak heap     15,612 B (15.2 KiB)"
+  keys 2
+  line_is 3 " 15.5 KiB 100.0%       0 B  ▸ run_app  make_trace.c:$L_RUN"
+  keys 9
+  line_is 5 "*    4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   ;;
 *)
   echo "unknown case $case_name"

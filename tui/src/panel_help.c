@@ -17,7 +17,7 @@ typedef struct {
 
 static void build(help *h) {
   size_t n;
-  const mt__binding *b = mt__bindings(&n);
+  const mt__binding *b = mt__ui_bindings(&n);
   for (int a = 1; a < MT__ACT_COUNT; a++) {
     char keys[64] = "";
     size_t len = 0;
@@ -26,7 +26,7 @@ static void build(help *h) {
         len += (size_t)snprintf(keys + len, len < sizeof keys ? sizeof keys - len : 0, "%s%s",
                                 len ? " " : "", b[i].label);
     if (!keys[0]) continue;
-    snprintf(h->lines[h->nlines++], sizeof h->lines[0], "  %-20s %s", keys, mt__action_help(a));
+    snprintf(h->lines[h->nlines++], sizeof h->lines[0], "  %-20s %s", keys, mt__ui_action_help(a));
   }
   h->list.count = h->nlines;
 }
@@ -34,14 +34,14 @@ static void build(help *h) {
 static void draw(mt__panel *p, mt__app *app, int y, int hgt, int w) {
   (void)app;
   help *h = (help *)p;
-  mt__header(y, w, " Keys (q, Esc or ? closes)");
-  mt__list_fit(&h->list, hgt - 1);
+  mt__ui_header(y, w, " Keys (q, Esc or ? closes)");
+  mt__ui_list_fit(&h->list, hgt - 1);
   for (int i = 0; i < hgt - 1 && h->list.top + i < h->nlines; i++)
-    mt__put(y + 1 + i, 0, w, MT__C_LABEL, h->lines[h->list.top + i]);
+    mt__ui_put(y + 1 + i, 0, w, MT__C_LABEL, h->lines[h->list.top + i]);
   if (h->list.top + hgt - 1 < h->nlines) {
     const char *more = "more below: Down, j or End";
     int mw = (int)strlen(more);
-    mt__put(y + hgt - 1, w - mw - 1, mw + 1, MT__C_KEY, more);
+    mt__ui_put(y + hgt - 1, w - mw - 1, mw + 1, MT__C_KEY, more);
   }
 }
 
@@ -49,20 +49,29 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
   (void)app;
   help *h = (help *)p;
   /* the help scrolls as a whole: move the window, not a selection */
-  if (action == MT__ACT_DOWN) h->list.sel = h->list.top + page;
-  else if (action == MT__ACT_UP) h->list.sel = h->list.top - 1;
-  else return mt__list_move(&h->list, action, page);
-  mt__list_select(&h->list, h->list.sel);
+  if (action == MT__ACT_DOWN)
+    h->list.sel = h->list.top + page;
+  else if (action == MT__ACT_UP)
+    h->list.sel = h->list.top - 1;
+  else
+    return mt__ui_list_move(&h->list, action, page);
+  mt__ui_list_select(&h->list, h->list.sel);
   return MT__F_HANDLED | MT__F_REDRAW;
 }
 
-static void destroy(mt__panel *p) { free(p); }
+static void destroy(mt__panel *p) {
+  free(p);
+}
 
 static const mt__panel_class help_class = {
-    .name = "Help", .short_name = "Help", .draw = draw, .handle = handle, .destroy = destroy,
+    .name = "Help",
+    .short_name = "Help",
+    .draw = draw,
+    .handle = handle,
+    .destroy = destroy,
 };
 
-mt__panel *mt__help_panel(mt__app *app) {
+mt__panel *mt__ui_help_panel(mt__app *app) {
   (void)app;
   help *h = calloc(1, sizeof *h);
   if (!h) return NULL;
