@@ -85,9 +85,10 @@ static const struct {
     {"t", 1ULL << 40},        {"tib", 1ULL << 40},       {"tb", 1000000000000ULL},
 };
 
-/* A non-negative decimal number, fraction allowed; *end is where it stopped. */
-static int parse_number(const char *s, long double *v, const char **end) {
-  if (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1]))) return -1;
+/* A non-negative decimal number (fraction allowed), then optional spaces: *unit is what
+ * follows them. */
+static int parse_number(const char *s, long double *v, const char **unit) {
+  if (!s || (!isdigit((unsigned char)*s) && !(*s == '.' && isdigit((unsigned char)s[1])))) return -1;
   char *e;
   errno = 0;
   *v = strtold(s, &e);
@@ -95,17 +96,17 @@ static int parse_number(const char *s, long double *v, const char **end) {
   for (const char *p = s; p < e; p++)
     if (!isdigit((unsigned char)*p) && *p != '.') return -1;
   if (errno || !isfinite(*v)) return -1;
-  *end = e;
+  while (*e == ' ') e++;
+  *unit = e;
   return 0;
 }
 
 int mt__parse_size(const char *s, uint64_t *out) {
   long double v;
-  const char *p;
-  if (!s || parse_number(s, &v, &p)) return -1;
-  while (*p == ' ') p++;
+  const char *unit;
+  if (parse_number(s, &v, &unit)) return -1;
   for (size_t i = 0; i < sizeof size_suffixes / sizeof *size_suffixes; i++) {
-    if (strcasecmp(p, size_suffixes[i].suffix) != 0) continue;
+    if (strcasecmp(unit, size_suffixes[i].suffix) != 0) continue;
     long double bytes = roundl(v * (long double)size_suffixes[i].mult);
     if (bytes > 18446744073709551615.0L) return -1;
     *out = (uint64_t)bytes;
@@ -126,11 +127,8 @@ int mt__parse_count(const char *s, uint64_t *out) {
 
 int mt__parse_percent(const char *s, double *out) {
   long double v;
-  const char *p;
-  if (!s || parse_number(s, &v, &p)) return -1;
-  while (*p == ' ') p++;
-  if (*p == '%') p++;
-  if (*p) return -1;
+  const char *unit;
+  if (parse_number(s, &v, &unit) || (*unit && strcmp(unit, "%") != 0)) return -1;
   *out = (double)v;
   return 0;
 }

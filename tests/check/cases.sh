@@ -10,14 +10,7 @@ SRC=$(cd "$(dirname "$0")" && pwd)
 GEN_SRC=$SRC/../analyzer/gen_trace.c
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() { [ "$2" = "$3" ] || { printf 'FAIL: %s\n--- expected\n%s\n--- actual\n%s\n' "$1" "$2" "$3" >&2; exit 1; }; }
-run_status() {
-  want=$1; shift
-  "$@" >out 2>err; got=$?
-  [ "$got" = "$want" ] || { cat out err >&2; fail "exit status $got, expected $want: $*"; }
-}
-gen() { "$G" "$@" >/dev/null || fail "gen_trace $*"; }
+. "$SRC/../lib/cases.sh"
 # line of a site_* function in gen_trace.c (the file:line the symbolizer gives its frames)
 site_line() { grep -n "^__attribute__((noinline)) uint64_t $1(void)" "$GEN_SRC" | cut -d: -f1; }
 # budgets section of a csv check: budget,scope,value,limit,status per row
