@@ -83,12 +83,16 @@ static void *do_realloc(int kind, void *p, size_t total) {
     return q;
   }
   uint64_t old_size = 0;
+  mt__tls.guard++; /* shim locks are only taken under the guard (signal handlers) */
   int known = mt__live_remove((uintptr_t)p, &old_size);
+  mt__tls.guard--;
   void *q = mt__real.realloc(p, total);
   if (!q) { /* failed: p is still live and still ours */
     uint64_t unused;
+    mt__tls.guard++;
     if (known)
       mt__live_insert((uintptr_t)p, old_size, &unused);
+    mt__tls.guard--;
     return q;
   }
   mt__record_realloc(kind, p, known, old_size, q, total);

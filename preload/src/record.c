@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The event path shared by every hook: take a call stack, update the live-heap bookkeeping
- * (one atomic for live bytes, a short lock only when a new peak is reached), take a global
- * sequence number and append the record to the calling thread's chunk. Callers have checked
- * mt__recording() / mt__tracking(); everything here runs with the re-entrancy guard set. */
+/* The event path shared by every hook: take a call stack, update the live table, take the
+ * global sequence number (for heap events together with the live-bytes change, in one
+ * 16-byte CAS; a short lock only when a new peak is reached) and append the record to the
+ * calling thread's chunk. Callers have checked mt__recording() / mt__tracking(); everything
+ * here runs with the re-entrancy guard set. */
 #include "internal.h"
 
 #include <string.h>
@@ -147,12 +148,12 @@ out:
 
 void mt__record_free(void *p) {
   uint64_t size;
-  if (!mt__live_remove((uintptr_t)p, &size))
-    return;
-  mt__tls.guard++;
-  mt_tbuf *tb = mt__tbuf_get();
-  if (tb)
-    heap_free_known(tb, p, size);
+  mt__tls.guard++; /* before any lock: a signal handler that allocates must pass through */
+  if (mt__live_remove((uintptr_t)p, &size)) {
+    mt_tbuf *tb = mt__tbuf_get();
+    if (tb)
+      heap_free_known(tb, p, size);
+  }
   mt__tls.guard--;
 }
 

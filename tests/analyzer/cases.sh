@@ -298,6 +298,16 @@ case_diff_matches_sites_by_function_and_line() {
 15,0,-15,site_parse_config,gen_trace.c:LINE" "$(cat sites.csv)"
 }
 
+case_diff_between_two_phases_of_one_run() {
+  gen basic basic.mt
+  run_status 0 "$R" diff --format csv basic.mt@seq:1..phase2 basic.mt@phase2..phase3
+  grep -q '^allocations,4,3,-1$' out || fail "totals: $(cat out)"
+  grep -q '^leaked_bytes,500,1060,560$' out || fail "totals: $(cat out)"
+  grep -q '^0,1050,1050,site_gamma,' out || fail "sites: $(cat out)"
+  run_status 2 "$R" diff basic.mt@phase2 basic.mt
+  grep -q "a range is INPUT@FROM..TO" err || fail "$(cat err)"
+}
+
 case_json_outputs_parse() {
   gen basic basic.mt
   for report in summary leaks hotspots peak timeline "sql SELECT*FROM\ frames"; do

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Drawing helpers over ncursesw: clipped UTF-8 text in a colour role, row fills and column
  * headers, and the small string utilities (display width, tails of paths, matching). */
-#include <ctype.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "tui.h"

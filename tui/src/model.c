@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The in-memory call-tree model: the distinct stacks, their symbolized frames and per-stack
- * statistics of one process, loaded once, from which top-down and bottom-up function trees and
- * per-function hotspots are built (with a filter). Memory is bounded by distinct stacks. */
+ * statistics of one process, loaded once (memory bounded by distinct stacks), from which
+ * top-down and bottom-up function trees (one level per expansion) and per-function hotspots
+ * are built, over the stacks matching a filter. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Help screen: every key, generated from the key table (keys.c) so it can never miss one,
- * one line per action with all the keys bound to it. */
+/* Help screen: every key, generated from the key table (keys.c) so it can never miss one:
+ * each action with all the keys bound to it. */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,18 +15,45 @@ typedef struct {
   mt__list list;
 } help;
 
+#define PAIR_KEYS 10  /* two short entries share a line: keys and text within these widths */
+#define PAIR_TEXT 26
+
+typedef struct {
+  char keys[64];
+  const char *text;
+} entry;
+
+static int is_short(const entry *e) {
+  return strlen(e->keys) <= PAIR_KEYS && strlen(e->text) <= PAIR_TEXT;
+}
+
+/* One entry per action with all its keys; neighbouring short entries (Up/Down, Home/End...)
+ * share a line so the whole table fits an 80x24 terminal. */
 static void build(help *h) {
   size_t n;
   const mt__binding *b = mt__ui_bindings(&n);
+  entry entries[MT__ACT_COUNT];
+  int ne = 0;
   for (int a = 1; a < MT__ACT_COUNT; a++) {
-    char keys[64] = "";
+    entry *e = &entries[ne];
     size_t len = 0;
+    e->keys[0] = 0;
     for (size_t i = 0; i < n; i++)
       if (b[i].action == a && b[i].label)
-        len += (size_t)snprintf(keys + len, len < sizeof keys ? sizeof keys - len : 0, "%s%s",
-                                len ? " " : "", b[i].label);
-    if (!keys[0]) continue;
-    snprintf(h->lines[h->nlines++], sizeof h->lines[0], "  %-20s %s", keys, mt__ui_action_help(a));
+        len += (size_t)snprintf(e->keys + len, len < sizeof e->keys ? sizeof e->keys - len : 0,
+                                "%s%s", len ? " " : "", b[i].label);
+    e->text = mt__ui_action_help(a);
+    if (e->keys[0]) ne++;
+  }
+  for (int i = 0; i < ne; i++) {
+    char *line = h->lines[h->nlines++];
+    if (i + 1 < ne && is_short(&entries[i]) && is_short(&entries[i + 1])) {
+      snprintf(line, sizeof h->lines[0], "  %-*s %-*s  %-*s %s", PAIR_KEYS, entries[i].keys,
+               PAIR_TEXT, entries[i].text, PAIR_KEYS, entries[i + 1].keys, entries[i + 1].text);
+      i++;
+    } else {
+      snprintf(line, sizeof h->lines[0], "  %-*s %s", PAIR_KEYS, entries[i].keys, entries[i].text);
+    }
   }
   h->list.count = h->nlines;
 }

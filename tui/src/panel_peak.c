@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Peak screen: the stacks that held heap memory at the moment of peak heap, largest first,
- * with their share of the peak; Enter shows the whole stack. */
+ * with the blocks they held; Enter shows the whole stack. */
 #include <inttypes.h>
 #include <stdio.h>
 

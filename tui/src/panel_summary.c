@@ -157,16 +157,22 @@ static void load(summary *s, mt__app *app) {
   sqlite3_finalize(st);
 }
 
+#define NFIGURES (int)(sizeof figures / sizeof *figures)
+#define TWO_COLUMNS 76 /* narrower terminals get one figure per row */
+
+static int figure_rows(int w) { return w >= TWO_COLUMNS ? (NFIGURES + 1) / 2 : NFIGURES; }
+
 static void draw_figures(summary *s, int y, int w) {
-  int half = w / 2;
-  for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+  int two = w >= TWO_COLUMNS, half = w / 2;
+  for (int i = 0; i < NFIGURES; i++) {
     const figure *f = &figures[i];
-    int row = y + (int)i / 2;
-    int x = f->side ? half + 1 : 1;
-    int width = f->side ? w - x : half - 1;
+    int right = two && f->side;
+    int row = y + (two ? i / 2 : i);
+    int x = right ? half + 1 : 1;
+    int width = right ? w - x : two ? half - 1 : w - 1;
     char value[64], exact[32], human[32];
     uint64_t v = s->fig[f->col];
-    int lw = f->side ? 14 : 18;
+    int lw = right ? 14 : 18;
     /* exact figures always; the short form too when it fits */
     if (f->bytes)
       snprintf(value, sizeof value, "%s B", mt__ui_fmt_count(exact, sizeof exact, v));
@@ -267,8 +273,7 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   }
   if (s->note[0]) mt__ui_put(y + 2, 1, w - 1, MT__C_ERROR, s->note);
   draw_figures(s, y + 3, w);
-  int fig_rows = (int)(sizeof figures / sizeof *figures + 1) / 2;
-  int cy = y + 3 + fig_rows + 1;
+  int cy = y + 3 + figure_rows(w) + 1;
   if (s->kinds[0]) {
     mt__ui_put(cy - 1, 1, 18, MT__C_LABEL, "Leak kinds");
     mt__ui_put(cy - 1, 19, w - 19, MT__C_VALUE, s->kinds);

@@ -74,6 +74,15 @@ static int build(tree_panel *t, mt__app *app) {
   t->built = 1;
   t->nrows = 0;
   t->list = (mt__list){0};
+  /* open single-child chains from the top (_start, __libc_start_main, main...) until the
+   * tree branches, so the first screen already shows where the paths part */
+  uint32_t node = 0;
+  while (t->tree.nodes[node].nchildren == 1) {
+    uint32_t child = t->tree.nodes[node].first_child;
+    if (!t->tree.nodes[child].has_children || mt__ui_tree_expand(m, &t->tree, child)) break;
+    t->tree.nodes[child].expanded = 1;
+    node = child;
+  }
   refresh_rows(t);
   return 0;
 }
