@@ -54,6 +54,9 @@ void *mt__os_alloc(size_t size);
 void mt__os_free(void *p, size_t size);
 /* Reserve address space with MAP_NORESERVE (pages count when touched). */
 void *mt__os_reserve(size_t size);
+/* Give the pages of a retired lock-free table back to the kernel but keep the mapping: a
+ * late reader finds only zeros (empty slots), which every lookup treats as a miss. */
+void mt__os_release(void *p, size_t size);
 
 int mt__os_open(const char *path, int flags, int mode);
 ssize_t mt__os_read(int fd, void *buf, size_t len);

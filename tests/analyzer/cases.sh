@@ -163,7 +163,7 @@ case_schema_version_mismatch_message() {
   run_status 0 "$R" ingest --db x.db basic.mt
   sqlite3 x.db "PRAGMA user_version = 99"
   run_status 2 "$R" summary x.db
-  grep -q "x.db has database schema version 99, this memtrace-report reads version 1" err || fail "$(cat err)"
+  grep -q "x.db has database schema version 99, this memtrace-report reads version 2" err || fail "$(cat err)"
 }
 
 case_fork_child_linked_in_one_db() {

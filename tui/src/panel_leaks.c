@@ -35,7 +35,7 @@ static const mt__stacklist_desc leaks = {
         " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
         " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
         " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND " MT__SQL_STACK_MATCHES(
-            "s.stack_id") " ORDER BY s.leaked_bytes DESC, s.leaked_blocks DESC, s.stack_id",
+            "s.stack_id"),
     .ncols = 3,
     .cols = {{"Leaked", 9, MT__COST_LEAKED},
              {"Blocks", 7, MT__COST_ALLOCS},

@@ -34,7 +34,7 @@ static const mt__stacklist_desc peak = {
         " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
         " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
         " WHERE s.process_id = ?1 AND s.peak_bytes > 0 AND " MT__SQL_STACK_MATCHES(
-            "s.stack_id") " ORDER BY s.peak_bytes DESC, s.peak_blocks DESC, s.stack_id",
+            "s.stack_id"),
     .ncols = 3,
     .cols = {{"At peak", 9, MT__COST_PEAK},
              {"Blocks", 7, MT__COST_ALLOCS},

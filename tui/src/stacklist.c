@@ -15,7 +15,19 @@ typedef struct {
   const mt__stacklist_desc *d;
   mt__pager pager;
   mt__list list;
+  int sort;                 /* numeric column the rows are sorted by */
 } stacklist;
+
+/* The descriptor's query ordered by the sort column (largest first), then by the first
+ * column and the stack id so the order is stable. */
+static void order_rows(stacklist *s) {
+  size_t n = strlen(s->d->sql) + 64;
+  char *sql = malloc(n);
+  if (!sql) return;
+  snprintf(sql, n, "%s ORDER BY %d DESC, 5 DESC, 1", s->d->sql, 5 + s->sort);
+  mt__ui_pager_set_sql(&s->pager, sql);
+  free(sql);
+}
 
 static void location(const mt__row *r, char *buf, size_t len) {
   const char *slash = r->t[2] ? strrchr(r->t[2], '/') : NULL;
@@ -32,9 +44,12 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   mt__ui_put(y, 1, w - 1, MT__C_TITLE, buf);
   int x = 0;
   char head[256] = "";
-  for (int c = 0; c < s->d->ncols; c++)
-    x += snprintf(head + x, sizeof head - (size_t)x, "%*s ", s->d->cols[c].width,
-                  s->d->cols[c].title);
+  for (int c = 0; c < s->d->ncols; c++) {
+    char t[32];
+    snprintf(t, sizeof t, "%s%s", c == s->sort ? (app->utf8 ? "▼" : "v") : "", s->d->cols[c].title);
+    int pad = s->d->cols[c].width - mt__ui_text_width(t);
+    x += snprintf(head + x, sizeof head - (size_t)x, "%*s%s ", pad > 0 ? pad : 0, "", t);
+  }
   snprintf(head + x, sizeof head - (size_t)x, " Function and location");
   mt__ui_header(y + 1, w, head);
   s->list.count = mt__ui_pager_count(&s->pager);
@@ -74,6 +89,12 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
   s->list.count = mt__ui_pager_count(&s->pager);
   int f = mt__ui_list_move(&s->list, action, page - 1);
   if (f) return f;
+  if (action == MT__ACT_SORT) {
+    s->sort = (s->sort + 1) % s->d->ncols;
+    order_rows(s);
+    s->list = (mt__list){0};
+    return MT__F_HANDLED | MT__F_REDRAW;
+  }
   if (action != MT__ACT_ENTER && action != MT__ACT_STACK) return MT__F_IGNORED;
   const mt__row *r = mt__ui_pager_row(&s->pager, s->list.sel);
   if (!r) return MT__F_HANDLED;
@@ -126,5 +147,6 @@ mt__panel *mt__ui_stacklist_panel(mt__app *app, const mt__stacklist_desc *d) {
   s->base.cls = &s->cls;
   s->d = d;
   mt__ui_pager_init(&s->pager, app->db, app->process_id, d->sql);
+  order_rows(s);
   return &s->base;
 }

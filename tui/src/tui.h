@@ -201,7 +201,8 @@ typedef struct {
 } mt__stacklist_col;
 
 /* A screen listing stacks, one per row, from a paged query whose columns are: stack id,
- * function, file, line, then the numeric columns. */
+ * function, file, line, then the numeric columns. The query has no ORDER BY: rows are sorted
+ * by a numeric column, the first one until `s` picks the next. */
 typedef struct {
   const char *name, *short_name;
   const char *sql;
