@@ -164,7 +164,7 @@ size_t mt__boot_size(const void *p);
 /* thread_buffer.c: per-thread chunks ------------------------------------------------------ */
 
 /* A 64 KiB buffer holding one chunk; full buffers travel to the writer thread in a queue. */
-#define MT_BUF_SIZE (64u * 1024u)
+#define MT_BUF_SIZE (256u * 1024u)
 typedef struct mt_buf {
   struct mt_buf *next;
   size_t len;
@@ -326,6 +326,8 @@ void mt__record_marker(const char *label);
 void mt__record_fork(uint32_t child);
 void mt__record_exec(const char *path);
 uint64_t mt__seq_next(void);
+/* Time since start in ns, rounded down to MT_TIME_RESOLUTION_NS (1 ms). */
+#define MT_TIME_RESOLUTION_NS 1000000ull
 uint64_t mt__time_ns(void);
 
 /* process.c: trace file, PROCESS record, session file ------------------------------------- */

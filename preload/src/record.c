@@ -36,7 +36,13 @@ static inline void counter_take(int64_t delta, uint64_t *seq, int64_t *live) {
 #endif
 }
 
-uint64_t mt__time_ns(void) { return mt__clock_now_ns() - mt__g.start_mono_ns; }
+/* Event times are kept to MT_TIME_RESOLUTION_NS: finer times cost more trace bytes than all
+ * other fields together (they are noise to zstd) and no report needs them; order comes from
+ * sequence numbers, not times. */
+uint64_t mt__time_ns(void) {
+  uint64_t t = mt__clock_now_ns() - mt__g.start_mono_ns;
+  return t - t % MT_TIME_RESOLUTION_NS;
+}
 
 static inline int is_heap(int kind) { return kind <= MT_ALLOC_PVALLOC; }
 
