@@ -7,6 +7,8 @@ packages=(
   build-essential cmake pkg-config          # toolchain
   libunwind-dev libzstd-dev libsqlite3-dev  # recorder stacks, trace compression, analysis store
   libncurses-dev libdw-dev libelf-dev       # TUI, symbols
+  libyaml-dev                               # check: budget files
+  libxml2-utils                             # tests: xmllint checks the JUnit output
   clang libclang-rt-14-dev                  # libFuzzer and sanitizers for the tests
   valgrind tmux sqlite3 zstd file binutils  # test oracles and drivers
 )

@@ -92,6 +92,17 @@ static char *trim(char *s) {
   return s;
 }
 
+/* An LSan pattern (substring, '*' wildcard, '^' '$' anchors) as a glob; text is the reason. */
+static int add_suppression(mt__filter *f, const char *pat, const char *text) {
+  size_t n = strlen(pat);
+  char glob[4200];
+  int anchored_start = pat[0] == '^', anchored_end = n > 1 && pat[n - 1] == '$';
+  snprintf(glob, sizeof glob, "%s%.*s%s", anchored_start ? "" : "*",
+           (int)(n - (size_t)anchored_start - (size_t)anchored_end), pat + anchored_start,
+           anchored_end ? "" : "*");
+  return push(&f->supp_globs, glob) || push(&f->supp_text, text) ? -1 : 0;
+}
+
 int mt__filter_load_suppressions(mt__filter *f, const char *path, mt__err *e) {
   FILE *in = fopen(path, "r");
   if (!in) return mt__fail(e, "cannot read suppressions %s: %m", path);
@@ -108,18 +119,17 @@ int mt__filter_load_suppressions(mt__filter *f, const char *path, mt__err *e) {
     }
     *colon = 0;
     if (strcmp(s, "leak") != 0) continue; /* other sanitizer kinds do not apply */
-    const char *pat = colon + 1;
-    size_t n = strlen(pat);
-    char glob[4200];
-    int anchored_start = pat[0] == '^', anchored_end = n > 1 && pat[n - 1] == '$';
-    snprintf(glob, sizeof glob, "%s%.*s%s", anchored_start ? "" : "*",
-             (int)(n - (size_t)anchored_start - (size_t)anchored_end), pat + anchored_start,
-             anchored_end ? "" : "*");
     *colon = ':';
-    if (push(&f->supp_globs, glob) || push(&f->supp_text, s)) rc = mt__fail(e, "out of memory");
+    if (add_suppression(f, colon + 1, s)) rc = mt__fail(e, "out of memory");
   }
   fclose(in);
   return rc;
+}
+
+int mt__filter_suppress(mt__filter *f, const char *pattern) {
+  char text[4200];
+  snprintf(text, sizeof text, "leak:%s", pattern);
+  return add_suppression(f, pattern, text);
 }
 
 /* fnmatch over '|'-separated alternatives. */

@@ -19,6 +19,9 @@ int mt__filter_exclude_module(mt__filter *f, const char *glob);
 /* Read an LSan-style suppressions file ("leak:PATTERN" lines, '#' comments). Lines of other
  * kinds are ignored as LSan does; a malformed line is an error naming its line number. */
 int mt__filter_load_suppressions(mt__filter *f, const char *path, mt__err *e);
+/* Add one LSan leak pattern (the part after "leak:"), as a budget file's suppressions do.
+ * @return 0 or -1 (no memory). */
+int mt__filter_suppress(mt__filter *f, const char *pattern);
 void mt__filter_builtin(mt__filter *f, int on);
 
 /* Results are cached per frame (by address): frames passed in must stay allocated for the

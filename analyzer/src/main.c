@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "budget.h"
+#include "budget_file.h"
 #include "db.h"
 #include "err.h"
 #include "filter.h"
@@ -24,7 +26,7 @@
 static const mt__report *const reports[] = {
     &mt__report_summary,  &mt__report_leaks,      &mt__report_hotspots, &mt__report_peak,
     &mt__report_timeline, &mt__report_diff,       &mt__report_flamegraph, &mt__report_export,
-    &mt__report_sql,
+    &mt__report_sql,      &mt__report_check,
 };
 
 typedef struct {
@@ -33,12 +35,15 @@ typedef struct {
   long pid;
   int progress, force, builtin;
   mt__filter *filter;
+  mt__budgets budgets;
 } cli;
 
 enum {
   OPT_FORMAT = 1000, OPT_TOP, OPT_PROCESS, OPT_DB, OPT_DEBUG_PATH, OPT_SYSROOT, OPT_BY,
   OPT_EXCL_FN, OPT_EXCL_MOD, OPT_SUPP, OPT_NO_BUILTIN, OPT_BETWEEN, OPT_SVG, OPT_MASSIF,
-  OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION
+  OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION, OPT_BUDGET_FILE, OPT_BASELINE,
+  OPT_MAX_GROWTH, OPT_JUNIT, OPT_GITHUB,
+  OPT_METRIC = 1100 /* + mt__metric: the --max-* budgets, generated from mt__metrics */
 };
 
 static const struct {
@@ -64,6 +69,12 @@ static const struct {
     {{"callgrind", no_argument, 0, OPT_CALLGRIND}, NULL, "export: callgrind.out format"},
     {{"no-progress", no_argument, 0, OPT_NO_PROGRESS}, NULL, "no progress line while ingesting"},
     {{"reingest", no_argument, 0, OPT_FORCE}, NULL, "ingest again even if the database is fresh"},
+    {{"budget", required_argument, 0, OPT_BUDGET_FILE}, "FILE", "check: budgets and suppressions from a YAML file"},
+    {{"baseline", required_argument, 0, OPT_BASELINE}, "OLD", "check: baseline trace or database for --max-growth"},
+    {{"max-growth", required_argument, 0, OPT_MAX_GROWTH}, "PCT", "check: fail when peak heap, leaked bytes or"
+     " allocations grew more than PCT%"},
+    {{"junit", required_argument, 0, OPT_JUNIT}, "FILE", "check: write JUnit XML (one testcase per budget)"},
+    {{"github", no_argument, 0, OPT_GITHUB}, NULL, "check: GitHub Actions ::error annotations"},
     {{"help", no_argument, 0, OPT_HELP}, NULL, "this help"},
     {{"version", no_argument, 0, OPT_VERSION}, NULL, "print the version"},
 };
@@ -82,6 +93,13 @@ static void usage(FILE *out) {
     snprintf(left, sizeof left, "--%s%s%s", option_table[i].opt.name, option_table[i].arg ? " " : "",
              option_table[i].arg ? option_table[i].arg : "");
     fprintf(out, "  %-34s %s\n", left, option_table[i].help);
+  }
+  fprintf(out, "\ncheck budgets (SIZE: 512, 64KiB, 1.5MB, 2M; see docs/ci.md):\n");
+  for (int m = 0; m < MT__M_COUNT; m++) {
+    char left[64];
+    snprintf(left, sizeof left, "--%s %s", mt__metrics[m].option, mt__metrics[m].bytes ? "SIZE" : "N");
+    fprintf(out, "  %-34s limit %s%s\n", left, mt__metrics[m].figure,
+            mt__metrics[m].leak_kind ? " (needs the leak scan)" : "");
   }
 }
 
@@ -113,9 +131,11 @@ static void warn_partial(const char *trace, int state, const char *message) {
 
 /* Parse options; positional arguments are left in argv[optind..]. @return -1 or an exit code. */
 static int parse(cli *c, int argc, char **argv) {
-  struct option longopts[NOPTIONS + 1];
+  struct option longopts[NOPTIONS + MT__M_COUNT + 1];
   for (size_t i = 0; i < NOPTIONS; i++) longopts[i] = option_table[i].opt;
-  memset(&longopts[NOPTIONS], 0, sizeof longopts[NOPTIONS]);
+  for (int m = 0; m < MT__M_COUNT; m++)
+    longopts[NOPTIONS + (size_t)m] = (struct option){mt__metrics[m].option, required_argument, 0, OPT_METRIC + m};
+  memset(&longopts[NOPTIONS + MT__M_COUNT], 0, sizeof longopts[0]);
   mt__err e;
   int ch;
   opterr = 0;
@@ -161,10 +181,30 @@ static int parse(cli *c, int argc, char **argv) {
     case OPT_CALLGRIND: c->report.callgrind = 1; break;
     case OPT_NO_PROGRESS: c->progress = 0; break;
     case OPT_FORCE: c->force = 1; break;
+    case OPT_BUDGET_FILE:
+      if (mt__budget_file_load(optarg, &c->budgets, c->filter, &e)) {
+        fprintf(stderr, "memtrace-report: %s\n", e.msg);
+        return MT__EXIT_USAGE;
+      }
+      break;
+    case OPT_BASELINE: c->report.baseline = optarg; break;
+    case OPT_MAX_GROWTH:
+      if (mt__parse_percent(optarg, &c->budgets.max_growth))
+        return fail_usage("--max-growth needs a percentage such as 10%%, not '%s'", optarg);
+      break;
+    case OPT_JUNIT: c->report.junit = optarg; break;
+    case OPT_GITHUB: c->report.github = 1; break;
     case OPT_HELP: usage(stdout); return MT__EXIT_OK;
     case OPT_VERSION: printf("memtrace-report %s\n", MEMTRACE_VERSION); return MT__EXIT_OK;
     case ':': return fail_usage("option '%s' needs an argument", argv[optind - 1]);
-    default: return fail_usage("unknown option '%s'", argv[optind - 1]);
+    default:
+      if (ch >= OPT_METRIC && ch < OPT_METRIC + MT__M_COUNT) {
+        if (mt__budgets_add(&c->budgets, mt__metrics[ch - OPT_METRIC].option, optarg, MT__SCOPE_TOTAL,
+                            NULL, 0, &e))
+          return fail_usage("%s", e.msg);
+        break;
+      }
+      return fail_usage("unknown option '%s'", argv[optind - 1]);
     }
   }
   return -1;
@@ -218,13 +258,15 @@ static int run_report(cli *c, const mt__report *r, char **inputs) {
     return MT__EXIT_USAGE;
   }
   if (open_input(c, inputs[0], &ctx.in, &dbpath, &e) ||
-      (r->inputs == 2 && open_input(c, inputs[1], &ctx.other, &dbpath2, &e)))
+      (r->inputs == 2 && open_input(c, inputs[1], &ctx.other, &dbpath2, &e)) ||
+      (c->report.baseline && open_input(c, c->report.baseline, &ctx.other, &dbpath2, &e)))
     goto out;
   ctx.in.db_path = dbpath;
   ctx.other.db_path = dbpath2;
   if (r->run(&ctx)) goto out;
   mt__doc_print(ctx.doc, stdout, c->report.format);
   status = fflush(stdout) == 0 && !damaged_input ? MT__EXIT_OK : MT__EXIT_USAGE;
+  if (status == MT__EXIT_OK && ctx.failed) status = MT__EXIT_FAIL;
 out:
   if (status != MT__EXIT_OK && e.msg[0]) fprintf(stderr, "memtrace-report: %s\n", e.msg);
   mt__cs_free(ctx.cs);
@@ -255,6 +297,8 @@ static int run_ingest(cli *c, char **inputs, int n) {
 
 int main(int argc, char **argv) {
   cli c = {.report = {.format = MT__FMT_TEXT, .top = 20}, .pid = -1, .progress = 1};
+  mt__budgets_init(&c.budgets);
+  c.report.budgets = &c.budgets;
   if (mt__filter_new(&c.filter)) {
     fprintf(stderr, "memtrace-report: out of memory\n");
     return MT__EXIT_USAGE;
@@ -294,6 +338,7 @@ int main(int argc, char **argv) {
   }
   status = run_report(&c, r, pos);
 done:
+  mt__budgets_free(&c.budgets);
   mt__filter_free(c.filter);
   return status;
 }

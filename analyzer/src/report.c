@@ -34,7 +34,8 @@ size_t mt__report_frames(mt__report_ctx *c, uint64_t stack_id, const mt__frame *
 static const char *const wrappers[] = {
     "operator new*", "operator new[]*", "std::__new_allocator<*", "__gnu_cxx::new_allocator<*",
     "std::allocator<*", "std::allocator_traits<*", "std::_Vector_base<*>::_M_allocate*",
-    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "memtrace_alloc",
+    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "__strdup", "__GI___strdup", "__strndup",
+    "memtrace_alloc",
 };
 
 static size_t alloc_site(const mt__frame *const *frames, size_t n) {
@@ -45,6 +46,13 @@ static size_t alloc_site(const mt__frame *const *frames, size_t n) {
     if (!wrapper) return i;
   }
   return 0;
+}
+
+const mt__frame *mt__report_site_frame(mt__report_ctx *c, uint64_t stack_id) {
+  const mt__frame *frames[MT__MAX_FRAMES];
+  int excluded;
+  size_t n = mt__report_frames(c, stack_id, frames, MT__MAX_FRAMES, &excluded);
+  return n ? frames[alloc_site(frames, n)] : NULL;
 }
 
 size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site) {

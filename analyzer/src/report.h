@@ -21,6 +21,10 @@ typedef struct {
   const char *mark_from, *mark_to; /* --between */
   int svg, massif, callgrind;
   const char *sql;        /* sql report: the query */
+  const struct mt__budgets_s *budgets; /* check: budgets from options and --budget */
+  const char *baseline;   /* check: --baseline input (opened as the context's other) */
+  const char *junit;      /* check: JUnit XML file to write */
+  int github;             /* check: GitHub Actions annotations on stdout */
 } mt__options;
 
 /* One analysed process: its database and row id. */
@@ -39,6 +43,7 @@ typedef struct {
   mt__doc *doc;
   FILE *out;              /* reports with their own formats (flamegraph, export) write here */
   mt__err *e;
+  int failed;             /* set by a report whose check failed: exit status 1 */
 } mt__report_ctx;
 
 typedef struct {
@@ -51,7 +56,7 @@ typedef struct {
 /* The reports, one per file (report_NAME.c). */
 extern const mt__report mt__report_summary, mt__report_leaks, mt__report_hotspots,
     mt__report_peak, mt__report_timeline, mt__report_diff, mt__report_flamegraph,
-    mt__report_export, mt__report_sql;
+    mt__report_export, mt__report_sql, mt__report_check;
 
 /* Call stacks of the process, loaded once (nodes on first use). @return NULL with c->e
  * filled on failure. */
@@ -65,6 +70,10 @@ mt__callstacks *mt__report_all_stacks(mt__report_ctx *c);
  * @return the count. */
 size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site);
 void mt__report_free_list(char **list, size_t n);
+
+/* The allocation site of a stack (first frame past allocator wrappers), valid while the call
+ * stacks are; NULL for an unknown stack. */
+const mt__frame *mt__report_site_frame(mt__report_ctx *c, uint64_t stack_id);
 
 /* A section filled from a query whose ?1 is the process id and whose result columns follow
  * cols in order. record: one row, printed as key: value. @return 0 or -1. */

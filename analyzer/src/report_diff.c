@@ -52,32 +52,10 @@ static int totals_section(mt__report_ctx *c) {
   return 0;
 }
 
-typedef struct {
-  const mt__site_row *before, *after;
-  int64_t delta;
-} change;
-
-static int by_delta(const void *x, const void *y) {
-  int64_t a = llabs(((const change *)x)->delta), b = llabs(((const change *)y)->delta);
-  return a < b ? 1 : a > b ? -1 : 0;
-}
-
 static int sites_section(mt__report_ctx *c, int w, const mt__siteset *sa, const mt__siteset *sb) {
-  change *ch = malloc((sa->n + sb->n + 1) * sizeof *ch);
-  if (!ch) return -1;
-  size_t n = 0;
-  for (size_t i = 0; i < sa->n; i++) {
-    const mt__site_row *a = &sa->rows[i];
-    const mt__site_row *b = mt__siteset_find(sb, a->function, a->file, a->line);
-    int64_t d = (int64_t)(b ? b->self[w] : 0) - (int64_t)a->self[w];
-    if (d) ch[n++] = (change){a, b, d};
-  }
-  for (size_t i = 0; i < sb->n; i++) {
-    const mt__site_row *b = &sb->rows[i];
-    if (!mt__siteset_find(sa, b->function, b->file, b->line) && b->self[w])
-      ch[n++] = (change){NULL, b, (int64_t)b->self[w]};
-  }
-  qsort(ch, n, sizeof *ch, by_delta);
+  mt__site_change *ch;
+  size_t n;
+  if (mt__siteset_changes(sa, sb, w, &ch, &n)) return -1;
   mt__coltype t = mt__weights[w].type;
   const mt__column cols[] = {{"before", "before", t},
                              {"after", "after", t},

@@ -136,6 +136,33 @@ void mt__siteset_free(mt__siteset *s) {
   memset(s, 0, sizeof *s);
 }
 
+static int by_delta(const void *x, const void *y) {
+  int64_t a = llabs(((const mt__site_change *)x)->delta), b = llabs(((const mt__site_change *)y)->delta);
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+int mt__siteset_changes(const mt__siteset *sa, const mt__siteset *sb, int w, mt__site_change **out,
+                        size_t *nout) {
+  mt__site_change *ch = malloc((sa->n + sb->n + 1) * sizeof *ch);
+  if (!ch) return -1;
+  size_t n = 0;
+  for (size_t i = 0; i < sa->n; i++) {
+    const mt__site_row *a = &sa->rows[i];
+    const mt__site_row *b = mt__siteset_find(sb, a->function, a->file, a->line);
+    int64_t d = (int64_t)(b ? b->self[w] : 0) - (int64_t)a->self[w];
+    if (d) ch[n++] = (mt__site_change){a, b, d};
+  }
+  for (size_t i = 0; i < sb->n; i++) {
+    const mt__site_row *b = &sb->rows[i];
+    if (!mt__siteset_find(sa, b->function, b->file, b->line) && b->self[w])
+      ch[n++] = (mt__site_change){NULL, b, (int64_t)b->self[w]};
+  }
+  qsort(ch, n, sizeof *ch, by_delta);
+  *out = ch;
+  *nout = n;
+  return 0;
+}
+
 const char *mt__site_location(const mt__site_row *r, char *buf, size_t len) {
   if (r->file && r->line) snprintf(buf, len, "%s:%d", r->file, r->line);
   else snprintf(buf, len, "%s", r->file ? r->file : "-");

@@ -45,6 +45,17 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
 mt__site_row *mt__siteset_find(const mt__siteset *s, const char *function, const char *file, int line);
 void mt__siteset_free(mt__siteset *s);
 
+/* A site of two runs matched by function and file:line, and the change of one weight. */
+typedef struct {
+  const mt__site_row *before, *after; /* NULL when the site is missing from that run */
+  int64_t delta;
+} mt__site_change;
+
+/* Sites whose self weight w changed from before to after, largest change (absolute) first.
+ * *out is malloc'd (free it). @return 0 or -1 (no memory). */
+int mt__siteset_changes(const mt__siteset *before, const mt__siteset *after, int w,
+                        mt__site_change **out, size_t *n);
+
 /* "file:line" or "-" into buf. */
 const char *mt__site_location(const mt__site_row *r, char *buf, size_t len);
 

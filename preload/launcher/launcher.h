@@ -25,6 +25,9 @@ typedef struct {
   int start_paused;         /* -1 unset, 1 */
   int toggle_signal;        /* 0 unset */
   int quiet;
+  int check;                /* --check: the options up to `--` go to memtrace-report check */
+  char **check_args;
+  int ncheck_args;
   char **argv;              /* the program and its arguments, NULL-terminated */
 } mt__options;
 
@@ -115,6 +118,13 @@ typedef struct {
  * what could be read). @return 0, or a negative mt_errno when the file cannot be read at all
  * or is damaged. */
 int mt__trace_scan(const char *path, mt__scan *out);
+
+/* check.c ------------------------------------------------------------------------------- */
+
+/* Run `memtrace-report check ARGS TRACE` (the memtrace-report next to this executable) on the
+ * trace of process pid from the session file, untraced. @return its exit status (0 budgets
+ * hold, 1 exceeded, 2 usage or input error), or 2 after printing why it could not run. */
+int mt__check_trace(const char *session, long pid, char **args, int nargs);
 
 /* child.c ------------------------------------------------------------------------------- */
 

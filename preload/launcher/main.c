@@ -81,6 +81,13 @@ int main(int argc, char **argv) {
   if (!opt.quiet)
     summarise(session, pid, opt.argv[0], status);
   code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  if (opt.check) {
+    if (code == 0)
+      code = mt__check_trace(session, pid, opt.check_args, opt.ncheck_args);
+    else
+      fprintf(stderr, "memtrace: --check: %s failed (status %d); budgets not checked\n",
+              opt.argv[0], code);
+  }
 
 out:
   if (session)

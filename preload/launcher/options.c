@@ -17,7 +17,7 @@
 #endif
 
 enum { OPT_OUTPUT, OPT_DEPTH, OPT_RSS, OPT_NO_FOLLOW, OPT_PAUSED, OPT_TOGGLE, OPT_QUIET,
-       OPT_HELP, OPT_VERSION };
+       OPT_CHECK, OPT_HELP, OPT_VERSION };
 
 static const struct {
   int id;
@@ -39,6 +39,9 @@ static const struct {
   {OPT_TOGGLE, NULL, "--toggle-signal", "SIG", "MEMTRACE_TOGGLE_SIGNAL",
    "signal (name or number) that pauses/resumes recording (default USR2)"},
   {OPT_QUIET, "-q", "--quiet", NULL, "MEMTRACE_QUIET=1", "do not print the summary at exit"},
+  {OPT_CHECK, NULL, "--check", NULL, NULL,
+   "then budget options up to `--` (--max-leaked 0 ...): check the trace with\n"
+   "                            memtrace-report check; exit 1 over budget (docs/ci.md)"},
   {OPT_HELP, "-h", "--help", NULL, NULL, "show this help and exit"},
   {OPT_VERSION, NULL, "--version", NULL, NULL, "show the version and exit"},
 };
@@ -160,6 +163,21 @@ void mt__options_parse(mt__options *o, int argc, char **argv) {
     }
     if (k == NOPTIONS)
       bad_usage("unknown option '%s'", a);
+    if (options[k].id == OPT_CHECK) {
+      if (value)
+        bad_usage("option '%s' takes no argument", a);
+      /* everything up to `--` belongs to memtrace-report check */
+      int end = i + 1;
+      while (end < argc && strcmp(argv[end], "--") != 0)
+        end++;
+      if (end >= argc)
+        bad_usage("%s", "--check needs `--` before the program: memtrace --check --max-leaked 0 -- prog");
+      o->check = 1;
+      o->check_args = argv + i + 1;
+      o->ncheck_args = end - i - 1;
+      i = end - 1; /* the loop's next word is `--` */
+      continue;
+    }
     if (options[k].arg && !value) {
       if (i + 1 >= argc)
         bad_usage("option '%s' needs an argument", a);

@@ -8,16 +8,7 @@ R=$1 G=$2 W=$3 CASE=$4
 SRC=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$W" && mkdir -p "$W" && cd "$W" || exit 1
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect NAME EXPECTED ACTUAL
-expect() { [ "$2" = "$3" ] || { printf 'FAIL: %s\n--- expected\n%s\n--- actual\n%s\n' "$1" "$2" "$3" >&2; exit 1; }; }
-# run_status EXPECTED_STATUS CMD...: runs, keeps stdout in out, stderr in err
-run_status() {
-  want=$1; shift
-  "$@" >out 2>err; got=$?
-  [ "$got" = "$want" ] || { cat err >&2; fail "exit status $got, expected $want: $*"; }
-}
-gen() { "$G" "$@" >/dev/null || fail "gen_trace $*"; }
+. "$SRC/../lib/cases.sh"
 
 case_summary_json_exact_figures() {
   gen basic basic.mt

@@ -171,6 +171,9 @@ static void stacks(void) {
   stack(5, 1, site_parse_config());
 }
 
+/* basic_grown: basic with one more leak of 500 bytes from parse_config (check baselines). */
+static int basic_grown;
+
 /* basic: one thread; every figure is listed in tests/analyzer/expected/. */
 static void scenario_basic(void) {
   process(100, "/usr/bin/basic", "", 0);
@@ -194,6 +197,7 @@ static void scenario_basic(void) {
   alloc(0x7000, 10, 5);    /* leaked from parse_config */
   marker("phase3");
   alloc(0x8000, 5, 5);     /* leaked from parse_config */
+  if (basic_grown) alloc(0x9000, 500, 5); /* heap 1565: the peak of basic_grown */
   rss(3 << 20);
   end(3 << 20, 4096);
   flush();
@@ -223,6 +227,38 @@ static void scenario_threads(void) {
   seq = s_d;
   alloc(0xD000, 400, 4); /* heap 100+200+400 = 700: the peak */
   release(0xA000);
+  end(0, 0);
+  flush();
+}
+
+/* kinds: leaks of each kind from the exit-time scan, with its SCAN and REACH records:
+ * definite 150 bytes in 2 blocks (alpha 100, parse_config 50), indirect 200 (beta),
+ * possible 300 (gamma), reachable 400 (parse_config). */
+static void scenario_kinds(void) {
+  static const struct {
+    uint64_t addr, size, stack;
+    uint32_t kind;
+  } blocks[] = {{0x1000, 100, 2, MT_REACH_DEFINITE}, {0x2000, 200, 3, MT_REACH_INDIRECT},
+                {0x3000, 300, 4, MT_REACH_POSSIBLE}, {0x4000, 400, 5, MT_REACH_REACHABLE},
+                {0x5000, 50, 5, MT_REACH_DEFINITE}};
+  process(300, "/usr/bin/kinds", "", 0);
+  module_self();
+  stacks();
+  mt_rec_scan sc = {0};
+  for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++) {
+    alloc(blocks[i].addr, blocks[i].size, blocks[i].stack);
+    sc.kind_bytes[blocks[i].kind] += blocks[i].size;
+    sc.kind_blocks[blocks[i].kind]++;
+  }
+  sc.seq = seq++;
+  sc.time_ns = now += 1000;
+  sc.blocks = 5;
+  mt_record r = {.type = MT_REC_SCAN, .u.scan = sc};
+  put(&r);
+  for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++) {
+    mt_record k = {.type = MT_REC_REACH, .u.reach = {.address = blocks[i].addr, .kind = blocks[i].kind}};
+    put(&k);
+  }
   end(0, 0);
   flush();
 }
@@ -305,6 +341,8 @@ int main(int argc, char **argv) {
   if ((rc = mt_writer_write_header(writer))) die("header", rc);
   mt_chunk_init(&chunk, chunk_buf, sizeof chunk_buf, (uint32_t)(strcmp(argv[1], "threads") == 0 ? 200 : 100));
   if (strcmp(argv[1], "basic") == 0) scenario_basic();
+  else if (strcmp(argv[1], "basic_grown") == 0) basic_grown = 1, scenario_basic();
+  else if (strcmp(argv[1], "kinds") == 0) scenario_kinds();
   else if (strcmp(argv[1], "threads") == 0) scenario_threads();
   else if (strcmp(argv[1], "child") == 0 && argc == 4) scenario_child(argv[2]);
   else if (strcmp(argv[1], "noend") == 0) scenario_noend();

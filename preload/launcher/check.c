@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* `memtrace --check [budget options] -- program`: after the program ended, run
+ * `memtrace-report check` (found next to memtrace) on the main process's trace and return
+ * its status. The analyzer does all the checking; the launcher only passes the options. */
+#define _GNU_SOURCE
+#include "launcher.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The trace of the main process: the last one that ran under its pid (after any exec). */
+static char *main_trace(const char *session, long pid) {
+  mt__session s;
+  if (mt__session_read(session, &s) != 0)
+    return NULL;
+  char *trace = NULL;
+  for (size_t i = 0; i < s.count; i++)
+    if (s.procs[i].pid == pid && s.procs[i].trace) {
+      free(trace);
+      trace = strdup(s.procs[i].trace);
+    }
+  mt__session_free(&s);
+  return trace;
+}
+
+int mt__check_trace(const char *session, long pid, char **args, int nargs) {
+  char *trace = main_trace(session, pid), *dir = mt__self_dir();
+  char tool[PATH_MAX];
+  int code = MT__EXIT_USAGE;
+  char **argv = calloc((size_t)nargs + 4, sizeof *argv);
+  if (!trace) {
+    fprintf(stderr, "memtrace: --check: no trace was written, nothing to check\n");
+    goto out;
+  }
+  if (!dir || !argv) {
+    fprintf(stderr, "memtrace: --check: %s\n", strerror(errno ? errno : ENOMEM));
+    goto out;
+  }
+  snprintf(tool, sizeof tool, "%s/memtrace-report", dir);
+  argv[0] = tool;
+  argv[1] = "check";
+  memcpy(&argv[2], args, (size_t)nargs * sizeof *args);
+  argv[nargs + 2] = trace;
+  fflush(stdout);
+  fflush(stderr);
+  pid_t child = fork();
+  if (child == 0) {
+    /* the analyzer itself must not be traced */
+    unsetenv("LD_PRELOAD");
+    unsetenv("MEMTRACE_SESSION");
+    execv(tool, argv);
+    fprintf(stderr, "memtrace: --check: cannot run %s: %s\n", tool, strerror(errno));
+    _exit(MT__EXIT_USAGE);
+  }
+  int status;
+  if (child < 0 || waitpid(child, &status, 0) != child)
+    fprintf(stderr, "memtrace: --check: cannot run %s: %s\n", tool, strerror(errno));
+  else
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : MT__EXIT_USAGE;
+out:
+  free(argv);
+  free(trace);
+  free(dir);
+  return code;
+}
