@@ -128,6 +128,7 @@ void mt__finish(int how, int status) {
   int saved_errno = errno;
   mt_record r = {.type = MT_REC_END};
   mt_rec_end *e = &r.u.end;
+  mt__leak_scan_run(how);
   e->seq = mt__seq_next();
   e->time_ns = mt__time_ns();
   e->how = (uint32_t)how;
@@ -135,6 +136,7 @@ void mt__finish(int how, int status) {
   mt__end_totals(e);
   int locked = mt__lock_timed(&mt__io_lock, 2000);
   mt__writer_flush_all_locked(1);
+  mt__leak_scan_write_locked();
   static uint8_t end_buf[512];
   mt_chunk c;
   mt_chunk_init(&c, end_buf, sizeof end_buf, mt__tid());
