@@ -205,6 +205,7 @@ static int (*real_main)(int, char **, char **);
 static int main_wrapper(int argc, char **argv, char **envp) {
   int rc = real_main(argc, argv, envp);
   mt__g.exit_status = rc & 0xff;
+  MT_LEAK_SCAN_NOTE_EXIT();
   return rc;
 }
 
@@ -218,21 +219,27 @@ MT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 
 MT_EXPORT void exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid) /* a vfork child shares this variable */
+  if (mt__os_getpid() == mt__g.pid) { /* a vfork child shares this variable */
     mt__g.exit_status = status & 0xff;
+    MT_LEAK_SCAN_NOTE_EXIT();
+  }
   mt__real.exit(status);
 }
 
 MT_EXPORT void _exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid) /* not in a vfork child sharing our memory */
+  if (mt__os_getpid() == mt__g.pid) { /* not in a vfork child sharing our memory */
+    MT_LEAK_SCAN_NOTE_EXIT();
     mt__finish(MT_END_EXIT, status & 0xff);
+  }
   mt__real._exit(status);
 }
 
 MT_EXPORT void _Exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid)
+  if (mt__os_getpid() == mt__g.pid) {
+    MT_LEAK_SCAN_NOTE_EXIT();
     mt__finish(MT_END_EXIT, status & 0xff);
+  }
   mt__real._Exit(status);
 }

@@ -422,8 +422,9 @@ int mt__maps_load(mt_maps *m);
 int mt__maps_next(mt_maps *m, mt_map *out);
 void mt__maps_free(mt_maps *m);
 /* Stack pointers of the threads other than `self` that are blocked in the kernel (threads
- * running on a CPU have none to report). @return how many were stored (at most max). */
-size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max);
+ * running on a CPU have none to report; each failed read waits 1 ms while *retries lasts).
+ * @return how many were stored (at most max). */
+size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max, int *retries);
 
 /* leak_scan.c: reachability of the blocks still allocated at exit ------------------------- */
 
@@ -431,6 +432,16 @@ size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max);
  * for mt__leak_scan_write_locked. Runs only when enabled, on exits (never on signals or
  * exec), and at most once per process. */
 void mt__leak_scan_run(int how);
+/* The program is leaving: its frames end at sp (callee-saved registers spilled below them).
+ * The first call of the process wins; the scan of that thread's stack starts there, since
+ * the frames of exit handlers and destructors below it are dead (memcheck sees them so). */
+void mt__leak_scan_note_exit(uintptr_t sp);
+#define MT_LEAK_SCAN_NOTE_EXIT()                                                             \
+  do {                                                                                       \
+    __builtin_unwind_init();                                                                 \
+    volatile char mt_here_ = 0;                                                              \
+    mt__leak_scan_note_exit((uintptr_t)&mt_here_);                                           \
+  } while (0)
 /* Write SCAN and the REACH records (io lock held), then release the scan's memory. */
 void mt__leak_scan_write_locked(void);
 

@@ -49,6 +49,14 @@ static mt_shim_range shim_ranges[SHIM_RANGES_MAX];
 static size_t n_shim_ranges;
 static uintptr_t stack_ptrs[THREADS_MAX];
 static size_t n_stack_ptrs;
+static _Atomic uint32_t exit_tid; /* thread that started the exit, and its stack pointer */
+static uintptr_t exit_sp;
+
+void mt__leak_scan_note_exit(uintptr_t sp) {
+  uint32_t none = 0;
+  if (atomic_compare_exchange_strong(&exit_tid, &none, mt__tid()))
+    exit_sp = sp;
+}
 
 /* Blocks ------------------------------------------------------------------------------ */
 
@@ -380,13 +388,15 @@ static int collect_shim_ranges(void) {
   return 0;
 }
 
-/* Roots of the calling thread: its registers, spilled here, and its stack from here up.
+/* Roots of the calling thread: its stack from where the program's exit began (registers
+ * spilled there), or else from this frame up with the registers spilled here.
  * @return 0 or -1 when the roots could not be read. */
 __attribute__((noinline)) static int scan_roots(uint32_t self) {
   __builtin_unwind_init(); /* callee-saved registers go to this frame */
   volatile uintptr_t here = 0;
-  n_stack_ptrs = mt__task_stack_pointers(self, stack_ptrs, THREADS_MAX - 1);
-  stack_ptrs[n_stack_ptrs++] = (uintptr_t)&here;
+  int retries = 20;
+  n_stack_ptrs = mt__task_stack_pointers(self, stack_ptrs, THREADS_MAX - 1, &retries);
+  stack_ptrs[n_stack_ptrs++] = atomic_load(&exit_tid) == self ? exit_sp : (uintptr_t)&here;
   mt_maps maps;
   if (mt__maps_load(&maps) != 0)
     return -1;

@@ -136,7 +136,7 @@ static int syscall_sp(uint32_t tid, uintptr_t *sp) {
   return 1;
 }
 
-size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max) {
+size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max, int *retries) {
   int fd = mt__os_open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (fd < 0)
     return 0;
@@ -161,8 +161,14 @@ size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max) {
         tid = tid * 10 + (uint32_t)(*q - '0');
       if (*q || tid == 0 || tid == self || n == max)
         continue;
-      if (syscall_sp(tid, &sp[n]))
-        n++;
+      /* A thread on a CPU gets a few chances to block (it may be on its way into the
+       * kernel); the waits are bounded for the whole scan. */
+      int found;
+      while (!(found = syscall_sp(tid, &sp[n])) && *retries > 0) {
+        (*retries)--;
+        mt__os_sleep_ms(1);
+      }
+      n += (size_t)found;
     }
   }
   mt__os_close(fd);
