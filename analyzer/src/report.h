@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memtrace/trace.h"
+
 #include "callstacks.h"
 #include "err.h"
 #include "filter.h"
@@ -21,7 +23,12 @@ typedef struct {
   const char *mark_from, *mark_to; /* --between */
   int svg, massif, callgrind;
   const char *sql;        /* sql report: the query */
+  unsigned leak_kinds;    /* leaks: bit (1 << mt_reach_kind) per kind listed; 0 = default */
 } mt__options;
+
+/* Leak kinds the leaks report lists by default: definitely and indirectly lost, as memcheck. */
+#define MT__LEAK_KINDS_DEFAULT ((1u << MT_REACH_DEFINITE) | (1u << MT_REACH_INDIRECT))
+#define MT__LEAK_KINDS_ALL ((1u << MT_REACH_KIND_COUNT) - 1)
 
 /* One analysed process: its database and row id. */
 typedef struct {
