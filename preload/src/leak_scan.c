@@ -39,6 +39,7 @@ typedef struct {
   /* the visitor of scanned words */
   int clique_mode;        /* 0: roots and reachable blocks; 1: tracing from a lost block */
   int prior_definite;     /* the words come from a root or a reachable block */
+  int in_libc;            /* the words are libc's data, where malloc keeps its state */
   size_t clique;          /* leader of the current clique */
   mt_rec_scan sum;
   int ready;              /* results wait for writing */
@@ -114,10 +115,34 @@ static inline long find_block(uintptr_t v) {
   return (long)(lo - 1);
 }
 
+/* memcheck's default heuristics (--leak-check-heuristics=all but multipleinheritance): an
+ * interior pointer counts as a start pointer when it points just past a std::string header
+ * (length <= capacity, block = 24 + capacity + 1 bytes), or at offset 8 after a count that
+ * divides the rest of the block (new[] arrays and length64 prefixes). */
+static int heuristic_start(size_t i, uintptr_t v) {
+  const uint64_t *w = (const uint64_t *)S.b[i].addr;
+  uint64_t size = S.b[i].size, off = v - S.b[i].addr;
+  if (off == 24 && 24 + w[1] + 1 == size && w[0] <= w[1])
+    return 1;
+  return off == 8 && w[0] > 0 && (size - 8) % w[0] == 0;
+}
+
+/* A pointer to the header of the chunk after block i (a pointer glibc keeps in main_arena:
+ * top, bins), which lies inside a block whose size reaches into the next chunk's first word.
+ * Only words of libc's own data are tested: a program seldom keeps such a pointer. */
+static int next_chunk_header(size_t i, uintptr_t v) {
+  uint64_t header = ((const uint64_t *)S.b[i].addr)[-1];
+  if (header & 2) /* mmapped chunk: nothing follows */
+    return 0;
+  return v == S.b[i].addr + (header & ~(uint64_t)7) - 16;
+}
+
 /* One word found in memory being scanned (memcheck's lc_push_if_a_chunk_ptr). */
 static inline void visit(uintptr_t v) {
   long i = find_block(v);
   if (i < 0)
+    return;
+  if (S.in_libc && v != S.b[i].addr && next_chunk_header((size_t)i, v))
     return;
   uint8_t *st = &S.state[i];
   if (S.clique_mode) { /* start and interior pointers alike join the clique */
@@ -129,7 +154,7 @@ static inline void visit(uintptr_t v) {
   }
   if (*st == REACHABLE)
     return;
-  if (v == S.b[i].addr && S.prior_definite) {
+  if ((v == S.b[i].addr || heuristic_start((size_t)i, v)) && S.prior_definite) {
     *st = REACHABLE;
     S.stack[S.top++] = (uint32_t)i;
   } else if (*st == UNREACHED) {
@@ -307,7 +332,19 @@ static uintptr_t stack_start(uintptr_t a, uintptr_t b) {
   return s;
 }
 
+/* libc's own file, whose data segment (and the bss right after it) holds main_arena. */
+static int is_libc(const mt_map *m) {
+  static const char name[] = "/libc.so.6";
+  size_t n = sizeof name - 1;
+  return m->path_len >= n && memcmp(m->path + m->path_len - n, name, n) == 0;
+}
+
 static void scan_mapping(const mt_map *m) {
+  static uintptr_t libc_end; /* end of libc's last mapping seen: its bss follows */
+  int libc = is_libc(m);
+  S.in_libc = libc || (!m->file && m->start == libc_end);
+  if (libc)
+    libc_end = m->end;
   if (!m->readable || !m->writable || is_path(m, "[heap]") || is_device(m))
     return;
   uintptr_t a = m->start, b = m->end;
@@ -408,6 +445,7 @@ __attribute__((noinline)) static int scan_roots(uint32_t self) {
   while (mt__maps_next(&maps, &m))
     scan_mapping(&m);
   mt__maps_free(&maps);
+  S.in_libc = 0;
   drain();
   __asm__ volatile("" ::: "memory");
   return here == 0 ? 0 : -1;
@@ -454,7 +492,7 @@ void mt__leak_scan_write_locked(void) {
   /* The copy window is free now: it holds the chunk. */
   mt_chunk c;
   uint32_t tid = mt__tid();
-  mt_chunk_init(&c, S.window, WINDOW, tid);
+  mt_chunk_init(&c, S.window, MT_BUF_DATA_CAP, tid); /* the writer's frame size */
   mt_record r = {.type = MT_REC_SCAN};
   r.u.scan = S.sum;
   int ok = mt_chunk_put(&c, &r) == 0;
