@@ -24,6 +24,7 @@ typedef struct {
   int follow;               /* -1 unset (environment or shim default), 0, 1 */
   int start_paused;         /* -1 unset, 1 */
   int toggle_signal;        /* 0 unset */
+  int leak_scan;            /* -1 unset, 0, 1 */
   int quiet;
   char **argv;              /* the program and its arguments, NULL-terminated */
 } mt__options;
