@@ -76,5 +76,6 @@ static int by_value(const void *a, const void *b) {
 void mt__tree_sort(mt__tree *t) {
   sorting = t;
   for (size_t i = 0; i < t->n; i++)
-    qsort(t->nodes[i].children, t->nodes[i].nchildren, sizeof(size_t), by_value);
+    if (t->nodes[i].nchildren > 1)
+      qsort(t->nodes[i].children, t->nodes[i].nchildren, sizeof(size_t), by_value);
 }

@@ -12,7 +12,7 @@ static const char *const schema[] = {
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE traces(id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, size INTEGER,"
     " mtime_ns INTEGER, format_major INTEGER, format_minor INTEGER, complete INTEGER,"
-    " error TEXT, error_offset INTEGER, records INTEGER, reorder_late INTEGER)",
+    " error TEXT, error_offset INTEGER, records INTEGER, reorder_late INTEGER, ingested_by TEXT)",
     "CREATE TABLE processes(id INTEGER PRIMARY KEY, trace_id INTEGER REFERENCES traces(id),"
     " pid INTEGER, ppid INTEGER, origin TEXT, parent_trace TEXT, parent_id INTEGER,"
     " program TEXT, argv TEXT, hostname TEXT, recorder_version TEXT, options TEXT,"
@@ -154,14 +154,16 @@ int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
 int mt__db_find_trace(sqlite3 *db, const char *abspath, int64_t size, int64_t mtime_ns,
                       int64_t *trace_id, int *fresh, mt__err *e) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT id, size, mtime_ns FROM traces WHERE path = ?", e))
+  if (mt__db_prepare(db, &st, "SELECT id, size, mtime_ns, ingested_by FROM traces WHERE path = ?", e))
     return -1;
   sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC);
   *trace_id = 0;
   *fresh = 0;
   if (sqlite3_step(st) == SQLITE_ROW) {
     *trace_id = sqlite3_column_int64(st, 0);
-    *fresh = sqlite3_column_int64(st, 1) == size && sqlite3_column_int64(st, 2) == mtime_ns;
+    const char *by = (const char *)sqlite3_column_text(st, 3);
+    *fresh = sqlite3_column_int64(st, 1) == size && sqlite3_column_int64(st, 2) == mtime_ns &&
+             by && strcmp(by, MT__INGEST_ID) == 0;
   }
   sqlite3_finalize(st);
   return 0;

@@ -11,7 +11,11 @@
 #include "err.h"
 
 /* PRAGMA user_version of the databases this build writes and reads. */
-#define MT__SCHEMA_VERSION 1
+#define MT__SCHEMA_VERSION 2
+
+/* What computed the rows of a trace: a database ingested by an analyzer whose figures differ
+ * (a later fix in accounting or symbols) is ingested again. Bump on such changes. */
+#define MT__INGEST_ID "memtrace-report schema 2 ingest 1"
 
 /* Open (creating when absent and `create` is set) a database and check its schema version.
  * @return 0 or -1 with e filled. */
@@ -33,7 +37,7 @@ int mt__db_vrun(sqlite3 *db, sqlite3_stmt *st, const char *types, va_list ap, mt
 int mt__db_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, mt__err *e);
 
 /* Look up a trace by absolute path: *trace_id (0 when absent), and whether size and mtime
- * still match the file. */
+ * still match the file and it was ingested by this analyzer (MT__INGEST_ID). */
 int mt__db_find_trace(sqlite3 *db, const char *abspath, int64_t size, int64_t mtime_ns,
                       int64_t *trace_id, int *fresh, mt__err *e);
 

@@ -373,11 +373,12 @@ static int finish(ingest_ctx *c) {
 
 static int insert_trace(ingest_ctx *c, const char *path, const struct stat *sb) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(c->db, &st, "INSERT INTO traces(path, size, mtime_ns) VALUES(?,?,?)", c->e))
+  if (mt__db_prepare(c->db, &st, "INSERT INTO traces(path, size, mtime_ns, ingested_by) VALUES(?,?,?,?)", c->e))
     return -1;
   sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 2, (sqlite3_int64)sb->st_size);
   sqlite3_bind_int64(st, 3, (sqlite3_int64)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec);
+  sqlite3_bind_text(st, 4, MT__INGEST_ID, -1, SQLITE_STATIC);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "db.h"
 #include "err.h"
@@ -73,6 +74,7 @@ static const struct {
 static void usage(FILE *out) {
   fprintf(out, "usage: memtrace-report REPORT [options] TRACE|DB\n"
                "       memtrace-report diff [options] BEFORE AFTER\n"
+               "       (an input may be TRACE@FROM..TO: a range of markers, seq:N or time:N)\n"
                "       memtrace-report ingest [--db PATH] TRACE...\n\nreports:\n");
   for (size_t i = 0; i < sizeof reports / sizeof *reports; i++)
     fprintf(out, "  %-11s %s\n", reports[i]->name, reports[i]->usage);
@@ -199,16 +201,35 @@ static const mt__report *find_report(const char *name) {
   return NULL;
 }
 
-/* Open one input (several traces for ingest) and pick its process. */
-static int open_input(cli *c, const char *const *inputs, int n, mt__input *in, char **dbpath,
-                      mt__err *e) {
+/* Open one input and pick its process. An input may carry its own range, INPUT@FROM..TO
+ * (bounds as for --between), which wins over --between: so `diff t.mt@a..b t.mt@c..d`
+ * compares two phases of one run, each through its own connection and TEMP tables. */
+static int open_input(cli *c, const char *spec, mt__input *in, char **dbpath, mt__err *e) {
+  char path[4096];
+  const char *from = c->report.mark_from, *to = c->report.mark_to;
+  char range[512];
+  snprintf(path, sizeof path, "%s", spec);
+  char *at = strrchr(path, '@');
+  struct stat sb;
+  if (at && stat(spec, &sb) != 0) {
+    *at = 0;
+    snprintf(range, sizeof range, "%s", at + 1);
+    char *dots = strstr(range, "..");
+    if (!dots || dots == range || !dots[2])
+      return mt__fail(e, "%s: a range is INPUT@FROM..TO, e.g. trace.mt@load..cleanup", spec);
+    *dots = 0;
+    from = range;
+    to = dots + 2;
+  }
   mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
   /* child traces are only needed when another process than the input's own is asked for */
   mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress,
                         .force = c->force, .children = c->pid >= 0};
-  if (mt__source_open(inputs, n, &so, warn_partial, &in->db, dbpath, e)) return -1;
-  in->label = inputs[0];
-  return mt__source_process(in->db, inputs[0], c->pid, &in->process_id, e);
+  const char *inputs[1] = {path};
+  if (mt__source_open(inputs, 1, &so, warn_partial, &in->db, dbpath, e)) return -1;
+  in->label = spec;
+  if (mt__source_process(in->db, path, c->pid, &in->process_id, e)) return -1;
+  return from ? mt__range_apply(in->db, in->process_id, from, to, e) : 0;
 }
 
 static int run_report(cli *c, const mt__report *r, char **inputs) {
@@ -221,15 +242,8 @@ static int run_report(cli *c, const mt__report *r, char **inputs) {
     fprintf(stderr, "memtrace-report: out of memory\n");
     return MT__EXIT_USAGE;
   }
-  if (r->inputs == 2) {
-    if (open_input(c, (const char *const *)&inputs[0], 1, &ctx.in, &dbpath, &e) ||
-        open_input(c, (const char *const *)&inputs[1], 1, &ctx.other, &dbpath2, &e))
-      goto out;
-  } else if (open_input(c, (const char *const *)inputs, 1, &ctx.in, &dbpath, &e)) {
-    goto out;
-  }
-  if (c->report.mark_from &&
-      mt__range_apply(ctx.in.db, ctx.in.process_id, c->report.mark_from, c->report.mark_to, &e))
+  if (open_input(c, inputs[0], &ctx.in, &dbpath, &e) ||
+      (r->inputs == 2 && open_input(c, inputs[1], &ctx.other, &dbpath2, &e)))
     goto out;
   ctx.in.db_path = dbpath;
   ctx.other.db_path = dbpath2;

@@ -150,7 +150,6 @@ static void report_module(mt__symbolizer *s, sym_module *m) {
     /* dwfl_report_elf takes the fd over on success */
     Dwfl_Module *dm = dwfl_report_elf(s->dwfl, m->path, path, fd, m->base, true);
     if (!dm) {
-      if (getenv("MT_DEBUG_SYMBOLS")) fprintf(stderr, "report %s: %s\n", path, dwfl_errmsg(-1));
       close(fd);
       continue;
     }

@@ -82,6 +82,11 @@ static int put_fields(out_cursor *o, const mt__record_layout *l, const mt_record
       case MT__F_DTIME: put_varint(o, delta_put(&d->time, *(const uint64_t *)at)); break;
       case MT__F_DADDR: put_varint(o, delta_put(&d->address, *(const uint64_t *)at)); break;
       case MT__F_DIP: put_varint(o, delta_put(&d->ip, *(const uint64_t *)at)); break;
+      case MT__F_DSTACK: put_varint(o, delta_put(&d->stack, *(const uint64_t *)at)); break;
+      case MT__F_PARENT:
+        if (rec->u.stack.id == 0 || rec->u.stack.parent >= rec->u.stack.id) return MT_EINVAL;
+        put_varint(o, rec->u.stack.id - rec->u.stack.parent - 1);
+        break;
     }
   }
   return 0;
@@ -92,7 +97,7 @@ static int put_record(mt_chunk *c, int type, const mt_record *rec) {
   const mt__record_layout *l = mt__layout(type);
   if (!l) return MT_EINVAL;
   if (c->cap - c->len < 2) return MT_ENOSPC;
-  mt__delta d = {c->prev_seq, c->prev_time, c->prev_address, c->prev_ip};
+  mt__delta d = {c->prev_seq, c->prev_time, c->prev_address, c->prev_ip, c->prev_stack};
   uint8_t *start = c->data + c->len;
   /* Payload goes after a one-byte length guess; moved if the length needs more bytes. */
   out_cursor o = {start + 2, c->data + c->cap, 0};
@@ -113,6 +118,7 @@ static int put_record(mt_chunk *c, int type, const mt_record *rec) {
   c->prev_time = d.time;
   c->prev_address = d.address;
   c->prev_ip = d.ip;
+  c->prev_stack = d.stack;
   return 0;
 }
 
@@ -125,7 +131,7 @@ void mt_chunk_init(mt_chunk *c, void *buf, size_t cap, uint32_t tid) {
 void mt_chunk_reset(mt_chunk *c, uint32_t tid) {
   c->len = 0;
   c->tid = tid;
-  c->prev_seq = c->prev_time = c->prev_address = c->prev_ip = 0;
+  c->prev_seq = c->prev_time = c->prev_address = c->prev_ip = c->prev_stack = 0;
   mt_record rec;
   rec.u.chunk.tid = tid;
   put_record(c, MT_REC_CHUNK, &rec);

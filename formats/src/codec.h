@@ -13,7 +13,7 @@
 
 /* Delta state of a chunk (see "Delta state" in docs/trace-format.md). */
 typedef struct {
-  uint64_t seq, time, address, ip;
+  uint64_t seq, time, address, ip, stack;
 } mt__delta;
 
 /* How one field is stored on disk and where it lives in the record's struct. */
@@ -29,7 +29,9 @@ typedef enum {
   MT__F_DSEQ,      /* svarint delta against delta.seq (uint64_t) */
   MT__F_DTIME,     /* svarint delta against delta.time */
   MT__F_DADDR,     /* svarint delta against delta.address, which it then replaces */
-  MT__F_DIP        /* svarint delta against delta.ip */
+  MT__F_DIP,       /* svarint delta against delta.ip */
+  MT__F_DSTACK,    /* svarint delta against delta.stack, which it then replaces */
+  MT__F_PARENT     /* varint (stack id - parent - 1): the id must be decoded just before */
 } mt__field_type;
 
 typedef struct {

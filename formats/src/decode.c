@@ -80,6 +80,11 @@ int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, 
       case MT__F_DTIME: *(uint64_t *)at = delta_get(&d->time, v); break;
       case MT__F_DADDR: *(uint64_t *)at = delta_get(&d->address, v); break;
       case MT__F_DIP: *(uint64_t *)at = delta_get(&d->ip, v); break;
+      case MT__F_DSTACK: *(uint64_t *)at = delta_get(&d->stack, v); break;
+      case MT__F_PARENT:
+        if (rec->u.stack.id == 0 || v > rec->u.stack.id - 1) return *why = "stack node parent not below its id", MT_ECORRUPT;
+        *(uint64_t *)at = rec->u.stack.id - 1 - v;
+        break;
       case MT__F_STR:
       case MT__F_BUILD_ID: break; /* handled above */
     }

@@ -45,7 +45,7 @@ static const mt__field realloc_fields[] = {
     FX(DADDR, mt_rec_realloc, new_address), F(U64, mt_rec_realloc, size),
     F(U64, mt_rec_realloc, stack)};
 
-static const mt__field stack_fields[] = {F(U64, mt_rec_stack, id), F(U64, mt_rec_stack, parent),
+static const mt__field stack_fields[] = {F(DSTACK, mt_rec_stack, id), F(PARENT, mt_rec_stack, parent),
                                          FX(DIP, mt_rec_stack, ip)};
 
 static const mt__field module_fields[] = {
@@ -92,9 +92,7 @@ static const char *validate_process(const mt_record *rec) {
 }
 
 static const char *validate_stack(const mt_record *rec) {
-  if (rec->u.stack.id == 0 || rec->u.stack.parent >= rec->u.stack.id)
-    return "stack node id is 0 or its parent is not below it";
-  return NULL;
+  return rec->u.stack.id == 0 ? "stack node id 0" : NULL;
 }
 
 static const mt__record_layout layouts[] = {

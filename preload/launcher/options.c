@@ -31,7 +31,7 @@ static const struct {
    "                            (default memtrace.%n.%p.mt in the current directory)"},
   {OPT_DEPTH, NULL, "--depth", "N", "MEMTRACE_DEPTH", "call stack frames recorded per event (1-256, default 64)"},
   {OPT_RSS, NULL, "--rss-interval", "MS", "MEMTRACE_RSS_INTERVAL",
-   "sample the resident set size every MS milliseconds (0: off)"},
+   "sample the resident set size every MS milliseconds (default 50, 0: off)"},
   {OPT_NO_FOLLOW, NULL, "--no-follow", NULL, "MEMTRACE_FOLLOW=0",
    "do not trace forked children and exec'd programs"},
   {OPT_PAUSED, NULL, "--start-paused", NULL, "MEMTRACE_START_PAUSED=1",

@@ -58,6 +58,15 @@ static const char *trace_size(const char *path, char *buf, size_t size) {
   return mt__human_size((uint64_t)st.st_size, buf, size);
 }
 
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
+static void print_counts(uint64_t allocations, uint64_t frees, uint64_t bytes) {
+  char a[32];
+  fprintf(stderr, "memtrace: %llu allocation%s, %llu free%s, %s allocated in total\n",
+          (unsigned long long)allocations, plural(allocations), (unsigned long long)frees,
+          plural(frees), mt__human_size(bytes, a, sizeof a));
+}
+
 /* Totals of a process that wrote no `end` line, read back from its trace. */
 static void print_recovered(const mt__process *p) {
   mt__scan sc;
@@ -72,26 +81,23 @@ static void print_recovered(const mt__process *p) {
   else
     fprintf(stderr, "memtrace: the trace is incomplete (%s): totals up to its last flush\n",
             sc.error == MT_ENOEND ? "no end record" : mt_strerror(sc.error));
-  fprintf(stderr, "memtrace: %llu allocations, %llu frees, %s allocated in total\n",
-          (unsigned long long)sc.allocations, (unsigned long long)sc.frees,
-          mt__human_size(sc.bytes_allocated, a, sizeof a));
-  fprintf(stderr, "memtrace: peak heap %s, %s still allocated in %llu blocks when recording "
+  print_counts(sc.allocations, sc.frees, sc.bytes_allocated);
+  fprintf(stderr, "memtrace: peak heap %s, %s still allocated in %llu block%s when recording "
                   "stopped\n",
           mt__human_size(sc.peak_heap_bytes, a, sizeof a), mt__human_size(sc.live_bytes, b, sizeof b),
-          (unsigned long long)sc.live_blocks);
+          (unsigned long long)sc.live_blocks, plural(sc.live_blocks));
 }
 
 static void print_totals(const mt__process *p) {
   char a[32], b[32];
-  fprintf(stderr, "memtrace: %llu allocations, %llu frees, %s allocated in total\n",
-          (unsigned long long)p->allocations, (unsigned long long)p->frees,
-          mt__human_size(p->bytes_allocated, a, sizeof a));
+  print_counts(p->allocations, p->frees, p->bytes_allocated);
   fprintf(stderr, "memtrace: peak heap %s, peak RSS %s\n",
           mt__human_size(p->peak_heap_bytes, a, sizeof a),
           mt__human_size(p->peak_rss_bytes, b, sizeof b));
   if (p->live_blocks)
-    fprintf(stderr, "memtrace: leaked %s in %llu blocks (still allocated at exit)\n",
-            mt__human_size(p->live_bytes, a, sizeof a), (unsigned long long)p->live_blocks);
+    fprintf(stderr, "memtrace: leaked %s in %llu block%s (still allocated at exit)\n",
+            mt__human_size(p->live_bytes, a, sizeof a), (unsigned long long)p->live_blocks,
+            plural(p->live_blocks));
   else
     fprintf(stderr, "memtrace: no leaks: every block was freed\n");
 }
@@ -103,9 +109,9 @@ static void print_other(const mt__process *p, long main_pid) {
   else
     snprintf(rel, sizeof rel, "child of %ld", p->ppid);
   if (p->ended)
-    fprintf(stderr, "memtrace:   pid %ld (%s): %s (%s), %llu allocations, %s\n", p->pid, rel,
+    fprintf(stderr, "memtrace:   pid %ld (%s): %s (%s), %llu allocation%s, %s\n", p->pid, rel,
             p->trace, trace_size(p->trace, size, sizeof size), (unsigned long long)p->allocations,
-            how_text(p->how, p->status, how, sizeof how));
+            plural(p->allocations), how_text(p->how, p->status, how, sizeof how));
   else
     fprintf(stderr, "memtrace:   pid %ld (%s): %s (%s), incomplete (killed or still running)\n",
             p->pid, rel, p->trace, trace_size(p->trace, size, sizeof size));

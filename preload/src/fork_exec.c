@@ -79,8 +79,8 @@ static void after_fork_child(void) {
   mt__region_reset();
   mt__modules_reset();
   mt__cfi_reset_after_fork();
-  atomic_store(&mt__g.seq, 0);
-  atomic_store(&mt__g.live_bytes, 0);
+  mt__g.ctr.seq = 0;
+  mt__g.ctr.live = 0;
   mt__g.peak_bytes = mt__g.peak_seq = 0;
   if (mt__g.fd >= 0)
     mt__os_close(mt__g.fd);

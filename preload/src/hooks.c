@@ -51,8 +51,14 @@ MT_EXPORT void *calloc(size_t n, size_t size) {
 /* realloc and reallocarray (which is realloc after an overflow check: the real one would
  * call our realloc again): one REALLOC record when the old block was recorded. */
 static void *do_realloc(int kind, void *p, size_t total) {
-  if (mt_unlikely(need_boot()))
-    return mt__boot_alloc(total, 16);
+  if (mt_unlikely(need_boot())) {
+    void *q = mt__boot_alloc(total, 16);
+    if (q && p && mt__boot_owns(p)) {
+      size_t old = mt__boot_size(p);
+      memcpy(q, p, old < total ? old : total);
+    }
+    return q;
+  }
   if (mt_unlikely(p && mt__boot_owns(p))) { /* move out of the bootstrap arena */
     void *q = mt__real.malloc(total ? total : 1);
     if (q) {
@@ -69,20 +75,24 @@ static void *do_realloc(int kind, void *p, size_t total) {
       mt__record_alloc(kind, q, total);
     return q;
   }
+  if (total == 0) { /* glibc frees p: record the FREE first, as free() does */
+    mt__record_free(p);
+    void *q = mt__real.realloc(p, 0);
+    if (q && mt__recording()) /* an allocator that returns a minimal block instead */
+      mt__record_alloc(kind, q, 0);
+    return q;
+  }
   uint64_t old_size = 0;
+  mt__tls.guard++; /* shim locks are only taken under the guard (signal handlers) */
   int known = mt__live_remove((uintptr_t)p, &old_size);
+  mt__tls.guard--;
   void *q = mt__real.realloc(p, total);
-  if (!q) {
-    if (!known)
-      return q;
-    if (total == 0) { /* realloc(p, 0) freed p */
-      uint64_t unused;
+  if (!q) { /* failed: p is still live and still ours */
+    uint64_t unused;
+    mt__tls.guard++;
+    if (known)
       mt__live_insert((uintptr_t)p, old_size, &unused);
-      mt__record_free(p);
-    } else { /* failed: p is still live */
-      uint64_t unused;
-      mt__live_insert((uintptr_t)p, old_size, &unused);
-    }
+    mt__tls.guard--;
     return q;
   }
   mt__record_realloc(kind, p, known, old_size, q, total);

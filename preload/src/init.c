@@ -2,7 +2,8 @@
 /* Life cycle of the recorder: the constructor that opens the trace and starts recording, and
  * the single place that ends it (mt__finish: flush every chunk, write END, close, report to
  * the session file). END is written by our destructor, which runs after the program's atexit
- * handlers and destructors, or by the _exit/_Exit hooks, the fatal-signal handlers and exec.
+ * handlers and destructors (after at_quick_exit handlers for quick_exit), or by the
+ * _exit/_Exit hooks, the fatal-signal handlers and exec.
  * The exit status comes from a wrapper around main() (via __libc_start_main) or exit(). */
 #include "internal.h"
 
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 mt_global mt__g = {.fd = -1};
+
+static void on_quick_exit(void);
 
 extern char **environ;
 
@@ -60,6 +63,27 @@ static void unpreload_self(void) {
   }
 }
 
+/* A relative MEMTRACE_OUTPUT is taken relative to the directory we start in, also for the
+ * children that change directory first: the absolute pattern replaces it in environ. */
+static void absolute_output(void) {
+  static char env[MT_PATH_MAX + 32];
+  char cwd[MT_PATH_MAX];
+  if (mt__g.opt.output[0] == '/' || syscall(SYS_getcwd, cwd, sizeof cwd) <= 0)
+    return;
+  mt_sbuf b;
+  mt__sb_init(&b, env, sizeof env);
+  mt__sb_str(&b, "MEMTRACE_OUTPUT=");
+  mt__sb_str(&b, cwd);
+  mt__sb_str(&b, "/");
+  mt__sb_str(&b, mt__g.opt.output);
+  const char *pattern = env + 16;
+  if (b.len + 1 >= sizeof env || strlen(pattern) >= sizeof mt__g.opt.output)
+    return; /* too long: keep the relative pattern */
+  memcpy(mt__g.opt.output, pattern, strlen(pattern) + 1);
+  if (mt__g.opt.follow)
+    putenv(env);
+}
+
 void mt__parent_env_update(void) {
   mt_sbuf b;
   mt__sb_init(&b, mt__g.parent_env, sizeof mt__g.parent_env);
@@ -94,6 +118,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   mt__g.exe_path[n > 0 ? n : 0] = '\0';
   if (!mt__g.opt.follow)
     unpreload_self();
+  absolute_output();
 
   int origin = MT_ORIGIN_LAUNCH;
   uint32_t ppid = (uint32_t)syscall(SYS_getppid);
@@ -113,6 +138,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
     putenv(mt__g.parent_env); /* the string stays ours: later updates need no setenv */
   mt__fork_setup();
   mt__signals_setup();
+  at_quick_exit(on_quick_exit);
   atomic_store(&mt__g.recording, !mt__g.opt.start_paused);
   atomic_store(&mt__g.state, MT_STATE_RUNNING);
   mt__session_start();
@@ -200,6 +226,9 @@ __attribute__((destructor(101))) static void mt_fini(void) {
     mt__finish(MT_END_EXIT, mt__g.exit_status);
 }
 
+/* quick_exit skips destructors: registered first, this handler runs after the program's. */
+static void on_quick_exit(void) { mt_fini(); }
+
 static int (*real_main)(int, char **, char **);
 
 static int main_wrapper(int argc, char **argv, char **envp) {
@@ -224,6 +253,13 @@ MT_EXPORT void exit(int status) {
     MT_LEAK_SCAN_NOTE_EXIT();
   }
   mt__real.exit(status);
+}
+
+MT_EXPORT void quick_exit(int status) {
+  mt__real_resolve();
+  if (mt__os_getpid() == mt__g.pid)
+    mt__g.exit_status = status & 0xff;
+  mt__real.quick_exit(status);
 }
 
 MT_EXPORT void _exit(int status) {

@@ -54,6 +54,9 @@ void *mt__os_alloc(size_t size);
 void mt__os_free(void *p, size_t size);
 /* Reserve address space with MAP_NORESERVE (pages count when touched). */
 void *mt__os_reserve(size_t size);
+/* Give the pages of a retired lock-free table back to the kernel but keep the mapping: a
+ * late reader finds only zeros (empty slots), which every lookup treats as a miss. */
+void mt__os_release(void *p, size_t size);
 
 int mt__os_open(const char *path, int flags, int mode);
 ssize_t mt__os_read(int fd, void *buf, size_t len);
@@ -141,6 +144,7 @@ typedef struct {
   void (*exit)(int) __attribute__((noreturn));
   void (*_exit)(int) __attribute__((noreturn));
   void (*_Exit)(int) __attribute__((noreturn));
+  void (*quick_exit)(int) __attribute__((noreturn));
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
 } mt_real_fns;
@@ -352,9 +356,12 @@ typedef struct {
   mt_options opt;
   uint32_t pid;                  /* pid the current trace belongs to */
   uint64_t start_mono_ns, start_wall_ns;
-  /* Written by every event: one cache line of their own, so threads move one line. */
-  _Alignas(64) atomic_uint_fast64_t seq; /* last sequence number handed out */
-  atomic_int_fast64_t live_bytes;
+  /* Last sequence number handed out and live heap bytes: changed together by one 16-byte
+   * atomic for heap events (record.c), in a cache line of their own. */
+  _Alignas(64) struct {
+    uint64_t seq;
+    int64_t live;
+  } __attribute__((aligned(16))) ctr;
   char pad_[64 - 2 * sizeof(uint64_t)];
   uint64_t peak_bytes, peak_seq; /* under peak_lock */
   mt_lock peak_lock;

@@ -203,13 +203,12 @@ void mt__modules_reset(void) {
 MT_EXPORT int dlclose(void *handle) {
   mt__real_resolve();
   int rc = mt__real.dlclose(handle);
+  int tracking = mt__tracking();
+  mt__tls.guard++;
   mt__cfi_invalidate();
-  if (rc == 0 && mt__tracking()) {
-    mt__tls.guard++;
-    mt_tbuf *tb = mt__tbuf_get();
-    if (tb)
-      mt__modules_scan(tb, 0);
-    mt__tls.guard--;
-  }
+  mt_tbuf *tb = rc == 0 && tracking ? mt__tbuf_get() : NULL;
+  if (tb)
+    mt__modules_scan(tb, 0);
+  mt__tls.guard--;
   return rc;
 }

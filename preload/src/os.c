@@ -89,6 +89,16 @@ void *mt__os_reserve(size_t size) {
   return p;
 }
 
+void mt__os_release(void *p, size_t size) {
+  if (!p)
+    return;
+  size = PAGE_ROUND(size);
+  int saved = errno;
+  if (syscall(SYS_madvise, p, size, MADV_DONTNEED) == 0)
+    atomic_fetch_sub_explicit(&mt__g.shim_bytes, size, memory_order_relaxed);
+  errno = saved;
+}
+
 void mt__os_free(void *p, size_t size) {
   if (!p)
     return;

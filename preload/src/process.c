@@ -262,7 +262,7 @@ void mt__end_totals(mt_rec_end *e) {
     e->bytes_allocated += tb->bytes_allocated;
     blocks += tb->live_blocks;
   }
-  int64_t live = atomic_load(&mt__g.live_bytes);
+  int64_t live = __atomic_load_n(&mt__g.ctr.live, __ATOMIC_RELAXED);
   e->live_bytes = live > 0 ? (uint64_t)live : 0;
   e->live_blocks = blocks > 0 ? (uint64_t)blocks : 0;
   e->peak_heap_bytes = __atomic_load_n(&mt__g.peak_bytes, __ATOMIC_RELAXED);

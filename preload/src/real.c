@@ -51,6 +51,7 @@ void mt__real_resolve(void) {
   RESOLVE(exit, "exit");
   RESOLVE(_exit, "_exit");
   RESOLVE(_Exit, "_Exit");
+  RESOLVE(quick_exit, "quick_exit");
   RESOLVE(libc_start_main, "__libc_start_main");
   mt__tls.resolving = 0;
   atomic_store_explicit(&resolve_state, 2, memory_order_release);

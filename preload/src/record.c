@@ -1,26 +1,52 @@
 /* SPDX-License-Identifier: MIT */
-/* The event path shared by every hook: take a call stack, update the live-heap bookkeeping
- * (one atomic for live bytes, a short lock only when a new peak is reached), take a global
- * sequence number and append the record to the calling thread's chunk. Callers have checked
- * mt__recording() / mt__tracking(); everything here runs with the re-entrancy guard set. */
+/* The event path shared by every hook: take a call stack, update the live table, take the
+ * global sequence number (for heap events together with the live-bytes change, in one
+ * 16-byte CAS; a short lock only when a new peak is reached) and append the record to the
+ * calling thread's chunk. Callers have checked mt__recording() / mt__tracking(); everything
+ * here runs with the re-entrancy guard set. */
 #include "internal.h"
 
 #include <string.h>
 #include <time.h>
 
-uint64_t mt__seq_next(void) {
-  return atomic_fetch_add_explicit(&mt__g.seq, 1, memory_order_relaxed) + 1;
+uint64_t mt__seq_next(void) { return __atomic_add_fetch(&mt__g.ctr.seq, 1, __ATOMIC_RELAXED); }
+
+/* Next sequence number and live bytes after adding delta, as one atomic step: replaying the
+ * trace in sequence order then meets exactly the live-bytes values (and peak) we saw. */
+static inline void counter_take(int64_t delta, uint64_t *seq, int64_t *live) {
+#if defined(__x86_64__)
+  uint64_t lo = __atomic_load_n(&mt__g.ctr.seq, __ATOMIC_RELAXED);
+  uint64_t hi = (uint64_t)__atomic_load_n(&mt__g.ctr.live, __ATOMIC_RELAXED);
+  for (;;) {
+    uint64_t nlo = lo + 1, nhi = hi + (uint64_t)delta;
+    unsigned char ok;
+    __asm__ __volatile__("lock cmpxchg16b %1\n\tsete %0"
+                         : "=q"(ok), "+m"(mt__g.ctr), "+a"(lo), "+d"(hi)
+                         : "b"(nlo), "c"(nhi)
+                         : "memory", "cc");
+    if (ok) {
+      *seq = nlo;
+      *live = (int64_t)nhi;
+      return;
+    }
+  }
+#else
+  *seq = mt__seq_next();
+  *live = __atomic_add_fetch(&mt__g.ctr.live, delta, __ATOMIC_RELAXED);
+#endif
 }
 
 uint64_t mt__time_ns(void) { return mt__clock_now_ns() - mt__g.start_mono_ns; }
 
 static inline int is_heap(int kind) { return kind <= MT_ALLOC_PVALLOC; }
 
+/* Peak and the first sequence number that reached it (threads may report out of order). */
 static void peak_update(int64_t live, uint64_t seq) {
-  if (live <= 0 || (uint64_t)live <= __atomic_load_n(&mt__g.peak_bytes, __ATOMIC_RELAXED))
+  if (live <= 0 || (uint64_t)live < __atomic_load_n(&mt__g.peak_bytes, __ATOMIC_RELAXED))
     return;
   mt__lock(&mt__g.peak_lock);
-  if ((uint64_t)live > mt__g.peak_bytes) {
+  if ((uint64_t)live > mt__g.peak_bytes ||
+      ((uint64_t)live == mt__g.peak_bytes && seq < mt__g.peak_seq)) {
     __atomic_store_n(&mt__g.peak_bytes, (uint64_t)live, __ATOMIC_RELAXED);
     mt__g.peak_seq = seq;
   }
@@ -37,10 +63,7 @@ static inline void after_append(mt_tbuf *tb) {
     mt__writer_ensure();
 }
 
-/* The tbuf shared by exiting threads: numbers must rise within its chunk, so the record
- * gets a fresh one under the lock (the one taken before is left unused). */
-static void renumber(mt_record *r) {
-  uint64_t seq = mt__seq_next();
+static void set_seq(mt_record *r, uint64_t seq) {
   switch (r->type) {
   case MT_REC_ALLOC: r->u.alloc.seq = seq; break;
   case MT_REC_FREE: r->u.free.seq = seq; break;
@@ -52,12 +75,29 @@ static void renumber(mt_record *r) {
   }
 }
 
+/* Append a record. In the tbuf shared by exiting threads numbers must rise within the chunk,
+ * so the record gets a fresh one under the lock (the one taken before stays unused). */
 static void put(mt_tbuf *tb, mt_record *r) {
   mt__lock(&tb->lock);
   if (mt_unlikely(tb->shared))
-    renumber(r);
+    set_seq(r, mt__seq_next());
   mt__tbuf_put_locked(tb, r);
   mt__unlock(&tb->lock);
+  after_append(tb);
+}
+
+/* Append a heap event whose sequence number is taken together with its live-bytes change,
+ * under the chunk lock (so numbers rise within the chunk even when it is shared). */
+static void put_heap(mt_tbuf *tb, mt_record *r, int64_t delta) {
+  uint64_t seq;
+  int64_t live;
+  mt__lock(&tb->lock);
+  counter_take(delta, &seq, &live);
+  set_seq(r, seq);
+  mt__tbuf_put_locked(tb, r);
+  mt__unlock(&tb->lock);
+  if (delta > 0)
+    peak_update(live, seq);
   after_append(tb);
 }
 
@@ -74,13 +114,11 @@ static uint64_t capture_stack(mt_tbuf *tb) {
 
 /* FREE of a heap block whose size we know (already removed from the live table). */
 static void heap_free_known(mt_tbuf *tb, void *p, uint64_t size) {
-  uint64_t seq = mt__seq_next();
-  atomic_fetch_sub_explicit(&mt__g.live_bytes, (int64_t)size, memory_order_relaxed);
   tb->frees++;
   tb->live_blocks--;
   mt_record r = {.type = MT_REC_FREE};
-  r.u.free = (mt_rec_free){MT_ALLOC_MALLOC, seq, mt__time_ns(), (uintptr_t)p, 0};
-  put(tb, &r);
+  r.u.free = (mt_rec_free){MT_ALLOC_MALLOC, 0, mt__time_ns(), (uintptr_t)p, 0};
+  put_heap(tb, &r, -(int64_t)size);
 }
 
 void mt__record_alloc(int kind, void *p, uint64_t size) {
@@ -89,36 +127,33 @@ void mt__record_alloc(int kind, void *p, uint64_t size) {
   if (!tb)
     goto out;
   uint64_t stack = capture_stack(tb);
-  uint64_t seq;
+  mt_record r = {.type = MT_REC_ALLOC};
   if (is_heap(kind)) {
     uint64_t old;
     if (mt__live_insert((uintptr_t)p, size, &old)) /* its free went past us: record it now */
       heap_free_known(tb, p, old);
-    seq = mt__seq_next();
-    int64_t live = atomic_fetch_add_explicit(&mt__g.live_bytes, (int64_t)size,
-                                             memory_order_relaxed) + (int64_t)size;
-    peak_update(live, seq);
     tb->allocations++;
     tb->bytes_allocated += size;
     tb->live_blocks++;
+    r.u.alloc = (mt_rec_alloc){(uint32_t)kind, 0, mt__time_ns(), (uintptr_t)p, size, stack};
+    put_heap(tb, &r, (int64_t)size);
   } else {
-    seq = mt__seq_next();
+    r.u.alloc = (mt_rec_alloc){(uint32_t)kind, mt__seq_next(), mt__time_ns(), (uintptr_t)p,
+                               size, stack};
+    put(tb, &r);
   }
-  mt_record r = {.type = MT_REC_ALLOC};
-  r.u.alloc = (mt_rec_alloc){(uint32_t)kind, seq, mt__time_ns(), (uintptr_t)p, size, stack};
-  put(tb, &r);
 out:
   mt__tls.guard--;
 }
 
 void mt__record_free(void *p) {
   uint64_t size;
-  if (!mt__live_remove((uintptr_t)p, &size))
-    return;
-  mt__tls.guard++;
-  mt_tbuf *tb = mt__tbuf_get();
-  if (tb)
-    heap_free_known(tb, p, size);
+  mt__tls.guard++; /* before any lock: a signal handler that allocates must pass through */
+  if (mt__live_remove((uintptr_t)p, &size)) {
+    mt_tbuf *tb = mt__tbuf_get();
+    if (tb)
+      heap_free_known(tb, p, size);
+  }
   mt__tls.guard--;
 }
 
@@ -141,18 +176,13 @@ void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, v
   uint64_t prev;
   if (mt__live_insert((uintptr_t)q, n, &prev))
     heap_free_known(tb, q, prev);
-  uint64_t seq = mt__seq_next();
-  int64_t delta = (int64_t)n - (int64_t)old_size;
-  int64_t live =
-      atomic_fetch_add_explicit(&mt__g.live_bytes, delta, memory_order_relaxed) + delta;
-  peak_update(live, seq);
   tb->allocations++;
   tb->frees++;
   tb->bytes_allocated += n;
   mt_record r = {.type = MT_REC_REALLOC};
   r.u.realloc =
-      (mt_rec_realloc){(uint32_t)kind, seq, mt__time_ns(), (uintptr_t)old, (uintptr_t)q, n, stack};
-  put(tb, &r);
+      (mt_rec_realloc){(uint32_t)kind, 0, mt__time_ns(), (uintptr_t)old, (uintptr_t)q, n, stack};
+  put_heap(tb, &r, (int64_t)n - (int64_t)old_size);
 out:
   mt__tls.guard--;
 }

@@ -2,7 +2,8 @@
 /* Signals. For fatal signals whose disposition is still the default at start-up we install a
  * handler that writes END (how SIGNAL) and then dies by the same signal with the default
  * action, so the exit status is unchanged. The program never sees our handlers: sigaction()
- * and signal() report them as SIG_DFL, and installing its own handler simply replaces ours.
+ * and signal() report them as SIG_DFL; installing its own handler replaces ours, and setting
+ * SIG_DFL again (as handlers do before re-raising) puts ours back.
  * The optional toggle signal pauses and resumes recording. */
 #include "internal.h"
 
@@ -78,10 +79,37 @@ void mt__signals_setup(void) {
   }
 }
 
+static int is_fatal(int sig) {
+  for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+    if (fatal_signals[i] == sig)
+      return 1;
+  return 0;
+}
+
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   if (!real_sigaction)
     *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
   int was_ours = sig > 0 && sig < 65 && atomic_load(&ours[sig]);
+  struct sigaction ours_instead;
+  if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL && is_fatal(sig) &&
+      atomic_load(&mt__g.state) == MT_STATE_RUNNING) {
+    /* Back to the default action (typically a handler about to re-raise): ours does the
+     * same after writing END, and stays hidden. */
+    memset(&ours_instead, 0, sizeof ours_instead);
+    sigemptyset(&ours_instead.sa_mask);
+    ours_instead.sa_sigaction = on_fatal;
+    ours_instead.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    int rc = real_sigaction(sig, &ours_instead, old);
+    if (rc == 0) {
+      atomic_store(&ours[sig], 1);
+      if (old && was_ours) {
+        memset(old, 0, sizeof *old);
+        old->sa_handler = SIG_DFL;
+        sigemptyset(&old->sa_mask);
+      }
+    }
+    return rc;
+  }
   int rc = real_sigaction(sig, act, old);
   if (rc != 0 || !was_ours)
     return rc;

@@ -6,7 +6,8 @@
  * under a lock. Each thread keeps its previous stack with its prefix hashes, so only the
  * frames that differ are hashed (none when the stack repeats). New nodes are written as
  * STACK records into the creating thread's chunk, before the event that uses them. The
- * table lives in mmap'd memory and doubles when half full; old tables stay readable.
+ * table lives in mmap'd memory and doubles when half full; an old table stays mapped for
+ * late readers but its pages go back to the kernel (they read as empty).
  * Two different prefixes with the same 64-bit hash would be merged (odds ~1e-8 for a
  * million nodes). */
 #include "internal.h"
@@ -26,6 +27,7 @@ typedef struct {
 typedef struct node_table {
   struct node_table *older;
   size_t mask, count, bytes;
+  size_t released; /* bytes given back with mt__os_release (no longer in shim_bytes) */
   node_entry e[];
 } node_table;
 
@@ -91,6 +93,13 @@ static node_table *reserve_one(void) {
   }
   bigger->older = t;
   atomic_store_explicit(&nodes, bigger, memory_order_release);
+  /* Readers still in the old table see empty slots from now on: a miss, then the lock. The
+   * header page keeps `older` and `bytes` for the fork reset. */
+  size_t header = 4096;
+  if (t->bytes > header) {
+    mt__os_release((char *)t + header, t->bytes - header);
+    t->released = t->bytes - header;
+  }
   return bigger;
 }
 
@@ -178,6 +187,7 @@ void mt__stack_reset_after_fork(void) {
   node_table *t = atomic_load(&nodes);
   while (t) {
     node_table *older = t->older;
+    atomic_fetch_add(&mt__g.shim_bytes, t->released); /* mt__os_free subtracts it all */
     mt__os_free(t, t->bytes);
     t = older;
   }

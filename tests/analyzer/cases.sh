@@ -172,7 +172,7 @@ case_schema_version_mismatch_message() {
   run_status 0 "$R" ingest --db x.db basic.mt
   sqlite3 x.db "PRAGMA user_version = 99"
   run_status 2 "$R" summary x.db
-  grep -q "x.db has database schema version 99, this memtrace-report reads version 1" err || fail "$(cat err)"
+  grep -q "x.db has database schema version 99, this memtrace-report reads version 2" err || fail "$(cat err)"
 }
 
 case_fork_child_linked_in_one_db() {
@@ -305,6 +305,16 @@ case_diff_matches_sites_by_function_and_line() {
 1050,700,-350,site_gamma,gen_trace.c:LINE
 500,200,-300,site_beta,gen_trace.c:LINE
 15,0,-15,site_parse_config,gen_trace.c:LINE" "$(cat sites.csv)"
+}
+
+case_diff_between_two_phases_of_one_run() {
+  gen basic basic.mt
+  run_status 0 "$R" diff --format csv basic.mt@seq:1..phase2 basic.mt@phase2..phase3
+  grep -q '^allocations,4,3,-1$' out || fail "totals: $(cat out)"
+  grep -q '^leaked_bytes,500,1060,560$' out || fail "totals: $(cat out)"
+  grep -q '^0,1050,1050,site_gamma,' out || fail "sites: $(cat out)"
+  run_status 2 "$R" diff basic.mt@phase2 basic.mt
+  grep -q "a range is INPUT@FROM..TO" err || fail "$(cat err)"
 }
 
 case_json_outputs_parse() {

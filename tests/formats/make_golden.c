@@ -275,7 +275,7 @@ int main(int argc, char **argv) {
   damaged_chunk("invalid_bad_kind.mt", bad_kind, sizeof bad_kind);
   static const uint8_t bad_reach_kind[] = {0x25, 2, 2, 4};
   damaged_chunk("invalid_bad_reach_kind.mt", bad_reach_kind, sizeof bad_reach_kind);
-  static const uint8_t stack_loop[] = {0x20, 3, 5, 5, 2};
+  static const uint8_t stack_loop[] = {0x20, 3, 4, 5, 2}; /* id 2, parent stored 5: above id - 1 */
   damaged_chunk("invalid_stack_parent.mt", stack_loop, sizeof stack_loop);
   static const uint8_t length_past_end[] = {0x31, 40, 1, 1};
   damaged_chunk("invalid_record_length.mt", length_past_end, sizeof length_past_end);

@@ -272,6 +272,10 @@ static void test_encoder_rejects_out_of_range(void) {
   CHECK_EQ(mt_chunk_put(&c, &m), (unsigned long long)MT_EINVAL);
   mt_record reach = {.type = MT_REC_REACH, .u.reach = {1, MT_REACH_KIND_COUNT}};
   CHECK_EQ(mt_chunk_put(&c, &reach), (unsigned long long)MT_EINVAL);
+  mt_record loop = {.type = MT_REC_STACK, .u.stack = {.id = 5, .parent = 5, .ip = 1}};
+  CHECK_EQ(mt_chunk_put(&c, &loop), (unsigned long long)MT_EINVAL);
+  mt_record root = {.type = MT_REC_STACK, .u.stack = {.id = 0, .parent = 0, .ip = 1}};
+  CHECK_EQ(mt_chunk_put(&c, &root), (unsigned long long)MT_EINVAL);
   mt_record chunk = {.type = MT_REC_CHUNK};
   CHECK_EQ(mt_chunk_put(&c, &chunk), (unsigned long long)MT_EINVAL);
   mt_record unknown = {.type = 0x7e};

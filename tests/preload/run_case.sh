@@ -40,6 +40,15 @@ consistent() {
   c=$(grep '^counted ' "$1" | grep -oE 'allocations=[0-9]+ frees=[0-9]+ bytes_allocated=[0-9]+')
   [ -n "$e" ] && [ "$e" = "$c" ] || fail "END totals '$e' differ from the events '$c'"
 }
+# wait_for_trace PREFIX: wait (5 s at most) until the program's trace exists, which means
+# the launcher has set up its signal handling and the program runs.
+wait_for_trace() {
+  for _ in $(seq 50); do
+    ls "$dir"/"$1".*.mt > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "no trace $1.*.mt after 5 s"
+}
 # run memtrace with a trace pattern in this directory; stdout/stderr to out.txt/err.txt
 mt() {
   "$MEMTRACE" -o "$dir/%n.%p.mt" "$@" > out.txt 2> err.txt
@@ -65,9 +74,11 @@ compare_with_valgrind() {
   [ "$v" = "$m" ] || fail "valgrind counts '$v' (allocs frees bytes), memtrace '$m'"
   consistent facts.txt
 }
+# need_example NAME: skip unless the example program is built.
+need_example() { [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/$1" ] || skip "examples are not built"; }
 # example_figures NAME "END fields": an example's header comment figures, exactly.
 example_figures() {
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/$1" ] || skip "examples are not built"
+  need_example "$1"
   mt "$EXAMPLES/$1"
   expect_rc "$rc" 0
   facts "$(trace_named "$1")" facts.txt
@@ -129,10 +140,10 @@ valgrind_agrees_threads)
   [ "$v" = "$m" ] || fail "valgrind counts '$v' (allocs frees), memtrace '$m'"
   ;;
 valgrind_agrees_example_leak)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-leak" ] || skip "examples are not built"
+  need_example example-leak
   compare_with_valgrind "$EXAMPLES/example-leak" ;;
 valgrind_agrees_example_small_storm)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-small-storm" ] || skip "examples are not built"
+  need_example example-small-storm
   compare_with_valgrind "$EXAMPLES/example-small-storm" ;;
 
 threads_all_recorded)
@@ -249,7 +260,7 @@ sigint_ignored_by_launcher)
   set -m   # own process group, so SIGINT reaches the launcher only and is not pre-ignored
   "$MEMTRACE" -q -o "$dir/%n.%p.mt" "$PROGS/sleeper" 800 > out.txt 2> err.txt &
   pid=$!
-  sleep 0.3
+  wait_for_trace sleeper
   kill -INT "$pid"
   wait "$pid"
   expect_rc "$?" 0
@@ -259,7 +270,7 @@ sigterm_forwarded_to_program)
   set -m
   "$MEMTRACE" -o "$dir/%n.%p.mt" "$PROGS/sleeper" 10000 > out.txt 2> err.txt &
   pid=$!
-  sleep 0.4
+  wait_for_trace sleeper
   start=$SECONDS
   kill -TERM "$pid"
   wait "$pid"
@@ -361,11 +372,11 @@ no_follow_traces_first_process_only)
   ;;
 
 summary_reports_totals)
-  [ -n "${EXAMPLES:-}" ] && [ -x "$EXAMPLES/example-leak" ] || skip "examples are not built"
+  need_example example-leak
   mt "$EXAMPLES/example-leak"
   expect_rc "$rc" 0
   has err.txt "memtrace: $EXAMPLES/example-leak exited with status 0"
-  has err.txt "memtrace: 17 allocations, 1 frees, 640 B allocated in total"
+  has err.txt "memtrace: 17 allocations, 1 free, 640 B allocated in total"
   has err.txt "memtrace: leaked 512 B in 16 blocks (still allocated at exit)"
   has_re err.txt "^memtrace: trace $dir/example-leak\.[0-9]+\.mt \([0-9.]+ (B|KiB)\)$"
   has_re err.txt "^memtrace: look at it with: memtrace-(dump|report summary) $dir/example-leak\.[0-9]+\.mt$"
@@ -429,12 +440,12 @@ depth_option_limits_stacks)
   ;;
 
 rss_interval_option)
-  mt --rss-interval 10 "$PROGS/sleeper" 400
+  mt --rss-interval 10 "$PROGS/sleeper" 600
   expect_rc "$rc" 0
   facts "$(trace_named sleeper)" facts.txt
   has_re facts.txt '^options .*rss_interval=10 '
   n=$(sed -n 's/^rss_samples //p' facts.txt)
-  [ "$n" -ge 10 ] || fail "$n RSS samples in 400 ms at 10 ms"
+  [ "$n" -ge 10 ] || fail "$n RSS samples in 600 ms at 10 ms"
   rm -f "$dir"/*.mt
   mt --rss-interval 0 "$PROGS/sleeper" 100
   facts "$(trace_named sleeper)" facts.txt

@@ -15,12 +15,24 @@
 
 /* The functions the stacks name; distinct bodies so the compiler never folds them together. */
 static volatile int sink;
-__attribute__((noinline, used)) static void run_app(void) { sink = 1; }
-__attribute__((noinline, used)) static void parse_config(void) { sink = 2; }
-__attribute__((noinline, used)) static void load_table(void) { sink = 3; }
-__attribute__((noinline, used)) static void grow_table(void) { sink = 4; }
-__attribute__((noinline, used)) static void make_buffer(void) { sink = 5; }
-__attribute__((noinline, used)) static void log_message(void) { sink = 6; }
+__attribute__((noinline, used)) static void run_app(void) {
+  sink = 1;
+}
+__attribute__((noinline, used)) static void parse_config(void) {
+  sink = 2;
+}
+__attribute__((noinline, used)) static void load_table(void) {
+  sink = 3;
+}
+__attribute__((noinline, used)) static void grow_table(void) {
+  sink = 4;
+}
+__attribute__((noinline, used)) static void make_buffer(void) {
+  sink = 5;
+}
+__attribute__((noinline, used)) static void log_message(void) {
+  sink = 6;
+}
 
 enum { S_RUN = 1, S_PARSE, S_LOAD, S_GROW, S_BUFFER, S_LOG };
 
@@ -37,27 +49,38 @@ static void put(const mt_record *r) {
   }
 }
 
-static uint64_t now(void) { return seq * 1000; }
+static uint64_t now(void) {
+  return seq * 1000;
+}
 
 static void alloc(uint64_t stack, uint64_t addr, uint64_t size) {
   seq++;
-  put(&(mt_record){.type = MT_REC_ALLOC, .u.alloc = {.kind = MT_ALLOC_MALLOC, .seq = seq, .time_ns = now(),
-                                                     .address = addr, .size = size, .stack = stack}});
+  put(&(mt_record){.type = MT_REC_ALLOC,
+                   .u.alloc = {.kind = MT_ALLOC_MALLOC,
+                               .seq = seq,
+                               .time_ns = now(),
+                               .address = addr,
+                               .size = size,
+                               .stack = stack}});
 }
 
 static void release(uint64_t addr) {
   seq++;
-  put(&(mt_record){.type = MT_REC_FREE, .u.free = {.kind = MT_ALLOC_MALLOC, .seq = seq, .time_ns = now(), .address = addr}});
+  put(&(mt_record){
+      .type = MT_REC_FREE,
+      .u.free = {.kind = MT_ALLOC_MALLOC, .seq = seq, .time_ns = now(), .address = addr}});
 }
 
 static void marker(const char *label) {
   seq++;
-  put(&(mt_record){.type = MT_REC_MARKER, .u.marker = {.seq = seq, .time_ns = now(), .label = mt_str_from(label)}});
+  put(&(mt_record){.type = MT_REC_MARKER,
+                   .u.marker = {.seq = seq, .time_ns = now(), .label = mt_str_from(label)}});
 }
 
 static void rss(uint64_t bytes) {
   seq++;
-  put(&(mt_record){.type = MT_REC_RSS, .u.rss = {.seq = seq, .time_ns = now(), .rss_bytes = bytes}});
+  put(&(mt_record){.type = MT_REC_RSS,
+                   .u.rss = {.seq = seq, .time_ns = now(), .rss_bytes = bytes}});
 }
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *ctx) {
@@ -74,28 +97,43 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *ctx) {
 }
 
 static void header(const char *exe) {
-  static const char argv[] = "demo\0--rows\0" "3\0";
+  static const char argv[] =
+      "demo\0--rows\0"
+      "3\0";
   put(&(mt_record){.type = MT_REC_PROCESS,
-                   .u.process = {.pid = 4242, .ppid = 1, .origin = MT_ORIGIN_LAUNCH, .start_wall_ns = 1795000000000000000ull,
-                                 .start_mono_ns = 1000000, .page_size = 4096, .argc = 3, .argv = {argv, sizeof argv - 1},
-                                 .exe = mt_str_from("/usr/bin/demo"), .hostname = mt_str_from("testhost"),
-                                 .version = mt_str_from("0.1.0"), .options = mt_str_from(""), .parent_trace = mt_str_from("")}});
+                   .u.process = {.pid = 4242,
+                                 .ppid = 1,
+                                 .origin = MT_ORIGIN_LAUNCH,
+                                 .start_wall_ns = 1795000000000000000ull,
+                                 .start_mono_ns = 1000000,
+                                 .page_size = 4096,
+                                 .argc = 3,
+                                 .argv = {argv, sizeof argv - 1},
+                                 .exe = mt_str_from("/usr/bin/demo"),
+                                 .hostname = mt_str_from("testhost"),
+                                 .version = mt_str_from("0.1.0"),
+                                 .options = mt_str_from(""),
+                                 .parent_trace = mt_str_from("")}});
   mt_record mod = {.type = MT_REC_MODULE};
   mod.u.module.id = 1;
   mod.u.module.seq = 0;
   mod.u.module.path = mt_str_from(exe);
   dl_iterate_phdr(find_self, &mod.u.module);
   put(&mod);
-  put(&(mt_record){.type = MT_REC_THREAD, .u.thread = {.tid = 100, .seq = 0, .name = mt_str_from("demo")}});
+  put(&(mt_record){.type = MT_REC_THREAD,
+                   .u.thread = {.tid = 100, .seq = 0, .name = mt_str_from("demo")}});
   /* the stack tree: run_app at the root; ips are return addresses, one past the call site */
   const struct {
     uint64_t id, parent;
     void (*fn)(void);
-  } nodes[] = {{S_RUN, 0, run_app},          {S_PARSE, S_RUN, parse_config}, {S_LOAD, S_RUN, load_table},
-               {S_GROW, S_LOAD, grow_table}, {S_BUFFER, S_LOAD, make_buffer}, {S_LOG, S_RUN, log_message}};
+  } nodes[] = {
+      {S_RUN, 0, run_app},          {S_PARSE, S_RUN, parse_config},  {S_LOAD, S_RUN, load_table},
+      {S_GROW, S_LOAD, grow_table}, {S_BUFFER, S_LOAD, make_buffer}, {S_LOG, S_RUN, log_message}};
   for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
     put(&(mt_record){.type = MT_REC_STACK,
-                     .u.stack = {.id = nodes[i].id, .parent = nodes[i].parent, .ip = (uint64_t)(uintptr_t)nodes[i].fn + 1}});
+                     .u.stack = {.id = nodes[i].id,
+                                 .parent = nodes[i].parent,
+                                 .ip = (uint64_t)(uintptr_t)nodes[i].fn + 1}});
 }
 
 /* before: 10 allocations, 7,968 bytes, peak 7,612, 612 bytes leaked in 2 blocks, 4 temporary.
@@ -147,10 +185,16 @@ int main(int argc, char **argv) {
   events(after);
   seq++;
   put(&(mt_record){.type = MT_REC_END,
-                   .u.end = {.seq = seq, .time_ns = now(), .how = MT_END_EXIT, .status = 0,
-                             .allocations = after ? 9 : 10, .frees = 8,
-                             .bytes_allocated = after ? 15840 : 7968, .peak_heap_bytes = after ? 15612 : 7612,
-                             .live_bytes = after ? 100 : 612, .live_blocks = after ? 1 : 2,
+                   .u.end = {.seq = seq,
+                             .time_ns = now(),
+                             .how = MT_END_EXIT,
+                             .status = 0,
+                             .allocations = after ? 9 : 10,
+                             .frees = 8,
+                             .bytes_allocated = after ? 15840 : 7968,
+                             .peak_heap_bytes = after ? 15612 : 7612,
+                             .live_bytes = after ? 100 : 612,
+                             .live_blocks = after ? 1 : 2,
                              .peak_rss_bytes = 12 << 10}});
   if (mt_writer_write_chunk(w, &chunk)) return 1;
   mt_writer_destroy(w);

@@ -19,7 +19,7 @@ static const role_style styles[MT__C_COUNT] = {
 
 static int attrs[MT__C_COUNT];
 
-void mt__colors_init(int force_mono) {
+void mt__ui_colors_init(int force_mono) {
   const char *nc = getenv("NO_COLOR");
   int mono = force_mono || (nc && *nc) || !has_colors();
   if (!mono && start_color() == ERR) mono = 1;
@@ -35,4 +35,6 @@ void mt__colors_init(int force_mono) {
   }
 }
 
-int mt__attr(int role) { return role >= 0 && role < MT__C_COUNT ? attrs[role] : 0; }
+int mt__ui_attr(int role) {
+  return role >= 0 && role < MT__C_COUNT ? attrs[role] : 0;
+}

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Drawing helpers over ncursesw: clipped UTF-8 text in a colour role, row fills and column
  * headers, and the small string utilities (display width, tails of paths, matching). */
-#include <ctype.h>
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "tui.h"
@@ -24,7 +24,7 @@ static int next_char(const char *s, int *w) {
   return (int)n;
 }
 
-int mt__text_width(const char *s) {
+int mt__ui_text_width(const char *s) {
   int total = 0;
   while (*s) {
     int w;
@@ -34,8 +34,8 @@ int mt__text_width(const char *s) {
   return total;
 }
 
-const char *mt__tail(const char *s, int cols) {
-  int width = mt__text_width(s);
+const char *mt__ui_tail(const char *s, int cols) {
+  int width = mt__ui_text_width(s);
   while (*s && width > cols) {
     int w;
     s += next_char(s, &w);
@@ -44,7 +44,7 @@ const char *mt__tail(const char *s, int cols) {
   return s;
 }
 
-int mt__put_attr(int y, int x, int width, int attr, const char *text) {
+int mt__ui_put_attr(int y, int x, int width, int attr, const char *text) {
   if (width <= 0 || !text) return 0;
   int used = 0;
   const char *p = text, *end = text;
@@ -62,28 +62,30 @@ int mt__put_attr(int y, int x, int width, int attr, const char *text) {
   return used;
 }
 
-int mt__put(int y, int x, int width, int role, const char *text) {
-  return mt__put_attr(y, x, width, mt__attr(role), text);
+int mt__ui_put(int y, int x, int width, int role, const char *text) {
+  return mt__ui_put_attr(y, x, width, mt__ui_attr(role), text);
 }
 
-void mt__fill(int y, int x, int w, int attr) {
+void mt__ui_fill(int y, int x, int w, int attr) {
   attron(attr);
-  for (int i = x; i < w; i++) mvaddch(y, i, ' ');
+  for (int i = x; i < w; i++)
+    mvaddch(y, i, ' ');
   attroff(attr);
 }
 
-void mt__header(int y, int w, const char *text) {
-  mt__fill(y, 0, w, mt__attr(MT__C_HEADER));
-  mt__put(y, 0, w, MT__C_HEADER, text);
+void mt__ui_header(int y, int w, const char *text) {
+  mt__ui_fill(y, 0, w, mt__ui_attr(MT__C_HEADER));
+  mt__ui_put(y, 0, w, MT__C_HEADER, text);
 }
 
-int mt__put_location(int y, int x, int w, int sel, const char *where) {
-  if (!where || !*where || x + 2 + mt__text_width(where) > w) return 0;
-  int used = mt__put_attr(y, x, w - x, sel, "  ");
-  return used + mt__put_attr(y, x + used, w - x - used, sel ? sel : mt__attr(MT__C_LOCATION), where);
+int mt__ui_put_location(int y, int x, int w, int sel, const char *where) {
+  if (!where || !*where || x + 2 + mt__ui_text_width(where) > w) return 0;
+  int used = mt__ui_put_attr(y, x, w - x, sel, "  ");
+  return used +
+         mt__ui_put_attr(y, x + used, w - x - used, sel ? sel : mt__ui_attr(MT__C_LOCATION), where);
 }
 
-int mt__contains(const char *hay, const char *needle) {
+int mt__ui_contains(const char *hay, const char *needle) {
   if (!needle || !*needle) return 1;
   if (!hay) return 0;
   size_t n = strlen(needle);

@@ -7,17 +7,19 @@
 #include "tui.h"
 
 static const char *const cost_names[MT__COST_N] = {
-    [MT__COST_ALLOCS] = "allocations", [MT__COST_BYTES] = "bytes", [MT__COST_LEAKED] = "leaked",
-    [MT__COST_PEAK] = "peak", [MT__COST_TEMP] = "temporary",
+    [MT__COST_ALLOCS] = "allocations", [MT__COST_BYTES] = "bytes",    [MT__COST_LEAKED] = "leaked",
+    [MT__COST_PEAK] = "peak",          [MT__COST_TEMP] = "temporary",
 };
 
-const char *mt__cost_name(int cost) { return cost >= 0 && cost < MT__COST_N ? cost_names[cost] : "?"; }
+const char *mt__ui_cost_name(int cost) {
+  return cost >= 0 && cost < MT__COST_N ? cost_names[cost] : "?";
+}
 
-int mt__cost_is_bytes(int cost) {
+int mt__ui_cost_is_bytes(int cost) {
   return cost == MT__COST_BYTES || cost == MT__COST_LEAKED || cost == MT__COST_PEAK;
 }
 
-char *mt__fmt_bytes(char *buf, size_t len, uint64_t v) {
+char *mt__ui_fmt_bytes(char *buf, size_t len, uint64_t v) {
   static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
   if (v < 1024) {
     snprintf(buf, len, "%" PRIu64 " B", v);
@@ -33,7 +35,7 @@ char *mt__fmt_bytes(char *buf, size_t len, uint64_t v) {
   return buf;
 }
 
-char *mt__fmt_count(char *buf, size_t len, uint64_t v) {
+char *mt__ui_fmt_count(char *buf, size_t len, uint64_t v) {
   char digits[32];
   int n = snprintf(digits, sizeof digits, "%" PRIu64, v);
   size_t o = 0;
@@ -45,30 +47,36 @@ char *mt__fmt_count(char *buf, size_t len, uint64_t v) {
   return buf;
 }
 
-char *mt__fmt_cost(char *buf, size_t len, int cost, uint64_t v) {
-  if (mt__cost_is_bytes(cost)) return mt__fmt_bytes(buf, len, v);
-  if (v < 10000000) return mt__fmt_count(buf, len, v);
-  if (v < 10000000000ull) snprintf(buf, len, "%.1fM", (double)v / 1e6);
-  else snprintf(buf, len, "%.1fG", (double)v / 1e9);
+char *mt__ui_fmt_cost(char *buf, size_t len, int cost, uint64_t v) {
+  if (mt__ui_cost_is_bytes(cost)) return mt__ui_fmt_bytes(buf, len, v);
+  if (v < 10000000) return mt__ui_fmt_count(buf, len, v);
+  if (v < 10000000000ull)
+    snprintf(buf, len, "%.1fM", (double)v / 1e6);
+  else
+    snprintf(buf, len, "%.1fG", (double)v / 1e9);
   return buf;
 }
 
-char *mt__fmt_delta(char *buf, size_t len, int cost, int64_t v) {
+char *mt__ui_fmt_delta(char *buf, size_t len, int cost, int64_t v) {
   if (v == 0) {
     snprintf(buf, len, "0");
     return buf;
   }
   char body[32];
   uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  mt__fmt_cost(body, sizeof body, cost, mag);
+  mt__ui_fmt_cost(body, sizeof body, cost, mag);
   snprintf(buf, len, "%c%s", v < 0 ? '-' : '+', body);
   return buf;
 }
 
-char *mt__fmt_time(char *buf, size_t len, uint64_t ns) {
-  if (ns >= 1000000000ull) snprintf(buf, len, "%.2f s", (double)ns / 1e9);
-  else if (ns >= 1000000) snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
-  else if (ns >= 1000) snprintf(buf, len, "%.1f us", (double)ns / 1e3);
-  else snprintf(buf, len, "%" PRIu64 " ns", ns);
+char *mt__ui_fmt_time(char *buf, size_t len, uint64_t ns) {
+  if (ns >= 1000000000ull)
+    snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+  else if (ns >= 1000000)
+    snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+  else if (ns >= 1000)
+    snprintf(buf, len, "%.1f us", (double)ns / 1e3);
+  else
+    snprintf(buf, len, "%" PRIu64 " ns", ns);
   return buf;
 }

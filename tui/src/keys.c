@@ -5,7 +5,7 @@
 
 #include "tui.h"
 
-#define CTRL(c) ((c) & 0x1f)
+#define CTRL(c) ((c)&0x1f)
 
 static const mt__binding bindings[] = {
     {KEY_UP, "Up", MT__ACT_UP, 0},
@@ -57,14 +57,13 @@ static const mt__binding bindings[] = {
     {KEY_F(10), "F10", MT__ACT_QUIT, 0},
 };
 
-static const char *const action_help[] = {
-    [MT__ACT_NONE] = "",
+static const char *const action_help[] = {[MT__ACT_NONE] = "",
 #define MT__ACTION_HELP(name, help) [MT__ACT_##name] = help,
-    MT__ACTION_MAP(MT__ACTION_HELP)
+                                          MT__ACTION_MAP(MT__ACTION_HELP)
 #undef MT__ACTION_HELP
 };
 
-int mt__key_action(int key, int *arg) {
+int mt__ui_key_action(int key, int *arg) {
   for (size_t i = 0; i < sizeof bindings / sizeof *bindings; i++)
     if (bindings[i].key == key) {
       *arg = bindings[i].arg;
@@ -74,11 +73,11 @@ int mt__key_action(int key, int *arg) {
   return MT__ACT_NONE;
 }
 
-const mt__binding *mt__bindings(size_t *n) {
+const mt__binding *mt__ui_bindings(size_t *n) {
   *n = sizeof bindings / sizeof *bindings;
   return bindings;
 }
 
-const char *mt__action_help(int action) {
+const char *mt__ui_action_help(int action) {
   return action > 0 && action < MT__ACT_COUNT ? action_help[action] : "";
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The in-memory call-tree model: the distinct stacks, their symbolized frames and per-stack
- * statistics of one process, loaded once, from which top-down and bottom-up function trees and
- * per-function hotspots are built (with a filter). Memory is bounded by distinct stacks. */
+ * statistics of one process, loaded once (memory bounded by distinct stacks), from which
+ * top-down and bottom-up function trees (one level per expansion) and per-function hotspots
+ * are built, over the stacks matching a filter. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,27 +24,27 @@ typedef struct {
 } u64map;
 
 struct mt__model {
-  char **strs;              /* interned strings */
+  char **strs; /* interned strings */
   uint32_t nstrs, capstrs;
-  u64map str_index;         /* hash -> string id chain head (linear probing on the hash) */
-  uint32_t *where;          /* per string used as a function: "file:line" string id or NONE */
-  uint32_t *module_name;    /* module id -> string id, by position */
+  u64map str_index;      /* hash -> string id chain head (linear probing on the hash) */
+  uint32_t *where;       /* per string used as a function: "file:line" string id or NONE */
+  uint32_t *module_name; /* module id -> string id, by position */
   int64_t *module_ids;
   size_t nmodules;
-  uint64_t *ips;            /* distinct ips with frames, sorted */
+  uint64_t *ips; /* distinct ips with frames, sorted */
   uint32_t *ip_first, *ip_count;
   size_t nips;
   frame *frames;
   size_t nframes;
-  int64_t *stack_ids;       /* sorted */
-  uint32_t *stack_parent;   /* index, NONE for the outermost frame */
+  int64_t *stack_ids;     /* sorted */
+  uint32_t *stack_parent; /* index, NONE for the outermost frame */
   uint64_t *stack_ip;
   size_t nstacks;
-  uint32_t *stat_stack;     /* stat -> stack index, NONE when the stack is unknown */
-  int64_t *stat_id;         /* stat -> stack id */
+  uint32_t *stat_stack; /* stat -> stack index, NONE when the stack is unknown */
+  int64_t *stat_id;     /* stat -> stack id */
   uint64_t (*stat_cost)[MT__COST_N];
   size_t nstats;
-  uint32_t unknown;         /* string id of "[unknown stack]" */
+  uint32_t unknown; /* string id of "[unknown stack]" */
 };
 
 /* ---- a small open-addressing map from nonzero-able 64-bit keys to 32-bit values ---- */
@@ -64,11 +65,13 @@ static int map_grow(u64map *m) {
     free(nv);
     return -1;
   }
-  for (size_t i = 0; i < ncap; i++) nv[i] = NONE;
+  for (size_t i = 0; i < ncap; i++)
+    nv[i] = NONE;
   for (size_t i = 0; i < m->cap; i++) {
     if (m->vals[i] == NONE) continue;
     size_t j = mix(m->keys[i]) & (ncap - 1);
-    while (nv[j] != NONE) j = (j + 1) & (ncap - 1);
+    while (nv[j] != NONE)
+      j = (j + 1) & (ncap - 1);
     nk[j] = m->keys[i];
     nv[j] = m->vals[i];
   }
@@ -83,7 +86,8 @@ static int map_grow(u64map *m) {
 /* Slot of key: its value, or NONE in a free slot where it can be inserted. */
 static size_t map_slot(const u64map *m, uint64_t key) {
   size_t j = mix(key) & (m->cap - 1);
-  while (m->vals[j] != NONE && m->keys[j] != key) j = (j + 1) & (m->cap - 1);
+  while (m->vals[j] != NONE && m->keys[j] != key)
+    j = (j + 1) & (m->cap - 1);
   return j;
 }
 
@@ -97,7 +101,8 @@ static void map_free(u64map *m) {
 
 static uint64_t hash_str(const char *s) {
   uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
 }
 
@@ -132,15 +137,15 @@ static uint32_t intern(mt__model *m, const char *s) {
   return id;
 }
 
-const char *mt__model_func_name(const mt__model *m, uint32_t func) {
+const char *mt__ui_model_func_name(const mt__model *m, uint32_t func) {
   return func < m->nstrs ? m->strs[func] : "?";
 }
 
-const char *mt__model_func_where(const mt__model *m, uint32_t func) {
+const char *mt__ui_model_func_where(const mt__model *m, uint32_t func) {
   return func < m->nstrs && m->where[func] != NONE ? m->strs[m->where[func]] : "";
 }
 
-int64_t mt__model_stack_id(const mt__model *m, uint32_t stat) {
+int64_t mt__ui_model_stack_id(const mt__model *m, uint32_t stat) {
   return stat < m->nstats ? m->stat_id[stat] : 0;
 }
 
@@ -149,7 +154,8 @@ int64_t mt__model_stack_id(const mt__model *m, uint32_t stat) {
 static void *grow(void *p, size_t *cap, size_t need, size_t size) {
   if (need <= *cap) return p;
   size_t n = *cap ? *cap * 2 : 4096;
-  while (n < need) n *= 2;
+  while (n < need)
+    n *= 2;
   void *q = realloc(p, n * size);
   if (q) *cap = n;
   return q;
@@ -159,8 +165,10 @@ static long find_i64(const int64_t *a, size_t n, int64_t v) {
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (a[mid] < v) lo = mid + 1;
-    else hi = mid;
+    if (a[mid] < v)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < n && a[lo] == v ? (long)lo : -1;
 }
@@ -169,8 +177,10 @@ static long find_ip(const mt__model *m, uint64_t ip) {
   size_t lo = 0, hi = m->nips;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (m->ips[mid] < ip) lo = mid + 1;
-    else hi = mid;
+    if (m->ips[mid] < ip)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < m->nips && m->ips[lo] == ip ? (long)lo : -1;
 }
@@ -224,8 +234,10 @@ static int load_frames(mt__model *m, sqlite3 *db, int64_t pid) {
     f->module = mod >= 0 ? m->module_name[mod] : NONE;
     if (f->func == NONE) break;
     if (m->where[f->func] == NONE) {
-      if (file) snprintf(where, sizeof where, "%s:%d", base_name(file), line);
-      else snprintf(where, sizeof where, "%s", mod >= 0 ? m->strs[m->module_name[mod]] : "");
+      if (file)
+        snprintf(where, sizeof where, "%s:%d", base_name(file), line);
+      else
+        snprintf(where, sizeof where, "%s", mod >= 0 ? m->strs[m->module_name[mod]] : "");
       if (*where) m->where[f->func] = intern(m, where);
     }
     if (!m->nips || m->ips[m->nips - 1] != ip) {
@@ -286,8 +298,10 @@ static int load_stats(mt__model *m, sqlite3 *db, int64_t pid) {
     return -1;
   sqlite3_bind_int64(st, 1, pid);
   size_t c1 = 0, c2 = 0, c3 = 0;
-  static const int column_of[MT__COST_N] = {[MT__COST_ALLOCS] = 1, [MT__COST_BYTES] = 2,
-                                            [MT__COST_LEAKED] = 3, [MT__COST_PEAK] = 4,
+  static const int column_of[MT__COST_N] = {[MT__COST_ALLOCS] = 1,
+                                            [MT__COST_BYTES] = 2,
+                                            [MT__COST_LEAKED] = 3,
+                                            [MT__COST_PEAK] = 4,
                                             [MT__COST_TEMP] = 5};
   while (sqlite3_step(st) == SQLITE_ROW) {
     size_t n = m->nstats + 1;
@@ -307,7 +321,7 @@ static int load_stats(mt__model *m, sqlite3 *db, int64_t pid) {
   return 0;
 }
 
-mt__model *mt__model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len) {
+mt__model *mt__ui_model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len) {
   mt__model *m = calloc(1, sizeof *m);
   if (!m) {
     snprintf(msg, len, "out of memory");
@@ -317,15 +331,16 @@ mt__model *mt__model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len
   if (load_modules(m, db, process_id) || load_frames(m, db, process_id) ||
       load_stacks(m, db, process_id) || load_stats(m, db, process_id)) {
     snprintf(msg, len, "cannot read stacks: %s", sqlite3_errmsg(db));
-    mt__model_free(m);
+    mt__ui_model_free(m);
     return NULL;
   }
   return m;
 }
 
-void mt__model_free(mt__model *m) {
+void mt__ui_model_free(mt__model *m) {
   if (!m) return;
-  for (uint32_t i = 0; i < m->nstrs; i++) free(m->strs[i]);
+  for (uint32_t i = 0; i < m->nstrs; i++)
+    free(m->strs[i]);
   free(m->strs);
   free(m->where);
   map_free(&m->str_index);
@@ -347,9 +362,9 @@ void mt__model_free(mt__model *m) {
 /* ---- paths ---- */
 
 typedef struct {
-  uint32_t *funcs;          /* innermost first */
+  uint32_t *funcs; /* innermost first */
   size_t n, cap;
-  uint8_t *match;           /* per string id: contains the filter */
+  uint8_t *match; /* per string id: contains the filter */
 } path_buf;
 
 static int push(path_buf *p, uint32_t func) {
@@ -394,7 +409,8 @@ static int prepare_filter(mt__model *m, const char *filter, path_buf *p) {
   /* room for strings interned while walking (unresolved ips) */
   p->match = calloc(m->nstrs + m->nstacks + 16, 1);
   if (!p->match) return -1;
-  for (uint32_t i = 0; i < m->nstrs; i++) p->match[i] = (uint8_t)mt__contains(m->strs[i], filter);
+  for (uint32_t i = 0; i < m->nstrs; i++)
+    p->match[i] = (uint8_t)mt__ui_contains(m->strs[i], filter);
   return 0;
 }
 
@@ -407,7 +423,8 @@ static void init_node(mt__node *n, uint32_t func, uint32_t parent, int32_t depth
   n->depth = depth;
   n->first_child = n->next_sibling = NONE;
   n->sorted_by = -1;
-  for (int c = 0; c < MT__COST_N; c++) n->best[c] = NONE;
+  for (int c = 0; c < MT__COST_N; c++)
+    n->best[c] = NONE;
 }
 
 static void add_cost(mt__model *m, mt__node *n, uint32_t stat, int self) {
@@ -431,7 +448,7 @@ static int add_stat(mt__node *n, uint32_t stat) {
   return 0;
 }
 
-int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out) {
+int mt__ui_model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out) {
   memset(out, 0, sizeof *out);
   out->bottom_up = bottom_up;
   path_buf p;
@@ -450,11 +467,12 @@ int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *ou
     add_cost(m, &out->nodes[0], s, 0);
     out->nodes[0].has_children = 1;
   }
-  for (int c = 0; c < MT__COST_N; c++) out->total[c] = out->nodes[0].incl[c];
+  for (int c = 0; c < MT__COST_N; c++)
+    out->total[c] = out->nodes[0].incl[c];
   free(p.funcs);
   free(p.match);
-  if (mt__tree_expand(m, out, 0)) {
-    mt__tree_free(out);
+  if (mt__ui_tree_expand(m, out, 0)) {
+    mt__ui_tree_free(out);
     return -1;
   }
   out->nodes[0].expanded = 1;
@@ -462,11 +480,11 @@ int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *ou
 fail:
   free(p.funcs);
   free(p.match);
-  mt__tree_free(out);
+  mt__ui_tree_free(out);
   return -1;
 }
 
-int mt__tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
+int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
   if (t->nodes[node].built) return 0;
   path_buf p;
   memset(&p, 0, sizeof p);
@@ -518,8 +536,9 @@ done:
   return rc;
 }
 
-void mt__tree_free(mt__tree *t) {
-  for (uint32_t i = 0; i < t->nnodes; i++) free(t->nodes[i].stats);
+void mt__ui_tree_free(mt__tree *t) {
+  for (uint32_t i = 0; i < t->nnodes; i++)
+    free(t->nodes[i].stats);
   free(t->nodes);
   memset(t, 0, sizeof *t);
 }
@@ -530,13 +549,14 @@ static int sort_cost;
 static int by_cost(const void *a, const void *b) {
   const mt__node *x = &sort_tree->nodes[*(const uint32_t *)a];
   const mt__node *y = &sort_tree->nodes[*(const uint32_t *)b];
-  if (x->incl[sort_cost] != y->incl[sort_cost]) return x->incl[sort_cost] < y->incl[sort_cost] ? 1 : -1;
+  if (x->incl[sort_cost] != y->incl[sort_cost])
+    return x->incl[sort_cost] < y->incl[sort_cost] ? 1 : -1;
   if (x->incl[MT__COST_ALLOCS] != y->incl[MT__COST_ALLOCS])
     return x->incl[MT__COST_ALLOCS] < y->incl[MT__COST_ALLOCS] ? 1 : -1;
   return x->func < y->func ? -1 : x->func > y->func;
 }
 
-void mt__tree_sort_children(mt__tree *t, uint32_t node, int cost) {
+void mt__ui_tree_sort_children(mt__tree *t, uint32_t node, int cost) {
   mt__node *n = &t->nodes[node];
   if (n->sorted_by == cost || n->nchildren == 0) return;
   uint32_t *ids = malloc(n->nchildren * sizeof *ids);
@@ -548,14 +568,15 @@ void mt__tree_sort_children(mt__tree *t, uint32_t node, int cost) {
   sort_cost = cost;
   qsort(ids, k, sizeof *ids, by_cost);
   n->first_child = k ? ids[0] : NONE;
-  for (uint32_t i = 0; i < k; i++) t->nodes[ids[i]].next_sibling = i + 1 < k ? ids[i + 1] : NONE;
+  for (uint32_t i = 0; i < k; i++)
+    t->nodes[ids[i]].next_sibling = i + 1 < k ? ids[i + 1] : NONE;
   n->sorted_by = (int8_t)cost;
   free(ids);
 }
 
 /* ---- hotspots ---- */
 
-long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
+long mt__ui_model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
   *out = NULL;
   path_buf p;
   if (prepare_filter(m, filter, &p)) return -1;
@@ -568,10 +589,20 @@ long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
     int hit = stat_path(m, s, &p);
     if (hit < 0) goto done;
     if (!hit || p.n == 0) continue;
-    if (m->nstrs > cap) goto done; /* cannot happen: paths intern at most a few strings */
+    if (m->nstrs > cap) { /* unresolved addresses interned new names */
+      size_t ncap = m->nstrs * 2;
+      mt__hotspot *nh = realloc(h, ncap * sizeof *nh);
+      if (nh) h = nh;
+      uint32_t *ns = nh ? realloc(seen, ncap * sizeof *ns) : NULL;
+      if (!nh || !ns) goto done;
+      seen = ns;
+      memset(h + cap, 0, (ncap - cap) * sizeof *h);
+      memset(seen + cap, 0, (ncap - cap) * sizeof *seen);
+      cap = ncap;
+    }
     for (size_t k = 0; k < p.n; k++) {
       uint32_t f = p.funcs[k];
-      if (seen[f] == s + 1 && k > 0) continue;
+      if (seen[f] == s + 1 && k > 0) continue; /* recursion: count each stack once */
       int first = seen[f] != s + 1;
       seen[f] = s + 1;
       mt__hotspot *e = &h[f];
@@ -579,7 +610,8 @@ long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
       for (int c = 0; c < MT__COST_N; c++) {
         if (first) e->incl[c] += cost[c];
         if (k == 0) e->self[c] += cost[c];
-        if (cost[c] && (!e->best[c] || cost[c] > m->stat_cost[e->best[c] - 1][c])) e->best[c] = s + 1;
+        if (cost[c] && (!e->best[c] || cost[c] > m->stat_cost[e->best[c] - 1][c]))
+          e->best[c] = s + 1;
       }
     }
   }
@@ -589,7 +621,8 @@ long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out) {
     if (!seen[f]) continue;
     h[n] = h[f];
     h[n].func = f;
-    for (int c = 0; c < MT__COST_N; c++) h[n].best[c] = h[n].best[c] ? h[n].best[c] - 1 : NONE;
+    for (int c = 0; c < MT__COST_N; c++)
+      h[n].best[c] = h[n].best[c] ? h[n].best[c] - 1 : NONE;
     n++;
   }
   *out = h;

@@ -11,14 +11,15 @@
 
 static void drop_rows(mt__pager *pg) {
   for (int i = 0; i < pg->nrows; i++)
-    for (int c = 0; c < MT__PAGER_COLS; c++) free(pg->rows[i].t[c]);
+    for (int c = 0; c < MT__PAGER_COLS; c++)
+      free(pg->rows[i].t[c]);
   free(pg->rows);
   pg->rows = NULL;
   pg->nrows = 0;
   pg->base = 0;
 }
 
-void mt__pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *sql) {
+void mt__ui_pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *sql) {
   memset(pg, 0, sizeof *pg);
   pg->db = db;
   pg->process_id = process_id;
@@ -26,14 +27,14 @@ void mt__pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *
   pg->sql = strdup(sql);
 }
 
-void mt__pager_set_sql(mt__pager *pg, const char *sql) {
+void mt__ui_pager_set_sql(mt__pager *pg, const char *sql) {
   drop_rows(pg);
   free(pg->sql);
   pg->sql = strdup(sql);
   pg->count = -1;
 }
 
-void mt__pager_set_filter(mt__pager *pg, const char *filter) {
+void mt__ui_pager_set_filter(mt__pager *pg, const char *filter) {
   drop_rows(pg);
   snprintf(pg->filter, sizeof pg->filter, "%s", filter ? filter : "");
   pg->count = -1;
@@ -51,7 +52,7 @@ static sqlite3_stmt *prepare(mt__pager *pg, const char *sql) {
   return st;
 }
 
-long mt__pager_count(mt__pager *pg) {
+long mt__ui_pager_count(mt__pager *pg) {
   if (pg->count >= 0) return pg->count;
   pg->count = 0;
   if (!pg->sql) return 0;
@@ -95,8 +96,8 @@ static int fetch(mt__pager *pg, long from) {
   return 0;
 }
 
-const mt__row *mt__pager_row(mt__pager *pg, long i) {
-  if (i < 0 || i >= mt__pager_count(pg)) return NULL;
+const mt__row *mt__ui_pager_row(mt__pager *pg, long i) {
+  if (i < 0 || i >= mt__ui_pager_count(pg)) return NULL;
   if (!pg->rows || i < pg->base || i >= pg->base + pg->nrows) {
     long from = i - WINDOW / 4;
     if (from < 0) from = 0;
@@ -106,7 +107,7 @@ const mt__row *mt__pager_row(mt__pager *pg, long i) {
   return &pg->rows[i - pg->base];
 }
 
-void mt__pager_free(mt__pager *pg) {
+void mt__ui_pager_free(mt__pager *pg) {
   drop_rows(pg);
   free(pg->sql);
   pg->sql = NULL;

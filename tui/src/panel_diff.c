@@ -34,8 +34,8 @@ static const struct {
 };
 
 static const char *const cost_column[MT__COST_N] = {
-    [MT__COST_ALLOCS] = "allocations", [MT__COST_BYTES] = "bytes_allocated",
-    [MT__COST_LEAKED] = "leaked_bytes", [MT__COST_PEAK] = "peak_bytes",
+    [MT__COST_ALLOCS] = "allocations",         [MT__COST_BYTES] = "bytes_allocated",
+    [MT__COST_LEAKED] = "leaked_bytes",        [MT__COST_PEAK] = "peak_bytes",
     [MT__COST_TEMP] = "temporary_allocations",
 };
 
@@ -53,22 +53,23 @@ static void site_sql(diff *d, mt__app *app, char *sql, size_t len) {
              " AND f.ip = t.ip AND f.depth = 0 WHERE s.process_id = %s GROUP BY 1, 2, 3",
              col, db, db, db, pid);
   }
-  snprintf(sql, len,
-           "WITH a AS (%s), b AS (%s), u AS (SELECT fn, file, line, v AS v0, 0 AS v1 FROM a"
-           " UNION ALL SELECT fn, file, line, 0, v FROM b)"
-           " SELECT fn, file, line, sum(v0), sum(v1), sum(v1) - sum(v0) FROM u"
-           " WHERE ?2 = '' OR instr(lower(fn), lower(?2)) OR instr(lower(coalesce(file, '')), lower(?2))"
-           " GROUP BY fn, file, line HAVING sum(v0) <> 0 OR sum(v1) <> 0"
-           " ORDER BY abs(sum(v1) - sum(v0)) DESC, sum(v1) DESC, fn, file, line",
-           side[0], side[1]);
+  snprintf(
+      sql, len,
+      "WITH a AS (%s), b AS (%s), u AS (SELECT fn, file, line, v AS v0, 0 AS v1 FROM a"
+      " UNION ALL SELECT fn, file, line, 0, v FROM b)"
+      " SELECT fn, file, line, sum(v0), sum(v1), sum(v1) - sum(v0) FROM u"
+      " WHERE ?2 = '' OR instr(lower(fn), lower(?2)) OR instr(lower(coalesce(file, '')), lower(?2))"
+      " GROUP BY fn, file, line HAVING sum(v0) <> 0 OR sum(v1) <> 0"
+      " ORDER BY abs(sum(v1) - sum(v0)) DESC, sum(v1) DESC, fn, file, line",
+      side[0], side[1]);
 }
 
 static void load_totals(diff *d, mt__app *app) {
   char sql[1024];
   int n = snprintf(sql, sizeof sql, "SELECT ");
   for (int i = 0; i < 6; i++)
-    n += snprintf(sql + n, sizeof sql - (size_t)n, "%sa.%s, b.%s", i ? ", " : "", totals_rows[i].column,
-                  totals_rows[i].column);
+    n += snprintf(sql + n, sizeof sql - (size_t)n, "%sa.%s, b.%s", i ? ", " : "",
+                  totals_rows[i].column, totals_rows[i].column);
   snprintf(sql + n, sizeof sql - (size_t)n,
            " FROM main.totals a, other.totals b WHERE a.process_id = ?1 AND b.process_id = ?2");
   sqlite3_stmt *st;
@@ -81,7 +82,8 @@ static void load_totals(diff *d, mt__app *app) {
   if (sqlite3_step(st) == SQLITE_ROW) {
     d->have_totals = 1;
     for (int i = 0; i < 6; i++)
-      for (int k = 0; k < 2; k++) d->totals[i][k] = sqlite3_column_int64(st, 2 * i + k);
+      for (int k = 0; k < 2; k++)
+        d->totals[i][k] = sqlite3_column_int64(st, 2 * i + k);
   }
   sqlite3_finalize(st);
 }
@@ -97,13 +99,14 @@ static int attach(diff *d, mt__app *app) {
     sqlite3_finalize(st);
   }
   if (rc != SQLITE_OK) {
-    snprintf(d->error, sizeof d->error, "cannot open %s: %s", app->other_path, sqlite3_errmsg(app->db));
+    snprintf(d->error, sizeof d->error, "cannot open %s: %s", app->other_path,
+             sqlite3_errmsg(app->db));
     return -1;
   }
   load_totals(d, app);
   char sql[4096];
   site_sql(d, app, sql, sizeof sql);
-  mt__pager_set_sql(&d->pager, sql);
+  mt__ui_pager_set_sql(&d->pager, sql);
   return 0;
 }
 
@@ -112,21 +115,24 @@ static const char *base_name(const char *p) {
   return b ? b + 1 : p;
 }
 
-static int delta_role(int64_t v) { return v > 0 ? MT__C_GROWTH : v < 0 ? MT__C_SHRINK : MT__C_LABEL; }
+static int delta_role(int64_t v) {
+  return v > 0 ? MT__C_GROWTH : v < 0 ? MT__C_SHRINK : MT__C_LABEL;
+}
 
 static void draw_totals(diff *d, int y, int w) {
   char buf[160];
   snprintf(buf, sizeof buf, "%-17s %12s %12s %12s", "", "Before", "After", "Change");
-  mt__put(y, 0, w, MT__C_TITLE, buf);
+  mt__ui_put(y, 0, w, MT__C_TITLE, buf);
   for (int i = 0; i < 6; i++) {
     char b[32], a[32], c[32];
     int cost = totals_rows[i].cost;
     int64_t before = d->totals[i][0], after = d->totals[i][1];
     snprintf(buf, sizeof buf, " %-16s %12s %12s ", totals_rows[i].label,
-             mt__fmt_cost(b, sizeof b, cost, (uint64_t)before), mt__fmt_cost(a, sizeof a, cost, (uint64_t)after));
-    int x = mt__put(y + 1 + i, 0, w, MT__C_VALUE, buf);
-    snprintf(buf, sizeof buf, "%12s", mt__fmt_delta(c, sizeof c, cost, after - before));
-    mt__put(y + 1 + i, x, w - x, delta_role(after - before), buf);
+             mt__ui_fmt_cost(b, sizeof b, cost, (uint64_t)before),
+             mt__ui_fmt_cost(a, sizeof a, cost, (uint64_t)after));
+    int x = mt__ui_put(y + 1 + i, 0, w, MT__C_VALUE, buf);
+    snprintf(buf, sizeof buf, "%12s", mt__ui_fmt_delta(c, sizeof c, cost, after - before));
+    mt__ui_put(y + 1 + i, x, w - x, delta_role(after - before), buf);
   }
 }
 
@@ -134,42 +140,44 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   diff *d = (diff *)p;
   char buf[512];
   snprintf(buf, sizeof buf, "Diff: %s -> %s", base_name(app->path), base_name(app->other_path));
-  mt__put(y, 1, w - 1, MT__C_TITLE, buf);
+  mt__ui_put(y, 1, w - 1, MT__C_TITLE, buf);
   if (attach(d, app) || !d->have_totals) {
-    mt__put(y + 2, 1, w - 1, MT__C_ERROR, d->error[0] ? d->error : "no totals to compare");
+    mt__ui_put(y + 2, 1, w - 1, MT__C_ERROR, d->error[0] ? d->error : "no totals to compare");
     return;
   }
   draw_totals(d, y + 1, w);
   snprintf(buf, sizeof buf, "%10s %10s %10s  Call site   cost: %s", "Before", "After", "Change",
-           mt__cost_name(d->cost));
-  mt__header(y + 8, w, buf);
-  d->list.count = mt__pager_count(&d->pager);
+           mt__ui_cost_name(d->cost));
+  mt__ui_header(y + 8, w, buf);
+  d->list.count = mt__ui_pager_count(&d->pager);
   if (d->pager.error[0]) {
-    mt__put(y + 9, 1, w - 1, MT__C_ERROR, d->pager.error);
+    mt__ui_put(y + 9, 1, w - 1, MT__C_ERROR, d->pager.error);
     return;
   }
   if (d->list.count == 0) {
-    mt__put(y + 9, 1, w - 1, MT__C_LABEL, app->filter[0] ? "no call site matches the filter" : "no call sites");
+    mt__ui_put(y + 9, 1, w - 1, MT__C_LABEL,
+               app->filter[0] ? "no call site matches the filter" : "no call sites");
     return;
   }
   int rows = h - 9;
-  mt__list_fit(&d->list, rows);
+  mt__ui_list_fit(&d->list, rows);
   for (int i = 0; i < rows; i++) {
     long ix = d->list.top + i;
-    const mt__row *r = mt__pager_row(&d->pager, ix);
+    const mt__row *r = mt__ui_pager_row(&d->pager, ix);
     if (!r) break;
-    int ry = y + 9 + i, sel = ix == d->list.sel ? mt__attr(MT__C_SELECTED) : 0;
-    if (sel) mt__fill(ry, 0, w, sel);
+    int ry = y + 9 + i, sel = ix == d->list.sel ? mt__ui_attr(MT__C_SELECTED) : 0;
+    if (sel) mt__ui_fill(ry, 0, w, sel);
     char b[32], a[32], c[32];
-    snprintf(buf, sizeof buf, "%10s %10s ", mt__fmt_cost(b, sizeof b, d->cost, (uint64_t)r->n[3]),
-             mt__fmt_cost(a, sizeof a, d->cost, (uint64_t)r->n[4]));
-    int x = mt__put_attr(ry, 0, w, sel ? sel : mt__attr(MT__C_VALUE), buf);
-    snprintf(buf, sizeof buf, "%10s  ", mt__fmt_delta(c, sizeof c, d->cost, r->n[5]));
-    x += mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(delta_role(r->n[5])), buf);
-    x += mt__put_attr(ry, x, w - x, sel, r->t[0] ? r->t[0] : "?");
+    snprintf(buf, sizeof buf, "%10s %10s ",
+             mt__ui_fmt_cost(b, sizeof b, d->cost, (uint64_t)r->n[3]),
+             mt__ui_fmt_cost(a, sizeof a, d->cost, (uint64_t)r->n[4]));
+    int x = mt__ui_put_attr(ry, 0, w, sel ? sel : mt__ui_attr(MT__C_VALUE), buf);
+    snprintf(buf, sizeof buf, "%10s  ", mt__ui_fmt_delta(c, sizeof c, d->cost, r->n[5]));
+    x += mt__ui_put_attr(ry, x, w - x, sel ? sel : mt__ui_attr(delta_role(r->n[5])), buf);
+    x += mt__ui_put_attr(ry, x, w - x, sel, r->t[0] ? r->t[0] : "?");
     if (r->t[1]) {
       snprintf(buf, sizeof buf, "%s:%lld", base_name(r->t[1]), (long long)r->n[2]);
-      mt__put_location(ry, x, w, sel, buf);
+      mt__ui_put_location(ry, x, w, sel, buf);
     }
   }
 }
@@ -177,20 +185,22 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
 static int handle(mt__panel *p, mt__app *app, int action, int page) {
   diff *d = (diff *)p;
   if (attach(d, app)) return MT__F_IGNORED;
-  d->list.count = mt__pager_count(&d->pager);
-  int f = mt__list_move(&d->list, action, page - 8);
+  d->list.count = mt__ui_pager_count(&d->pager);
+  int f = mt__ui_list_move(&d->list, action, page - 8);
   if (f) return f;
   if (action == MT__ACT_COST || action == MT__ACT_SORT) {
     d->cost = (d->cost + 1) % MT__COST_N;
     char sql[4096];
     site_sql(d, app, sql, sizeof sql);
-    mt__pager_set_sql(&d->pager, sql);
+    mt__ui_pager_set_sql(&d->pager, sql);
     d->list = (mt__list){0};
     return MT__F_HANDLED | MT__F_REDRAW;
   }
   if (action == MT__ACT_ENTER) {
-    const mt__row *r = mt__pager_row(&d->pager, d->list.sel);
-    if (r) mt__app_message(app, "%s  %s:%lld", r->t[0] ? r->t[0] : "?", r->t[1] ? r->t[1] : "?", (long long)r->n[2]);
+    const mt__row *r = mt__ui_pager_row(&d->pager, d->list.sel);
+    if (r)
+      mt__ui_app_message(app, "%s  %s:%lld", r->t[0] ? r->t[0] : "?", r->t[1] ? r->t[1] : "?",
+                         (long long)r->n[2]);
     return MT__F_HANDLED | MT__F_REDRAW;
   }
   return MT__F_IGNORED;
@@ -199,12 +209,12 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
 static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   diff *d = (diff *)p;
   if (attach(d, app)) return 0;
-  long n = mt__pager_count(&d->pager);
+  long n = mt__ui_pager_count(&d->pager);
   for (long k = 0; k < n; k++) {
     long ix = (d->list.sel + k + (next ? 1 : 0)) % n;
-    const mt__row *r = mt__pager_row(&d->pager, ix);
-    if (r && mt__contains(r->t[0], text)) {
-      mt__list_select(&d->list, ix);
+    const mt__row *r = mt__ui_pager_row(&d->pager, ix);
+    if (r && mt__ui_contains(r->t[0], text)) {
+      mt__ui_list_select(&d->list, ix);
       return 1;
     }
   }
@@ -218,28 +228,33 @@ static void reset(mt__panel *p, mt__app *app) {
     char sql[4096];
     load_totals(d, app);
     site_sql(d, app, sql, sizeof sql);
-    mt__pager_set_sql(&d->pager, sql);
+    mt__ui_pager_set_sql(&d->pager, sql);
   }
-  mt__pager_set_filter(&d->pager, app->filter);
+  mt__ui_pager_set_filter(&d->pager, app->filter);
   d->list = (mt__list){0};
 }
 
 static void destroy(mt__panel *p) {
   diff *d = (diff *)p;
-  mt__pager_free(&d->pager);
+  mt__ui_pager_free(&d->pager);
   free(d);
 }
 
 static const mt__panel_class diff_class = {
-    .name = "Diff", .short_name = "Diff", .draw = draw, .handle = handle, .search = search,
-    .reset = reset, .destroy = destroy,
+    .name = "Diff",
+    .short_name = "Diff",
+    .draw = draw,
+    .handle = handle,
+    .search = search,
+    .reset = reset,
+    .destroy = destroy,
 };
 
-mt__panel *mt__diff_panel(mt__app *app) {
+mt__panel *mt__ui_diff_panel(mt__app *app) {
   diff *d = calloc(1, sizeof *d);
   if (!d) return NULL;
   d->base.cls = &diff_class;
   d->cost = MT__COST_BYTES;
-  mt__pager_init(&d->pager, app->db, app->process_id, "SELECT 1 WHERE 0");
+  mt__ui_pager_init(&d->pager, app->db, app->process_id, "SELECT 1 WHERE 0");
   return &d->base;
 }

@@ -13,7 +13,7 @@
 
 static const char *const col_titles[MT__COST_N] = {
     [MT__COST_ALLOCS] = "Allocs", [MT__COST_BYTES] = "Bytes", [MT__COST_LEAKED] = "Leaked",
-    [MT__COST_PEAK] = "Peak", [MT__COST_TEMP] = "Temp",
+    [MT__COST_PEAK] = "Peak",     [MT__COST_TEMP] = "Temp",
 };
 
 typedef struct {
@@ -21,7 +21,7 @@ typedef struct {
   int built, sort, inclusive;
   mt__hotspot *all;
   long nall;
-  long *order;              /* indices into all, of the rows shown, sorted */
+  long *order; /* indices into all, of the rows shown, sorted */
   long nrows;
   mt__list list;
 } hotspots;
@@ -57,15 +57,15 @@ static void arrange(hotspots *h) {
 
 static int build(hotspots *h, mt__app *app) {
   if (h->built) return 0;
-  mt__model *m = mt__app_model(app);
+  mt__model *m = mt__ui_app_model(app);
   if (!m) return -1;
   free(h->all);
   free(h->order);
   h->order = NULL;
-  h->nall = mt__model_hotspots(m, app->filter, &h->all);
+  h->nall = mt__ui_model_hotspots(m, app->filter, &h->all);
   if (h->nall < 0 || !(h->order = malloc(((size_t)h->nall + 1) * sizeof *h->order))) {
     h->nall = 0;
-    mt__app_message(app, "out of memory computing hotspots");
+    mt__ui_app_message(app, "out of memory computing hotspots");
     return -1;
   }
   h->built = 1;
@@ -82,57 +82,59 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   for (int c = 0; c < MT__COST_N; c++) {
     char t[24];
     snprintf(t, sizeof t, "%s%s", c == s->sort ? (app->utf8 ? "▼" : "v") : "", col_titles[c]);
-    int pad = 9 - mt__text_width(t);
+    int pad = 9 - mt__ui_text_width(t);
     x += snprintf(head + x, sizeof head - (size_t)x, "%*s%s ", pad > 0 ? pad : 0, "", t);
   }
   snprintf(head + x, sizeof head - (size_t)x, " Function (%s)",
            s->inclusive ? "inclusive" : "self");
-  mt__header(y, w, head);
+  mt__ui_header(y, w, head);
   if (build(s, app)) return;
   if (s->nrows == 0) {
-    mt__put(y + 1, 1, w - 1, MT__C_LABEL, app->filter[0] ? "no function matches the filter" : "no allocations");
+    mt__ui_put(y + 1, 1, w - 1, MT__C_LABEL,
+               app->filter[0] ? "no function matches the filter" : "no allocations");
     return;
   }
-  mt__list_fit(&s->list, h - 1);
+  mt__ui_list_fit(&s->list, h - 1);
   for (int i = 0; i < h - 1 && s->list.top + i < s->nrows; i++) {
     long ix = s->list.top + i;
     const mt__hotspot *e = &s->all[s->order[ix]];
-    int ry = y + 1 + i, sel = ix == s->list.sel ? mt__attr(MT__C_SELECTED) : 0;
-    if (sel) mt__fill(ry, 0, w, sel);
+    int ry = y + 1 + i, sel = ix == s->list.sel ? mt__ui_attr(MT__C_SELECTED) : 0;
+    if (sel) mt__ui_fill(ry, 0, w, sel);
     int cx = 0;
     for (int c = 0; c < MT__COST_N; c++) {
       char v[32], cell[40];
-      snprintf(cell, sizeof cell, "%9s ", mt__fmt_cost(v, sizeof v, c, figures(s, e)[c]));
-      cx += mt__put_attr(ry, cx, w - cx, sel ? sel : mt__attr(c == s->sort ? MT__C_VALUE : MT__C_LABEL), cell);
+      snprintf(cell, sizeof cell, "%9s ", mt__ui_fmt_cost(v, sizeof v, c, figures(s, e)[c]));
+      cx += mt__ui_put_attr(
+          ry, cx, w - cx, sel ? sel : mt__ui_attr(c == s->sort ? MT__C_VALUE : MT__C_LABEL), cell);
     }
-    cx += mt__put_attr(ry, cx, w - cx, sel, " ");
-    cx += mt__put_attr(ry, cx, w - cx, sel, mt__model_func_name(app->model, e->func));
-    mt__put_location(ry, cx, w, sel, mt__model_func_where(app->model, e->func));
+    cx += mt__ui_put_attr(ry, cx, w - cx, sel, " ");
+    cx += mt__ui_put_attr(ry, cx, w - cx, sel, mt__ui_model_func_name(app->model, e->func));
+    mt__ui_put_location(ry, cx, w, sel, mt__ui_model_func_where(app->model, e->func));
   }
 }
 
 static int handle(mt__panel *p, mt__app *app, int action, int page) {
   hotspots *s = (hotspots *)p;
   if (build(s, app)) return MT__F_IGNORED;
-  int f = mt__list_move(&s->list, action, page);
+  int f = mt__ui_list_move(&s->list, action, page);
   if (f) return f;
   switch (action) {
-  case MT__ACT_SORT:
-  case MT__ACT_COST: s->sort = (s->sort + 1) % MT__COST_N; break;
-  case MT__ACT_SELF: s->inclusive = !s->inclusive; break;
-  case MT__ACT_ENTER:
-  case MT__ACT_STACK: {
-    if (!s->nrows) return MT__F_HANDLED;
-    const mt__hotspot *e = &s->all[s->order[s->list.sel]];
-    uint32_t best = e->best[s->sort];
-    if (best == NONE) best = e->best[MT__COST_ALLOCS];
-    if (best == NONE) return MT__F_HANDLED;
-    app->stack_id = mt__model_stack_id(app->model, best);
-    snprintf(app->stack_title, sizeof app->stack_title, "heaviest stack (%s) through %s",
-             mt__cost_name(s->sort), mt__model_func_name(app->model, e->func));
-    return MT__F_HANDLED | MT__F_SHOW_STACK;
-  }
-  default: return MT__F_IGNORED;
+    case MT__ACT_SORT:
+    case MT__ACT_COST: s->sort = (s->sort + 1) % MT__COST_N; break;
+    case MT__ACT_SELF: s->inclusive = !s->inclusive; break;
+    case MT__ACT_ENTER:
+    case MT__ACT_STACK: {
+      if (!s->nrows) return MT__F_HANDLED;
+      const mt__hotspot *e = &s->all[s->order[s->list.sel]];
+      uint32_t best = e->best[s->sort];
+      if (best == NONE) best = e->best[MT__COST_ALLOCS];
+      if (best == NONE) return MT__F_HANDLED;
+      app->stack_id = mt__ui_model_stack_id(app->model, best);
+      snprintf(app->stack_title, sizeof app->stack_title, "heaviest stack (%s) through %s",
+               mt__ui_cost_name(s->sort), mt__ui_model_func_name(app->model, e->func));
+      return MT__F_HANDLED | MT__F_SHOW_STACK;
+    }
+    default: return MT__F_IGNORED;
   }
   arrange(s);
   return MT__F_HANDLED | MT__F_REDRAW;
@@ -143,8 +145,8 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   if (build(s, app) || !s->nrows) return 0;
   for (long k = 0; k < s->nrows; k++) {
     long ix = (s->list.sel + k + (next ? 1 : 0)) % s->nrows;
-    if (mt__contains(mt__model_func_name(app->model, s->all[s->order[ix]].func), text)) {
-      mt__list_select(&s->list, ix);
+    if (mt__ui_contains(mt__ui_model_func_name(app->model, s->all[s->order[ix]].func), text)) {
+      mt__ui_list_select(&s->list, ix);
       return 1;
     }
   }
@@ -164,11 +166,16 @@ static void destroy(mt__panel *p) {
 }
 
 static const mt__panel_class hotspots_class = {
-    .name = "Hotspots", .short_name = "Hot", .draw = draw, .handle = handle, .search = search,
-    .reset = reset, .destroy = destroy,
+    .name = "Hotspots",
+    .short_name = "Hot",
+    .draw = draw,
+    .handle = handle,
+    .search = search,
+    .reset = reset,
+    .destroy = destroy,
 };
 
-mt__panel *mt__hotspots_panel(mt__app *app) {
+mt__panel *mt__ui_hotspots_panel(mt__app *app) {
   (void)app;
   hotspots *s = calloc(1, sizeof *s);
   if (!s) return NULL;

@@ -19,9 +19,9 @@ static void title(mt__app *app, char *buf, size_t len) {
   if (sqlite3_step(st) == SQLITE_ROW) {
     char bytes[32], blocks[32], stacks[32];
     snprintf(buf, len, "Leaked %s in %s blocks from %s stacks",
-             mt__fmt_bytes(bytes, sizeof bytes, (uint64_t)sqlite3_column_int64(st, 0)),
-             mt__fmt_count(blocks, sizeof blocks, (uint64_t)sqlite3_column_int64(st, 1)),
-             mt__fmt_count(stacks, sizeof stacks, (uint64_t)sqlite3_column_int64(st, 2)));
+             mt__ui_fmt_bytes(bytes, sizeof bytes, (uint64_t)sqlite3_column_int64(st, 0)),
+             mt__ui_fmt_count(blocks, sizeof blocks, (uint64_t)sqlite3_column_int64(st, 1)),
+             mt__ui_fmt_count(stacks, sizeof stacks, (uint64_t)sqlite3_column_int64(st, 2)));
   }
   sqlite3_finalize(st);
 }
@@ -29,17 +29,22 @@ static void title(mt__app *app, char *buf, size_t len) {
 static const mt__stacklist_desc leaks = {
     .name = "Leaks",
     .short_name = "Leak",
-    .sql = "SELECT s.stack_id, lf.function, lf.file, lf.line, s.leaked_bytes, s.leaked_blocks,"
-           " s.allocations FROM stack_stats s LEFT JOIN stacks st"
-           " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
-           " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
-           " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND " MT__SQL_STACK_MATCHES("s.stack_id")
-           " ORDER BY s.leaked_bytes DESC, s.leaked_blocks DESC, s.stack_id",
+    .sql =
+        "SELECT s.stack_id, lf.function, lf.file, lf.line, s.leaked_bytes, s.leaked_blocks,"
+        " s.allocations FROM stack_stats s LEFT JOIN stacks st"
+        " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
+        " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
+        " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND " MT__SQL_STACK_MATCHES(
+            "s.stack_id"),
     .ncols = 3,
-    .cols = {{"Leaked", 9, MT__COST_LEAKED}, {"Blocks", 7, MT__COST_ALLOCS}, {"Allocs", 7, MT__COST_ALLOCS}},
+    .cols = {{"Leaked", 9, MT__COST_LEAKED},
+             {"Blocks", 7, MT__COST_ALLOCS},
+             {"Allocs", 7, MT__COST_ALLOCS}},
     .what = "leaked",
     .empty = "no leaks: every heap block was freed",
     .title = title,
 };
 
-mt__panel *mt__leaks_panel(mt__app *app) { return mt__stacklist_panel(app, &leaks); }
+mt__panel *mt__ui_leaks_panel(mt__app *app) {
+  return mt__ui_stacklist_panel(app, &leaks);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Peak screen: the stacks that held heap memory at the moment of peak heap, largest first,
- * with their share of the peak; Enter shows the whole stack. */
+ * with the blocks they held; Enter shows the whole stack. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -18,9 +18,9 @@ static void title(mt__app *app, char *buf, size_t len) {
   if (sqlite3_step(st) == SQLITE_ROW) {
     char bytes[32], when[32], seq[32];
     snprintf(buf, len, "Peak heap %s at %s (event %s)",
-             mt__fmt_bytes(bytes, sizeof bytes, (uint64_t)sqlite3_column_int64(st, 0)),
-             mt__fmt_time(when, sizeof when, (uint64_t)sqlite3_column_int64(st, 1)),
-             mt__fmt_count(seq, sizeof seq, (uint64_t)sqlite3_column_int64(st, 2)));
+             mt__ui_fmt_bytes(bytes, sizeof bytes, (uint64_t)sqlite3_column_int64(st, 0)),
+             mt__ui_fmt_time(when, sizeof when, (uint64_t)sqlite3_column_int64(st, 1)),
+             mt__ui_fmt_count(seq, sizeof seq, (uint64_t)sqlite3_column_int64(st, 2)));
   }
   sqlite3_finalize(st);
 }
@@ -28,17 +28,22 @@ static void title(mt__app *app, char *buf, size_t len) {
 static const mt__stacklist_desc peak = {
     .name = "Peak",
     .short_name = "Peak",
-    .sql = "SELECT s.stack_id, lf.function, lf.file, lf.line, s.peak_bytes, s.peak_blocks,"
-           " s.allocations FROM stack_stats s LEFT JOIN stacks st"
-           " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
-           " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
-           " WHERE s.process_id = ?1 AND s.peak_bytes > 0 AND " MT__SQL_STACK_MATCHES("s.stack_id")
-           " ORDER BY s.peak_bytes DESC, s.peak_blocks DESC, s.stack_id",
+    .sql =
+        "SELECT s.stack_id, lf.function, lf.file, lf.line, s.peak_bytes, s.peak_blocks,"
+        " s.allocations FROM stack_stats s LEFT JOIN stacks st"
+        " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
+        " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
+        " WHERE s.process_id = ?1 AND s.peak_bytes > 0 AND " MT__SQL_STACK_MATCHES(
+            "s.stack_id"),
     .ncols = 3,
-    .cols = {{"At peak", 9, MT__COST_PEAK}, {"Blocks", 7, MT__COST_ALLOCS}, {"Allocs", 7, MT__COST_ALLOCS}},
+    .cols = {{"At peak", 9, MT__COST_PEAK},
+             {"Blocks", 7, MT__COST_ALLOCS},
+             {"Allocs", 7, MT__COST_ALLOCS}},
     .what = "held at peak",
     .empty = "nothing was live at the peak",
     .title = title,
 };
 
-mt__panel *mt__peak_panel(mt__app *app) { return mt__stacklist_panel(app, &peak); }
+mt__panel *mt__ui_peak_panel(mt__app *app) {
+  return mt__ui_stacklist_panel(app, &peak);
+}

@@ -16,7 +16,7 @@ typedef struct {
 
 typedef struct {
   mt__panel base;
-  int64_t shown;            /* stack id loaded, -1 before the first load */
+  int64_t shown; /* stack id loaded, -1 before the first load */
   frame_row *frames;
   long nframes;
   char figures[256];
@@ -60,13 +60,14 @@ static void load_figures(stack_panel *s, mt__app *app) {
   sqlite3_bind_int64(st, 2, app->stack_id);
   if (sqlite3_step(st) == SQLITE_ROW) {
     char a[32], b[32], l[32], lb[32], p[32], t[32];
-    snprintf(s->figures, sizeof s->figures, "%s allocs, %s, leaked %s in %s blocks, %s at peak, %s temporary",
-             mt__fmt_count(a, sizeof a, (uint64_t)sqlite3_column_int64(st, 0)),
-             mt__fmt_bytes(b, sizeof b, (uint64_t)sqlite3_column_int64(st, 1)),
-             mt__fmt_bytes(l, sizeof l, (uint64_t)sqlite3_column_int64(st, 2)),
-             mt__fmt_count(lb, sizeof lb, (uint64_t)sqlite3_column_int64(st, 3)),
-             mt__fmt_bytes(p, sizeof p, (uint64_t)sqlite3_column_int64(st, 4)),
-             mt__fmt_count(t, sizeof t, (uint64_t)sqlite3_column_int64(st, 5)));
+    snprintf(s->figures, sizeof s->figures,
+             "%s allocs, %s, leaked %s in %s blocks, %s at peak, %s temporary",
+             mt__ui_fmt_count(a, sizeof a, (uint64_t)sqlite3_column_int64(st, 0)),
+             mt__ui_fmt_bytes(b, sizeof b, (uint64_t)sqlite3_column_int64(st, 1)),
+             mt__ui_fmt_bytes(l, sizeof l, (uint64_t)sqlite3_column_int64(st, 2)),
+             mt__ui_fmt_count(lb, sizeof lb, (uint64_t)sqlite3_column_int64(st, 3)),
+             mt__ui_fmt_bytes(p, sizeof p, (uint64_t)sqlite3_column_int64(st, 4)),
+             mt__ui_fmt_count(t, sizeof t, (uint64_t)sqlite3_column_int64(st, 5)));
   }
   sqlite3_finalize(st);
 }
@@ -78,7 +79,7 @@ static void load(stack_panel *s, mt__app *app) {
   load_figures(s, app);
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(app->db, frames_sql, -1, &st, NULL) != SQLITE_OK) {
-    mt__app_message(app, "cannot read the stack: %s", sqlite3_errmsg(app->db));
+    mt__ui_app_message(app, "cannot read the stack: %s", sqlite3_errmsg(app->db));
     return;
   }
   sqlite3_bind_int64(st, 1, app->process_id);
@@ -95,8 +96,10 @@ static void load(stack_panel *s, mt__app *app) {
     const char *file = (const char *)sqlite3_column_text(st, 1);
     const char *mod = (const char *)sqlite3_column_text(st, 4);
     char where[4200];
-    if (file) snprintf(where, sizeof where, "%s:%d", file, sqlite3_column_int(st, 2));
-    else snprintf(where, sizeof where, "%s", mod ? base_name(mod) : "");
+    if (file)
+      snprintf(where, sizeof where, "%s:%d", file, sqlite3_column_int(st, 2));
+    else
+      snprintf(where, sizeof where, "%s", mod ? base_name(mod) : "");
     frame_row *f = &s->frames[s->nframes++];
     f->function = strdup(fn ? fn : "??");
     f->where = strdup(where);
@@ -109,32 +112,34 @@ static void load(stack_panel *s, mt__app *app) {
 static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   stack_panel *s = (stack_panel *)p;
   if (app->stack_id == 0) {
-    mt__put(y, 1, w - 1, MT__C_TITLE, "Stack");
-    mt__put(y + 2, 1, w - 1, MT__C_LABEL,
-            "Select an entry on another screen and press Enter (lists) or i (trees).");
+    mt__ui_put(y, 1, w - 1, MT__C_TITLE, "Stack");
+    mt__ui_put(y + 2, 1, w - 1, MT__C_LABEL,
+               "Select an entry on another screen and press Enter (lists) or i (trees).");
     return;
   }
   if (s->shown != app->stack_id) load(s, app);
-  mt__put(y, 1, w - 1, MT__C_TITLE, app->stack_title);
-  mt__put(y + 1, 1, w - 1, MT__C_LABEL, s->figures);
+  mt__ui_put(y, 1, w - 1, MT__C_TITLE, app->stack_title);
+  mt__ui_put(y + 1, 1, w - 1, MT__C_LABEL, s->figures);
   char head[64];
   snprintf(head, sizeof head, "  #  Function, then file:line (innermost first)");
-  mt__header(y + 2, w, head);
+  mt__ui_header(y + 2, w, head);
   int rows = h - 3;
-  mt__list_fit(&s->list, rows);
+  mt__ui_list_fit(&s->list, rows);
   for (int i = 0; i < rows && s->list.top + i < s->nframes; i++) {
     long ix = s->list.top + i;
     const frame_row *f = &s->frames[ix];
-    int ry = y + 3 + i, sel = ix == s->list.sel ? mt__attr(MT__C_SELECTED) : 0;
-    if (sel) mt__fill(ry, 0, w, sel);
+    int ry = y + 3 + i, sel = ix == s->list.sel ? mt__ui_attr(MT__C_SELECTED) : 0;
+    if (sel) mt__ui_fill(ry, 0, w, sel);
     char num[32];
     snprintf(num, sizeof num, "%3ld  ", ix);
-    int x = mt__put_attr(ry, 0, w, sel ? sel : mt__attr(MT__C_LABEL), num);
-    x += mt__put_attr(ry, x, w - x, sel, f->function);
-    if (f->inlined) x += mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(MT__C_LABEL), " (inlined)");
+    int x = mt__ui_put_attr(ry, 0, w, sel ? sel : mt__ui_attr(MT__C_LABEL), num);
+    x += mt__ui_put_attr(ry, x, w - x, sel, f->function);
+    if (f->inlined)
+      x += mt__ui_put_attr(ry, x, w - x, sel ? sel : mt__ui_attr(MT__C_LABEL), " (inlined)");
     if (f->where[0] && x + 4 < w) {
-      x += mt__put_attr(ry, x, w - x, sel, "  ");
-      mt__put_attr(ry, x, w - x, sel ? sel : mt__attr(MT__C_LOCATION), mt__tail(f->where, w - x));
+      x += mt__ui_put_attr(ry, x, w - x, sel, "  ");
+      mt__ui_put_attr(ry, x, w - x, sel ? sel : mt__ui_attr(MT__C_LOCATION),
+                      mt__ui_tail(f->where, w - x));
     }
   }
 }
@@ -142,10 +147,11 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
 static int handle(mt__panel *p, mt__app *app, int action, int page) {
   (void)app;
   stack_panel *s = (stack_panel *)p;
-  int f = mt__list_move(&s->list, action, page - 2);
+  int f = mt__ui_list_move(&s->list, action, page - 2);
   if (f) return f;
   if (action == MT__ACT_ENTER && s->nframes) {
-    mt__app_message(app, "%s  %s", s->frames[s->list.sel].function, s->frames[s->list.sel].where);
+    mt__ui_app_message(app, "%s  %s", s->frames[s->list.sel].function,
+                       s->frames[s->list.sel].where);
     return MT__F_HANDLED | MT__F_REDRAW;
   }
   return MT__F_IGNORED;
@@ -156,8 +162,9 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   stack_panel *s = (stack_panel *)p;
   for (long k = 0; k < s->nframes; k++) {
     long ix = (s->list.sel + k + (next ? 1 : 0)) % s->nframes;
-    if (mt__contains(s->frames[ix].function, text) || mt__contains(s->frames[ix].where, text)) {
-      mt__list_select(&s->list, ix);
+    if (mt__ui_contains(s->frames[ix].function, text) ||
+        mt__ui_contains(s->frames[ix].where, text)) {
+      mt__ui_list_select(&s->list, ix);
       return 1;
     }
   }
@@ -178,11 +185,16 @@ static void destroy(mt__panel *p) {
 }
 
 static const mt__panel_class stack_class = {
-    .name = "Stack", .short_name = "Stack", .draw = draw, .handle = handle, .search = search,
-    .reset = reset, .destroy = destroy,
+    .name = "Stack",
+    .short_name = "Stack",
+    .draw = draw,
+    .handle = handle,
+    .search = search,
+    .reset = reset,
+    .destroy = destroy,
 };
 
-mt__panel *mt__stack_panel(mt__app *app) {
+mt__panel *mt__ui_stack_panel(mt__app *app) {
   (void)app;
   stack_panel *s = calloc(1, sizeof *s);
   if (!s) return NULL;

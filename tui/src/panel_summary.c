@@ -18,8 +18,8 @@ typedef struct {
   mt__panel base;
   int loaded;
   char program[512], process[256], error[256];
-  char note[512];           /* partial trace, other processes: shown under the process line */
-  char kinds[256];          /* leak kinds from the exit-time scan, "" without one */
+  char note[512];  /* partial trace, other processes: shown under the process line */
+  char kinds[256]; /* leak kinds from the exit-time scan, "" without one */
   uint64_t fig[12];
   int have_totals;
   point *points;
@@ -36,11 +36,11 @@ typedef struct {
 enum { F_ALLOCS, F_FREES, F_BYTES, F_TEMP, F_MMAP, F_PEAK, F_RSS, F_LEAKED, F_BLOCKS, F_CUSTOM };
 
 static const figure figures[] = {
-    {"Allocations", F_ALLOCS, 0, 0},     {"Peak heap", F_PEAK, 1, 1},
-    {"Frees", F_FREES, 0, 0},            {"Peak RSS", F_RSS, 1, 1},
-    {"Bytes allocated", F_BYTES, 1, 0},  {"Leaked bytes", F_LEAKED, 1, 1},
-    {"Temporary allocs", F_TEMP, 0, 0},  {"Leaked blocks", F_BLOCKS, 0, 1},
-    {"mmap outstanding", F_MMAP, 1, 0},  {"Custom allocs", F_CUSTOM, 0, 1},
+    {"Allocations", F_ALLOCS, 0, 0},    {"Peak heap", F_PEAK, 1, 1},
+    {"Frees", F_FREES, 0, 0},           {"Peak RSS", F_RSS, 1, 1},
+    {"Bytes allocated", F_BYTES, 1, 0}, {"Leaked bytes", F_LEAKED, 1, 1},
+    {"Temporary allocs", F_TEMP, 0, 0}, {"Leaked blocks", F_BLOCKS, 0, 1},
+    {"mmap outstanding", F_MMAP, 1, 0}, {"Custom allocs", F_CUSTOM, 0, 1},
 };
 
 static const char totals_sql[] =
@@ -63,14 +63,20 @@ static void load_process(summary *s, mt__app *app) {
     int status = sqlite3_column_int(st, 3);
     char end[96], dur[32];
     s->duration = (uint64_t)sqlite3_column_int64(st, 4);
-    if (!how) snprintf(end, sizeof end, "no end record (killed or still running)");
-    else if (!strcmp(how, "exit")) snprintf(end, sizeof end, "exited with status %d", status);
-    else if (!strcmp(how, "signal")) snprintf(end, sizeof end, "killed by signal %d", status);
-    else if (!strcmp(how, "exec")) snprintf(end, sizeof end, "replaced by exec");
-    else snprintf(end, sizeof end, "recording %s", how);
+    if (!how)
+      snprintf(end, sizeof end, "no end record (killed or still running)");
+    else if (!strcmp(how, "exit"))
+      snprintf(end, sizeof end, "exited with status %d", status);
+    else if (!strcmp(how, "signal"))
+      snprintf(end, sizeof end, "killed by signal %d", status);
+    else if (!strcmp(how, "exec"))
+      snprintf(end, sizeof end, "replaced by exec");
+    else
+      snprintf(end, sizeof end, "recording %s", how);
     snprintf(s->program, sizeof s->program, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(s->process, sizeof s->process, "pid %lld, %s, ran %s", (long long)sqlite3_column_int64(st, 0),
-             end, mt__fmt_time(dur, sizeof dur, s->duration));
+    snprintf(s->process, sizeof s->process, "pid %lld, %s, ran %s",
+             (long long)sqlite3_column_int64(st, 0), end,
+             mt__ui_fmt_time(dur, sizeof dur, s->duration));
   }
   sqlite3_finalize(st);
 }
@@ -105,7 +111,8 @@ static void load_notes(summary *s, mt__app *app) {
     sqlite3_bind_int64(st, 1, app->process_id);
     if (sqlite3_step(st) == SQLITE_ROW) {
       char v[4][32];
-      for (int i = 0; i < 4; i++) mt__fmt_bytes(v[i], sizeof v[i], (uint64_t)sqlite3_column_int64(st, i));
+      for (int i = 0; i < 4; i++)
+        mt__ui_fmt_bytes(v[i], sizeof v[i], (uint64_t)sqlite3_column_int64(st, i));
       snprintf(s->kinds, sizeof s->kinds, "definite %s, indirect %s, possible %s, reachable %s",
                v[0], v[1], v[2], v[3]);
     }
@@ -122,7 +129,8 @@ static void load(summary *s, mt__app *app) {
     sqlite3_bind_int64(st, 1, app->process_id);
     if (sqlite3_step(st) == SQLITE_ROW) {
       s->have_totals = 1;
-      for (int i = 0; i < 10; i++) s->fig[i] = (uint64_t)sqlite3_column_int64(st, i);
+      for (int i = 0; i < 10; i++)
+        s->fig[i] = (uint64_t)sqlite3_column_int64(st, i);
     }
     sqlite3_finalize(st);
   }
@@ -149,27 +157,35 @@ static void load(summary *s, mt__app *app) {
   sqlite3_finalize(st);
 }
 
+#define NFIGURES (int)(sizeof figures / sizeof *figures)
+#define TWO_COLUMNS 76 /* narrower terminals get one figure per row */
+
+static int figure_rows(int w) { return w >= TWO_COLUMNS ? (NFIGURES + 1) / 2 : NFIGURES; }
+
 static void draw_figures(summary *s, int y, int w) {
-  int half = w / 2;
-  for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+  int two = w >= TWO_COLUMNS, half = w / 2;
+  for (int i = 0; i < NFIGURES; i++) {
     const figure *f = &figures[i];
-    int row = y + (int)i / 2;
-    int x = f->side ? half + 1 : 1;
-    int width = f->side ? w - x : half - 1;
+    int right = two && f->side;
+    int row = y + (two ? i / 2 : i);
+    int x = right ? half + 1 : 1;
+    int width = right ? w - x : two ? half - 1 : w - 1;
     char value[64], exact[32], human[32];
     uint64_t v = s->fig[f->col];
-    int lw = f->side ? 14 : 18;
+    int lw = right ? 14 : 18;
     /* exact figures always; the short form too when it fits */
-    if (f->bytes) snprintf(value, sizeof value, "%s B", mt__fmt_count(exact, sizeof exact, v));
-    else mt__fmt_count(value, sizeof value, v);
+    if (f->bytes)
+      snprintf(value, sizeof value, "%s B", mt__ui_fmt_count(exact, sizeof exact, v));
+    else
+      mt__ui_fmt_count(value, sizeof value, v);
     if (f->bytes && v >= 1024) {
       size_t n = strlen(value);
-      snprintf(value + n, sizeof value - n, " (%s)", mt__fmt_bytes(human, sizeof human, v));
-      if (mt__text_width(value) > width - lw) value[n] = 0;
+      snprintf(value + n, sizeof value - n, " (%s)", mt__ui_fmt_bytes(human, sizeof human, v));
+      if (mt__ui_text_width(value) > width - lw) value[n] = 0;
     }
-    mt__put(row, x, width, MT__C_LABEL, f->label);
+    mt__ui_put(row, x, width, MT__C_LABEL, f->label);
     int role = (f->col == F_LEAKED || f->col == F_BLOCKS) && v ? MT__C_LEAK : MT__C_VALUE;
-    mt__put(row, x + lw, width - lw, role, value);
+    mt__ui_put(row, x + lw, width - lw, role, value);
   }
 }
 
@@ -189,9 +205,9 @@ static void draw_chart(summary *s, mt__app *app, int y, int h, int w) {
   char buf[64], top[32];
   snprintf(buf, sizeof buf, "Heap (%s) and RSS (%s) over time", app->utf8 ? "█" : "#",
            app->utf8 ? "•" : "*");
-  mt__put(y, 1, w - 1, MT__C_TITLE, buf);
+  mt__ui_put(y, 1, w - 1, MT__C_TITLE, buf);
   if (s->npoints == 0) {
-    mt__put(y + 1, 1, w - 1, MT__C_LABEL, "no timeline in this database");
+    mt__ui_put(y + 1, 1, w - 1, MT__C_LABEL, "no timeline in this database");
     return;
   }
   int ch = h - 3, axis = 10, cw = w - axis - 1;
@@ -201,59 +217,66 @@ static void draw_chart(summary *s, mt__app *app, int y, int h, int w) {
     if (s->points[i].heap > max) max = s->points[i].heap;
     if (s->points[i].rss > max) max = s->points[i].rss;
   }
-  mt__fmt_bytes(top, sizeof top, max);
+  mt__ui_fmt_bytes(top, sizeof top, max);
   snprintf(buf, sizeof buf, "%8s ", top);
-  mt__put(y + 1, 0, axis, MT__C_CHART_AXIS, buf);
-  mt__put(y + ch, 0, axis, MT__C_CHART_AXIS, "       0 ");
-  for (int r = 0; r < ch; r++) mt__put(y + 1 + r, axis - 1, 1, MT__C_CHART_AXIS, app->utf8 ? "│" : "|");
+  mt__ui_put(y + 1, 0, axis, MT__C_CHART_AXIS, buf);
+  mt__ui_put(y + ch, 0, axis, MT__C_CHART_AXIS, "       0 ");
+  for (int r = 0; r < ch; r++)
+    mt__ui_put(y + 1 + r, axis - 1, 1, MT__C_CHART_AXIS, app->utf8 ? "│" : "|");
   for (int x = 0; x < cw; x++) {
     uint64_t heap, rss;
     column_values(s, x, cw, &heap, &rss);
     uint64_t bar = heap * (uint64_t)ch * 8 / max;
-    int rss_row = rss ? ch - 1 - (int)(rss * (uint64_t)ch / max > (uint64_t)ch - 1 ? (uint64_t)ch - 1 : rss * (uint64_t)ch / max) : -1;
+    int rss_row =
+        rss ? ch - 1 -
+                  (int)(rss * (uint64_t)ch / max > (uint64_t)ch - 1 ? (uint64_t)ch - 1
+                                                                    : rss * (uint64_t)ch / max)
+            : -1;
     for (int r = 0; r < ch; r++) {
       int64_t level = (int64_t)(ch - 1 - r) * 8;
       int64_t fill = (int64_t)bar - level;
       if (fill > 8) fill = 8;
       if (fill < 0) fill = 0;
       const char *g = app->utf8 ? eighths[fill] : (fill >= 4 ? "#" : " ");
-      if (r == rss_row) mt__put(y + 1 + r, axis + x, 1, MT__C_CHART_RSS, app->utf8 ? "•" : "*");
-      else if (fill) mt__put(y + 1 + r, axis + x, 1, MT__C_CHART_HEAP, g);
+      if (r == rss_row)
+        mt__ui_put(y + 1 + r, axis + x, 1, MT__C_CHART_RSS, app->utf8 ? "•" : "*");
+      else if (fill)
+        mt__ui_put(y + 1 + r, axis + x, 1, MT__C_CHART_HEAP, g);
     }
   }
   int base = y + 1 + ch;
-  mt__put(base, axis - 1, 1, MT__C_CHART_AXIS, app->utf8 ? "└" : "+");
-  for (int x = 0; x < cw; x++) mt__put(base, axis + x, 1, MT__C_CHART_AXIS, app->utf8 ? "─" : "-");
+  mt__ui_put(base, axis - 1, 1, MT__C_CHART_AXIS, app->utf8 ? "└" : "+");
+  for (int x = 0; x < cw; x++)
+    mt__ui_put(base, axis + x, 1, MT__C_CHART_AXIS, app->utf8 ? "─" : "-");
   uint64_t end = s->points[s->npoints - 1].time;
   if (s->duration > end) end = s->duration;
-  mt__put(base + 1, axis, cw, MT__C_CHART_AXIS, "0");
-  mt__fmt_time(buf, sizeof buf, end);
+  mt__ui_put(base + 1, axis, cw, MT__C_CHART_AXIS, "0");
+  mt__ui_fmt_time(buf, sizeof buf, end);
   int bw = (int)strlen(buf);
-  if (bw < cw) mt__put(base + 1, axis + cw - bw, bw, MT__C_CHART_AXIS, buf);
+  if (bw < cw) mt__ui_put(base + 1, axis + cw - bw, bw, MT__C_CHART_AXIS, buf);
 }
 
 static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   summary *s = (summary *)p;
   if (!s->loaded) load(s, app);
   if (s->error[0]) {
-    mt__put(y, 1, w - 1, MT__C_ERROR, s->error);
+    mt__ui_put(y, 1, w - 1, MT__C_ERROR, s->error);
     return;
   }
-  mt__put(y, 1, 10, MT__C_LABEL, "Program");
-  mt__put(y, 10, w - 10, MT__C_VALUE, s->program);
-  mt__put(y + 1, 1, 10, MT__C_LABEL, "Process");
-  mt__put(y + 1, 10, w - 10, MT__C_LABEL, s->process);
+  mt__ui_put(y, 1, 10, MT__C_LABEL, "Program");
+  mt__ui_put(y, 10, w - 10, MT__C_VALUE, s->program);
+  mt__ui_put(y + 1, 1, 10, MT__C_LABEL, "Process");
+  mt__ui_put(y + 1, 10, w - 10, MT__C_LABEL, s->process);
   if (!s->have_totals) {
-    mt__put(y + 3, 1, w - 1, MT__C_ERROR, "no totals for this process");
+    mt__ui_put(y + 3, 1, w - 1, MT__C_ERROR, "no totals for this process");
     return;
   }
-  if (s->note[0]) mt__put(y + 2, 1, w - 1, MT__C_ERROR, s->note);
+  if (s->note[0]) mt__ui_put(y + 2, 1, w - 1, MT__C_ERROR, s->note);
   draw_figures(s, y + 3, w);
-  int fig_rows = (int)(sizeof figures / sizeof *figures + 1) / 2;
-  int cy = y + 3 + fig_rows + 1;
+  int cy = y + 3 + figure_rows(w) + 1;
   if (s->kinds[0]) {
-    mt__put(cy - 1, 1, 18, MT__C_LABEL, "Leak kinds");
-    mt__put(cy - 1, 19, w - 19, MT__C_VALUE, s->kinds);
+    mt__ui_put(cy - 1, 1, 18, MT__C_LABEL, "Leak kinds");
+    mt__ui_put(cy - 1, 19, w - 19, MT__C_VALUE, s->kinds);
     cy++;
   }
   if (y + h - cy >= 6) draw_chart(s, app, cy, y + h - cy, w);
@@ -278,11 +301,15 @@ static void destroy(mt__panel *p) {
 }
 
 static const mt__panel_class summary_class = {
-    .name = "Summary", .short_name = "Sum", .draw = draw, .handle = handle, .reset = reset,
+    .name = "Summary",
+    .short_name = "Sum",
+    .draw = draw,
+    .handle = handle,
+    .reset = reset,
     .destroy = destroy,
 };
 
-mt__panel *mt__summary_panel(mt__app *app) {
+mt__panel *mt__ui_summary_panel(mt__app *app) {
   (void)app;
   summary *s = calloc(1, sizeof *s);
   if (!s) return NULL;

@@ -22,7 +22,7 @@ typedef struct {
   char search[128];
 } manager;
 
-void mt__app_message(mt__app *app, const char *fmt, ...) {
+void mt__ui_app_message(mt__app *app, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(app->message, sizeof app->message, fmt, ap);
@@ -38,17 +38,18 @@ static const char *tab_label(manager *m, int i, int shortnames, char *buf, size_
 
 static int short_tabs(manager *m, int w) {
   int total = 0;
-  for (int i = 0; i < m->n; i++) total += 3 + (int)strlen(m->panels[i]->cls->name);
+  for (int i = 0; i < m->n; i++)
+    total += 3 + (int)strlen(m->panels[i]->cls->name);
   return total > w;
 }
 
 static void draw_tabs(manager *m, int w) {
-  mt__fill(0, 0, w, mt__attr(MT__C_TAB));
+  mt__ui_fill(0, 0, w, mt__ui_attr(MT__C_TAB));
   int shortnames = short_tabs(m, w), x = 0;
   for (int i = 0; i < m->n && x < w; i++) {
     char label[48];
     int role = i == m->cur && !m->help_open ? MT__C_TAB_ACTIVE : MT__C_TAB;
-    x += mt__put(0, x, w - x, role, tab_label(m, i, shortnames, label, sizeof label));
+    x += mt__ui_put(0, x, w - x, role, tab_label(m, i, shortnames, label, sizeof label));
     x += 1;
   }
 }
@@ -58,7 +59,7 @@ static int tab_at(manager *m, int x, int w) {
   int shortnames = short_tabs(m, w), from = 0;
   for (int i = 0; i < m->n; i++) {
     char label[48];
-    int to = from + mt__text_width(tab_label(m, i, shortnames, label, sizeof label));
+    int to = from + mt__ui_text_width(tab_label(m, i, shortnames, label, sizeof label));
     if (x >= from && x < to) return i;
     from = to + 1;
   }
@@ -66,20 +67,20 @@ static int tab_at(manager *m, int x, int w) {
 }
 
 static void draw_status(manager *m, int y, int w) {
-  int attr = mt__attr(MT__C_STATUS);
-  mt__fill(y, 0, w, attr);
+  int attr = mt__ui_attr(MT__C_STATUS);
+  mt__ui_fill(y, 0, w, attr);
   if (m->app->message[0]) {
-    mt__put(y, 1, w - 1, MT__C_STATUS, m->app->message);
+    mt__ui_put(y, 1, w - 1, MT__C_STATUS, m->app->message);
     return;
   }
   const char *hints = m->help_open ? " q/Esc close help  Up/Down scroll"
                                    : " ?:help  Tab:screen  /:search  f:filter  q:quit";
-  int x = mt__put(y, 0, w, MT__C_STATUS, hints);
+  int x = mt__ui_put(y, 0, w, MT__C_STATUS, hints);
   if (m->app->filter[0] && !m->help_open) {
     char f[160];
     snprintf(f, sizeof f, "filter: %s ", m->app->filter);
-    int fw = mt__text_width(f);
-    if (x + 2 + fw <= w) mt__put(y, w - fw, fw, MT__C_STATUS, f);
+    int fw = mt__ui_text_width(f);
+    if (x + 2 + fw <= w) mt__ui_put(y, w - fw, fw, MT__C_STATUS, f);
   }
 }
 
@@ -87,7 +88,7 @@ static void draw(manager *m) {
   int h = LINES, w = COLS;
   erase();
   if (w < MIN_COLS || h < MIN_LINES) {
-    mt__put(0, 0, w, MT__C_ERROR, "terminal too small");
+    mt__ui_put(0, 0, w, MT__C_ERROR, "terminal too small");
     refresh();
     return;
   }
@@ -104,11 +105,11 @@ static int prompt(manager *m, const char *label, char *buf, size_t len) {
   curs_set(1);
   for (;;) {
     int y = LINES - 1, w = COLS;
-    int attr = mt__attr(MT__C_STATUS);
-    mt__fill(y, 0, w, attr);
-    int x = mt__put(y, 0, w, MT__C_STATUS, label);
-    const char *shown = mt__tail(buf, w - x - 1);
-    x += mt__put(y, x, w - x, MT__C_STATUS, shown);
+    int attr = mt__ui_attr(MT__C_STATUS);
+    mt__ui_fill(y, 0, w, attr);
+    int x = mt__ui_put(y, 0, w, MT__C_STATUS, label);
+    const char *shown = mt__ui_tail(buf, w - x - 1);
+    x += mt__ui_put(y, x, w - x, MT__C_STATUS, shown);
     move(y, x < w ? x : w - 1);
     refresh();
     int ch = getch();
@@ -122,7 +123,8 @@ static int prompt(manager *m, const char *label, char *buf, size_t len) {
       return 0;
     }
     if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-      while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80) n--; /* UTF-8 continuation */
+      while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
+        n--; /* UTF-8 continuation */
       if (n > 0) n--;
       buf[n] = 0;
     } else if (ch == 21 /* ^U */) {
@@ -146,7 +148,7 @@ static void switch_to(manager *m, int index) {
 static void do_search(manager *m, int next) {
   mt__panel *p = m->panels[m->cur];
   if (!p->cls->search) {
-    mt__app_message(m->app, "nothing to search on this screen");
+    mt__ui_app_message(m->app, "nothing to search on this screen");
     return;
   }
   if (!next) {
@@ -154,11 +156,11 @@ static void do_search(manager *m, int next) {
     if (!prompt(m, "/", text, sizeof text) || !text[0]) return;
     snprintf(m->search, sizeof m->search, "%s", text);
   } else if (!m->search[0]) {
-    mt__app_message(m->app, "no search yet: press / first");
+    mt__ui_app_message(m->app, "no search yet: press / first");
     return;
   }
   if (!p->cls->search(p, m->app, m->search, next))
-    mt__app_message(m->app, "no match for \"%s\"", m->search);
+    mt__ui_app_message(m->app, "no match for \"%s\"", m->search);
 }
 
 static void reset_all(manager *m) {
@@ -176,7 +178,7 @@ static void do_filter(manager *m) {
 
 /* Another process was chosen: its stacks replace the model and every screen starts over. */
 static void process_changed(manager *m) {
-  mt__model_free(m->app->model);
+  mt__ui_model_free(m->app->model);
   m->app->model = NULL;
   m->app->stack_id = 0;
   reset_all(m);
@@ -186,18 +188,18 @@ static void process_changed(manager *m) {
 /* Global actions; @return 1 when handled, -1 to quit. */
 static int global_action(manager *m, int action, int arg) {
   switch (action) {
-  case MT__ACT_QUIT: return -1;
-  case MT__ACT_HELP: m->help_open = 1; return 1;
-  case MT__ACT_SCREEN:
-    if (arg >= 1 && arg <= m->n) switch_to(m, arg - 1);
-    return 1;
-  case MT__ACT_NEXT_SCREEN: switch_to(m, (m->cur + 1) % m->n); return 1;
-  case MT__ACT_PREV_SCREEN: switch_to(m, (m->cur + m->n - 1) % m->n); return 1;
-  case MT__ACT_SEARCH: do_search(m, 0); return 1;
-  case MT__ACT_NEXT_MATCH: do_search(m, 1); return 1;
-  case MT__ACT_FILTER: do_filter(m); return 1;
-  case MT__ACT_REDRAW: clearok(curscr, TRUE); return 1;
-  default: return 0;
+    case MT__ACT_QUIT: return -1;
+    case MT__ACT_HELP: m->help_open = 1; return 1;
+    case MT__ACT_SCREEN:
+      if (arg >= 1 && arg <= m->n) switch_to(m, arg - 1);
+      return 1;
+    case MT__ACT_NEXT_SCREEN: switch_to(m, (m->cur + 1) % m->n); return 1;
+    case MT__ACT_PREV_SCREEN: switch_to(m, (m->cur + m->n - 1) % m->n); return 1;
+    case MT__ACT_SEARCH: do_search(m, 0); return 1;
+    case MT__ACT_NEXT_MATCH: do_search(m, 1); return 1;
+    case MT__ACT_FILTER: do_filter(m); return 1;
+    case MT__ACT_REDRAW: clearok(curscr, TRUE); return 1;
+    default: return 0;
   }
 }
 
@@ -210,15 +212,18 @@ static void mouse(manager *m) {
     if (t >= 0) switch_to(m, t);
     return;
   }
-  int action = ev.bstate & BUTTON4_PRESSED ? MT__ACT_UP : ev.bstate & BUTTON5_PRESSED ? MT__ACT_DOWN : 0;
+  int action = ev.bstate & BUTTON4_PRESSED   ? MT__ACT_UP
+               : ev.bstate & BUTTON5_PRESSED ? MT__ACT_DOWN
+                                             : 0;
   if (!action) return;
   mt__panel *p = m->help_open ? m->help : m->panels[m->cur];
-  for (int i = 0; i < 3; i++) p->cls->handle(p, m->app, action, LINES - 3);
+  for (int i = 0; i < 3; i++)
+    p->cls->handle(p, m->app, action, LINES - 3);
 }
 
-int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, int stack_index) {
+int mt__ui_screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, int stack_index) {
   manager m = {.app = app, .panels = panels, .n = n, .stack_index = stack_index};
-  m.help = mt__help_panel(app);
+  m.help = mt__ui_help_panel(app);
   switch_to(&m, first);
   for (;;) {
     draw(&m);
@@ -230,13 +235,16 @@ int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, i
       continue;
     }
     int arg;
-    int action = mt__key_action(ch, &arg);
+    int action = mt__ui_key_action(ch, &arg);
     int page = LINES - 3;
     if (m.help_open) {
-      if (action == MT__ACT_QUIT || action == MT__ACT_HELP || ch == ESC) m.help_open = 0;
-      else if (action == MT__ACT_SCREEN || action == MT__ACT_NEXT_SCREEN || action == MT__ACT_PREV_SCREEN)
+      if (action == MT__ACT_QUIT || action == MT__ACT_HELP || ch == ESC)
+        m.help_open = 0;
+      else if (action == MT__ACT_SCREEN || action == MT__ACT_NEXT_SCREEN ||
+               action == MT__ACT_PREV_SCREEN)
         global_action(&m, action, arg);
-      else m.help->cls->handle(m.help, app, action, page);
+      else
+        m.help->cls->handle(m.help, app, action, page);
       continue;
     }
     int g = global_action(&m, action, arg);

@@ -15,67 +15,92 @@ typedef struct {
   const mt__stacklist_desc *d;
   mt__pager pager;
   mt__list list;
+  int sort;                 /* numeric column the rows are sorted by */
 } stacklist;
+
+/* The descriptor's query ordered by the sort column (largest first), then by the first
+ * column and the stack id so the order is stable. */
+static void order_rows(stacklist *s) {
+  size_t n = strlen(s->d->sql) + 64;
+  char *sql = malloc(n);
+  if (!sql) return;
+  snprintf(sql, n, "%s ORDER BY %d DESC, 5 DESC, 1", s->d->sql, 5 + s->sort);
+  mt__ui_pager_set_sql(&s->pager, sql);
+  free(sql);
+}
 
 static void location(const mt__row *r, char *buf, size_t len) {
   const char *slash = r->t[2] ? strrchr(r->t[2], '/') : NULL;
-  if (r->t[2]) snprintf(buf, len, "%s:%lld", slash ? slash + 1 : r->t[2], (long long)r->n[3]);
-  else buf[0] = 0;
+  if (r->t[2])
+    snprintf(buf, len, "%s:%lld", slash ? slash + 1 : r->t[2], (long long)r->n[3]);
+  else
+    buf[0] = 0;
 }
 
 static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   stacklist *s = (stacklist *)p;
   char buf[256];
   s->d->title(app, buf, sizeof buf);
-  mt__put(y, 1, w - 1, MT__C_TITLE, buf);
+  mt__ui_put(y, 1, w - 1, MT__C_TITLE, buf);
   int x = 0;
   char head[256] = "";
-  for (int c = 0; c < s->d->ncols; c++)
-    x += snprintf(head + x, sizeof head - (size_t)x, "%*s ", s->d->cols[c].width, s->d->cols[c].title);
+  for (int c = 0; c < s->d->ncols; c++) {
+    char t[32];
+    snprintf(t, sizeof t, "%s%s", c == s->sort ? (app->utf8 ? "▼" : "v") : "", s->d->cols[c].title);
+    int pad = s->d->cols[c].width - mt__ui_text_width(t);
+    x += snprintf(head + x, sizeof head - (size_t)x, "%*s%s ", pad > 0 ? pad : 0, "", t);
+  }
   snprintf(head + x, sizeof head - (size_t)x, " Function and location");
-  mt__header(y + 1, w, head);
-  s->list.count = mt__pager_count(&s->pager);
+  mt__ui_header(y + 1, w, head);
+  s->list.count = mt__ui_pager_count(&s->pager);
   if (s->pager.error[0]) {
-    mt__put(y + 2, 1, w - 1, MT__C_ERROR, s->pager.error);
+    mt__ui_put(y + 2, 1, w - 1, MT__C_ERROR, s->pager.error);
     return;
   }
   if (s->list.count == 0) {
-    mt__put(y + 2, 1, w - 1, MT__C_LABEL, app->filter[0] ? "no stack matches the filter" : s->d->empty);
+    mt__ui_put(y + 2, 1, w - 1, MT__C_LABEL,
+               app->filter[0] ? "no stack matches the filter" : s->d->empty);
     return;
   }
   int rows = h - 2;
-  mt__list_fit(&s->list, rows);
+  mt__ui_list_fit(&s->list, rows);
   for (int i = 0; i < rows; i++) {
     long ix = s->list.top + i;
-    const mt__row *r = mt__pager_row(&s->pager, ix);
+    const mt__row *r = mt__ui_pager_row(&s->pager, ix);
     if (!r) break;
-    int ry = y + 2 + i, sel = ix == s->list.sel ? mt__attr(MT__C_SELECTED) : 0;
-    if (sel) mt__fill(ry, 0, w, sel);
+    int ry = y + 2 + i, sel = ix == s->list.sel ? mt__ui_attr(MT__C_SELECTED) : 0;
+    if (sel) mt__ui_fill(ry, 0, w, sel);
     int cx = 0;
     for (int c = 0; c < s->d->ncols; c++) {
       char v[32];
-      mt__fmt_cost(v, sizeof v, s->d->cols[c].cost, (uint64_t)r->n[4 + c]);
+      mt__ui_fmt_cost(v, sizeof v, s->d->cols[c].cost, (uint64_t)r->n[4 + c]);
       snprintf(buf, sizeof buf, "%*s ", s->d->cols[c].width, v);
-      cx += mt__put_attr(ry, cx, w - cx, sel ? sel : mt__attr(MT__C_VALUE), buf);
+      cx += mt__ui_put_attr(ry, cx, w - cx, sel ? sel : mt__ui_attr(MT__C_VALUE), buf);
     }
-    cx += mt__put_attr(ry, cx, w - cx, sel, " ");
-    cx += mt__put_attr(ry, cx, w - cx, sel, r->t[1] ? r->t[1] : "[unknown stack]");
+    cx += mt__ui_put_attr(ry, cx, w - cx, sel, " ");
+    cx += mt__ui_put_attr(ry, cx, w - cx, sel, r->t[1] ? r->t[1] : "[unknown stack]");
     location(r, buf, sizeof buf);
-    mt__put_location(ry, cx, w, sel, buf);
+    mt__ui_put_location(ry, cx, w, sel, buf);
   }
 }
 
 static int handle(mt__panel *p, mt__app *app, int action, int page) {
   stacklist *s = (stacklist *)p;
-  s->list.count = mt__pager_count(&s->pager);
-  int f = mt__list_move(&s->list, action, page - 1);
+  s->list.count = mt__ui_pager_count(&s->pager);
+  int f = mt__ui_list_move(&s->list, action, page - 1);
   if (f) return f;
+  if (action == MT__ACT_SORT) {
+    s->sort = (s->sort + 1) % s->d->ncols;
+    order_rows(s);
+    s->list = (mt__list){0};
+    return MT__F_HANDLED | MT__F_REDRAW;
+  }
   if (action != MT__ACT_ENTER && action != MT__ACT_STACK) return MT__F_IGNORED;
-  const mt__row *r = mt__pager_row(&s->pager, s->list.sel);
+  const mt__row *r = mt__ui_pager_row(&s->pager, s->list.sel);
   if (!r) return MT__F_HANDLED;
   app->stack_id = r->n[0];
   char v[32];
-  mt__fmt_cost(v, sizeof v, s->d->cols[0].cost, (uint64_t)r->n[4]);
+  mt__ui_fmt_cost(v, sizeof v, s->d->cols[0].cost, (uint64_t)r->n[4]);
   snprintf(app->stack_title, sizeof app->stack_title, "%s: %s %s",
            r->t[1] ? r->t[1] : "[unknown stack]", s->d->what, v);
   return MT__F_HANDLED | MT__F_SHOW_STACK;
@@ -84,12 +109,12 @@ static int handle(mt__panel *p, mt__app *app, int action, int page) {
 static int search(mt__panel *p, mt__app *app, const char *text, int next) {
   (void)app;
   stacklist *s = (stacklist *)p;
-  long n = mt__pager_count(&s->pager);
+  long n = mt__ui_pager_count(&s->pager);
   for (long k = 0; k < n; k++) {
     long ix = (s->list.sel + k + (next ? 1 : 0)) % n;
-    const mt__row *r = mt__pager_row(&s->pager, ix);
-    if (r && mt__contains(r->t[1], text)) {
-      mt__list_select(&s->list, ix);
+    const mt__row *r = mt__ui_pager_row(&s->pager, ix);
+    if (r && mt__ui_contains(r->t[1], text)) {
+      mt__ui_list_select(&s->list, ix);
       return 1;
     }
   }
@@ -99,24 +124,29 @@ static int search(mt__panel *p, mt__app *app, const char *text, int next) {
 static void reset(mt__panel *p, mt__app *app) {
   stacklist *s = (stacklist *)p;
   s->pager.process_id = app->process_id;
-  mt__pager_set_filter(&s->pager, app->filter);
+  mt__ui_pager_set_filter(&s->pager, app->filter);
   s->list = (mt__list){0};
 }
 
 static void destroy(mt__panel *p) {
   stacklist *s = (stacklist *)p;
-  mt__pager_free(&s->pager);
+  mt__ui_pager_free(&s->pager);
   free(s);
 }
 
-mt__panel *mt__stacklist_panel(mt__app *app, const mt__stacklist_desc *d) {
+mt__panel *mt__ui_stacklist_panel(mt__app *app, const mt__stacklist_desc *d) {
   stacklist *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  s->cls = (mt__panel_class){.name = d->name, .short_name = d->short_name, .draw = draw,
-                             .handle = handle, .search = search, .reset = reset,
+  s->cls = (mt__panel_class){.name = d->name,
+                             .short_name = d->short_name,
+                             .draw = draw,
+                             .handle = handle,
+                             .search = search,
+                             .reset = reset,
                              .destroy = destroy};
   s->base.cls = &s->cls;
   s->d = d;
-  mt__pager_init(&s->pager, app->db, app->process_id, d->sql);
+  mt__ui_pager_init(&s->pager, app->db, app->process_id, d->sql);
+  order_rows(s);
   return &s->base;
 }

@@ -12,37 +12,44 @@
 /* ---- costs (format.c) --------------------------------------------------------------------- */
 
 /* The costs a call tree or list can be weighed by; the order is the cycling order of `c`. */
-typedef enum { MT__COST_ALLOCS, MT__COST_BYTES, MT__COST_LEAKED, MT__COST_PEAK, MT__COST_TEMP, MT__COST_N } mt__cost;
+typedef enum {
+  MT__COST_ALLOCS,
+  MT__COST_BYTES,
+  MT__COST_LEAKED,
+  MT__COST_PEAK,
+  MT__COST_TEMP,
+  MT__COST_N
+} mt__cost;
 
-const char *mt__cost_name(int cost);
+const char *mt__ui_cost_name(int cost);
 /* True when the cost counts bytes (formatted with units), false for counts. */
-int mt__cost_is_bytes(int cost);
+int mt__ui_cost_is_bytes(int cost);
 
 /* ---- key actions (keys.c) ---------------------------------------------------------------- */
 
-#define MT__ACTION_MAP(XX)                                                            \
-  XX(UP, "move the selection up")                                                     \
-  XX(DOWN, "move the selection down")                                                 \
-  XX(PAGE_UP, "one page up")                                                          \
-  XX(PAGE_DOWN, "one page down")                                                      \
-  XX(HOME, "first entry")                                                             \
-  XX(END, "last entry")                                                               \
-  XX(ENTER, "expand/collapse a node; in lists, show the stack")                      \
-  XX(EXPAND, "expand the node (again: go to its first child)")                        \
-  XX(COLLAPSE, "collapse the node, or go to its parent")                              \
-  XX(EXPAND_PATH, "expand the heaviest path below the node")                          \
-  XX(STACK, "show the full stack of the selected entry")                              \
-  XX(COST, "switch cost: allocations, bytes, leaked, peak, temporary")                \
-  XX(SORT, "sort by the next column")                                                 \
-  XX(SELF, "hotspots: switch between self and inclusive figures")                     \
-  XX(SEARCH, "search for a function name")                                            \
-  XX(NEXT_MATCH, "next match of the search")                                          \
-  XX(FILTER, "filter by function, file or module (empty clears)")                     \
-  XX(NEXT_SCREEN, "next screen")                                                      \
-  XX(PREV_SCREEN, "previous screen")                                                  \
-  XX(SCREEN, "go to screen by number")                                                \
-  XX(HELP, "show this help")                                                          \
-  XX(REDRAW, "redraw the screen")                                                     \
+#define MT__ACTION_MAP(XX)                                                                         \
+  XX(UP, "move the selection up")                                                                  \
+  XX(DOWN, "move the selection down")                                                              \
+  XX(PAGE_UP, "one page up")                                                                       \
+  XX(PAGE_DOWN, "one page down")                                                                   \
+  XX(HOME, "first entry")                                                                          \
+  XX(END, "last entry")                                                                            \
+  XX(ENTER, "expand/collapse a node; in lists, show the stack")                                    \
+  XX(EXPAND, "expand the node (again: go to its first child)")                                     \
+  XX(COLLAPSE, "collapse the node, or go to its parent")                                           \
+  XX(EXPAND_PATH, "expand the heaviest path below the node")                                       \
+  XX(STACK, "show the full stack of the selected entry")                                           \
+  XX(COST, "switch cost: allocations, bytes, leaked, peak, temporary")                             \
+  XX(SORT, "sort by the next column")                                                              \
+  XX(SELF, "hotspots: switch between self and inclusive figures")                                  \
+  XX(SEARCH, "search for a function name")                                                         \
+  XX(NEXT_MATCH, "next match of the search")                                                       \
+  XX(FILTER, "filter by function, file or module (empty clears)")                                  \
+  XX(NEXT_SCREEN, "next screen")                                                                   \
+  XX(PREV_SCREEN, "previous screen")                                                               \
+  XX(SCREEN, "go to screen by number")                                                             \
+  XX(HELP, "show this help")                                                                       \
+  XX(REDRAW, "redraw the screen")                                                                  \
   XX(QUIT, "quit (closes the help first)")
 
 typedef enum {
@@ -50,7 +57,7 @@ typedef enum {
 #define MT__ACTION_ENUM(name, help) MT__ACT_##name,
   MT__ACTION_MAP(MT__ACTION_ENUM)
 #undef MT__ACTION_ENUM
-  MT__ACT_COUNT
+      MT__ACT_COUNT
 } mt__action;
 
 /* One key binding: the key code (ncurses), its name as shown in help, the action and, for
@@ -63,48 +70,48 @@ typedef struct {
 } mt__binding;
 
 /* Look up the action of a key; *arg receives the binding's argument. MT__ACT_NONE if unbound. */
-int mt__key_action(int key, int *arg);
+int mt__ui_key_action(int key, int *arg);
 /* The binding table and its length (the help screen is generated from it). */
-const mt__binding *mt__bindings(size_t *n);
+const mt__binding *mt__ui_bindings(size_t *n);
 /* What an action does, for the help screen. */
-const char *mt__action_help(int action);
+const char *mt__ui_action_help(int action);
 
 /* ---- colours by role (colors.c) ---------------------------------------------------------- */
 
-#define MT__ROLE_MAP(XX)                                                      \
-  XX(DEFAULT, -1, -1, 0)                                                     \
-  XX(TAB, -1, -1, 0)                                                         \
-  XX(TAB_ACTIVE, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                         \
-  XX(TITLE, COLOR_CYAN, -1, A_BOLD)                                          \
-  XX(HEADER, COLOR_BLACK, COLOR_GREEN, A_REVERSE)                            \
-  XX(SELECTED, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                           \
-  XX(LABEL, -1, -1, 0)                                                       \
-  XX(VALUE, -1, -1, A_BOLD)                                                  \
-  XX(LOCATION, COLOR_BLUE, -1, 0)                                            \
-  XX(TREE_GUIDE, COLOR_BLUE, -1, 0)                                          \
-  XX(CHART_HEAP, COLOR_GREEN, -1, 0)                                         \
-  XX(CHART_RSS, COLOR_YELLOW, -1, A_BOLD)                                    \
-  XX(CHART_AXIS, -1, -1, 0)                                                  \
-  XX(GROWTH, COLOR_RED, -1, A_BOLD)                                          \
-  XX(SHRINK, COLOR_GREEN, -1, 0)                                             \
-  XX(LEAK, COLOR_RED, -1, 0)                                                 \
-  XX(STATUS, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                             \
-  XX(KEY, COLOR_YELLOW, -1, A_BOLD)                                          \
-  XX(MESSAGE, COLOR_YELLOW, -1, A_BOLD)                                      \
+#define MT__ROLE_MAP(XX)                                                                           \
+  XX(DEFAULT, -1, -1, 0)                                                                           \
+  XX(TAB, -1, -1, 0)                                                                               \
+  XX(TAB_ACTIVE, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                                               \
+  XX(TITLE, COLOR_CYAN, -1, A_BOLD)                                                                \
+  XX(HEADER, COLOR_BLACK, COLOR_GREEN, A_REVERSE)                                                  \
+  XX(SELECTED, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                                                 \
+  XX(LABEL, -1, -1, 0)                                                                             \
+  XX(VALUE, -1, -1, A_BOLD)                                                                        \
+  XX(LOCATION, COLOR_BLUE, -1, 0)                                                                  \
+  XX(TREE_GUIDE, COLOR_BLUE, -1, 0)                                                                \
+  XX(CHART_HEAP, COLOR_GREEN, -1, 0)                                                               \
+  XX(CHART_RSS, COLOR_YELLOW, -1, A_BOLD)                                                          \
+  XX(CHART_AXIS, -1, -1, 0)                                                                        \
+  XX(GROWTH, COLOR_RED, -1, A_BOLD)                                                                \
+  XX(SHRINK, COLOR_GREEN, -1, 0)                                                                   \
+  XX(LEAK, COLOR_RED, -1, 0)                                                                       \
+  XX(STATUS, COLOR_BLACK, COLOR_CYAN, A_REVERSE)                                                   \
+  XX(KEY, COLOR_YELLOW, -1, A_BOLD)                                                                \
+  XX(MESSAGE, COLOR_YELLOW, -1, A_BOLD)                                                            \
   XX(ERROR, COLOR_RED, -1, A_BOLD)
 
 typedef enum {
 #define MT__ROLE_ENUM(name, fg, bg, mono) MT__C_##name,
   MT__ROLE_MAP(MT__ROLE_ENUM)
 #undef MT__ROLE_ENUM
-  MT__C_COUNT
+      MT__C_COUNT
 } mt__role;
 
 /* Set up colour pairs; monochrome (attributes only) when the terminal has no colours or
  * NO_COLOR is set. Call after initscr(). */
-void mt__colors_init(int force_mono);
+void mt__ui_colors_init(int force_mono);
 /* The curses attributes of a role. */
-int mt__attr(int role);
+int mt__ui_attr(int role);
 
 /* ---- the application context ------------------------------------------------------------- */
 
@@ -113,21 +120,21 @@ typedef struct mt__model mt__model;
 typedef struct {
   sqlite3 *db;
   int64_t process_id;
-  const char *path;        /* the database shown */
-  const char *other_path;  /* second database for the diff (attached as "other"), or NULL */
+  const char *path;       /* the database shown */
+  const char *other_path; /* second database for the diff (attached as "other"), or NULL */
   int64_t other_process;
-  mt__model *model;        /* in-memory stack tree, built on first use (model.c) */
-  int utf8;                /* UTF-8 glyphs, else ASCII */
-  char filter[128];        /* function/file/module filter of every screen, "" for none */
-  int64_t stack_id;        /* the selected entry's stack, shown by the stack screen (0 none) */
-  char stack_title[160];   /* what that stack belongs to */
-  char message[256];       /* one-line message for the status bar, cleared on the next key */
+  mt__model *model;      /* in-memory stack tree, built on first use (model.c) */
+  int utf8;              /* UTF-8 glyphs, else ASCII */
+  char filter[128];      /* function/file/module filter of every screen, "" for none */
+  int64_t stack_id;      /* the selected entry's stack, shown by the stack screen (0 none) */
+  char stack_title[160]; /* what that stack belongs to */
+  char message[256];     /* one-line message for the status bar, cleared on the next key */
 } mt__app;
 
 /* Set the status message (printf-like). */
-void mt__app_message(mt__app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mt__ui_app_message(mt__app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The model, building it on first use. NULL (with a message) when the database cannot be read. */
-mt__model *mt__app_model(mt__app *app);
+mt__model *mt__ui_app_model(mt__app *app);
 
 /* ---- panels ------------------------------------------------------------------------------ */
 
@@ -136,9 +143,9 @@ enum {
   MT__F_IGNORED = 0,
   MT__F_HANDLED = 1,
   MT__F_REDRAW = 2,
-  MT__F_SHOW_STACK = 4,    /* app->stack_id was set: switch to the stack screen */
+  MT__F_SHOW_STACK = 4, /* app->stack_id was set: switch to the stack screen */
   MT__F_QUIT = 8,
-  MT__F_PROCESS = 16,      /* app->process_id changed: every screen starts over */
+  MT__F_PROCESS = 16, /* app->process_id changed: every screen starts over */
 };
 
 typedef struct mt__panel mt__panel;
@@ -161,57 +168,59 @@ struct mt__panel {
   const mt__panel_class *cls;
 };
 
-mt__panel *mt__summary_panel(mt__app *app);
-mt__panel *mt__tree_panel(mt__app *app, int bottom_up);
-mt__panel *mt__hotspots_panel(mt__app *app);
-mt__panel *mt__leaks_panel(mt__app *app);
-mt__panel *mt__peak_panel(mt__app *app);
-mt__panel *mt__markers_panel(mt__app *app);
-mt__panel *mt__stack_panel(mt__app *app);
-mt__panel *mt__diff_panel(mt__app *app);
-mt__panel *mt__processes_panel(mt__app *app);
-mt__panel *mt__help_panel(mt__app *app);
+mt__panel *mt__ui_summary_panel(mt__app *app);
+mt__panel *mt__ui_tree_panel(mt__app *app, int bottom_up);
+mt__panel *mt__ui_hotspots_panel(mt__app *app);
+mt__panel *mt__ui_leaks_panel(mt__app *app);
+mt__panel *mt__ui_peak_panel(mt__app *app);
+mt__panel *mt__ui_markers_panel(mt__app *app);
+mt__panel *mt__ui_stack_panel(mt__app *app);
+mt__panel *mt__ui_diff_panel(mt__app *app);
+mt__panel *mt__ui_processes_panel(mt__app *app);
+mt__panel *mt__ui_help_panel(mt__app *app);
 
 /* ---- lists of stacks (stacklist.c) ------------------------------------------------------ */
 
 /* SQL condition: some frame of the stack `stack` (an SQL expression) has a function, file or
  * module containing the filter ?2 (always true when the filter is empty). ?1 is the process. */
-#define MT__SQL_STACK_MATCHES(stack)                                                        \
-  "(?2 = '' OR EXISTS (WITH RECURSIVE chain(id) AS (SELECT " stack " UNION ALL"            \
-  " SELECT t.parent FROM stacks t JOIN chain ON t.process_id = ?1 AND t.id = chain.id"    \
-  " WHERE t.parent <> 0) SELECT 1 FROM chain JOIN stacks t ON t.process_id = ?1"          \
-  " AND t.id = chain.id JOIN frames f ON f.process_id = ?1 AND f.ip = t.ip"               \
-  " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id"                      \
-  " WHERE instr(lower(f.function), lower(?2)) OR instr(lower(coalesce(f.file, '')), lower(?2))" \
+#define MT__SQL_STACK_MATCHES(stack)                                                               \
+  "(?2 = '' OR EXISTS (WITH RECURSIVE chain(id) AS (SELECT " stack                                 \
+  " UNION ALL"                                                                                     \
+  " SELECT t.parent FROM stacks t JOIN chain ON t.process_id = ?1 AND t.id = chain.id"             \
+  " WHERE t.parent <> 0) SELECT 1 FROM chain JOIN stacks t ON t.process_id = ?1"                   \
+  " AND t.id = chain.id JOIN frames f ON f.process_id = ?1 AND f.ip = t.ip"                        \
+  " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id"                               \
+  " WHERE instr(lower(f.function), lower(?2)) OR instr(lower(coalesce(f.file, '')), lower(?2))"    \
   " OR instr(lower(coalesce(m.path, '')), lower(?2))))"
 
 /* A numeric column of a stack list: title, width, and how its value is written. */
 typedef struct {
   const char *title;
   int width;
-  int cost;                 /* formatted like this cost (bytes or count) */
+  int cost; /* formatted like this cost (bytes or count) */
 } mt__stacklist_col;
 
 /* A screen listing stacks, one per row, from a paged query whose columns are: stack id,
- * function, file, line, then the numeric columns. */
+ * function, file, line, then the numeric columns. The query has no ORDER BY: rows are sorted
+ * by a numeric column, the first one until `s` picks the next. */
 typedef struct {
   const char *name, *short_name;
   const char *sql;
   int ncols;
   mt__stacklist_col cols[4];
-  const char *what;         /* "leaked", "at peak": titles the stack screen */
-  const char *empty;        /* shown when there is no row */
+  const char *what;  /* "leaked", "at peak": titles the stack screen */
+  const char *empty; /* shown when there is no row */
   /* The line above the columns (totals of the screen). */
   void (*title)(mt__app *app, char *buf, size_t len);
 } mt__stacklist_desc;
 
-mt__panel *mt__stacklist_panel(mt__app *app, const mt__stacklist_desc *d);
+mt__panel *mt__ui_stacklist_panel(mt__app *app, const mt__stacklist_desc *d);
 
 /* ---- screen manager (screen_manager.c) --------------------------------------------------- */
 
 /* Run the interactive loop over the panels (the first one shown is `first`) until quit.
  * Owns the panels. @return 0. */
-int mt__screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, int stack_index);
+int mt__ui_screen_manager_run(mt__app *app, mt__panel **panels, int n, int first, int stack_index);
 
 /* ---- list navigation (list.c) ------------------------------------------------------------ */
 
@@ -220,41 +229,41 @@ typedef struct {
 } mt__list;
 
 /* Apply a movement action. @return MT__F_* flags (IGNORED for other actions). */
-int mt__list_move(mt__list *l, int action, int page);
+int mt__ui_list_move(mt__list *l, int action, int page);
 /* Clamp the selection and scroll so it is visible in h rows. */
-void mt__list_fit(mt__list *l, int h);
-void mt__list_select(mt__list *l, long index);
+void mt__ui_list_fit(mt__list *l, int h);
+void mt__ui_list_select(mt__list *l, long index);
 
 /* ---- formatting (format.c) and drawing (draw.c) ------------------------------------------ */
 
 /* Human size: "512 B", "1.5 KiB", "3.2 MiB". */
-char *mt__fmt_bytes(char *buf, size_t len, uint64_t v);
+char *mt__ui_fmt_bytes(char *buf, size_t len, uint64_t v);
 /* Exact count with thousands separators: "1,234,567". */
-char *mt__fmt_count(char *buf, size_t len, uint64_t v);
+char *mt__ui_fmt_count(char *buf, size_t len, uint64_t v);
 /* A cost value in a column: bytes with units, counts exact (or k/M when long). */
-char *mt__fmt_cost(char *buf, size_t len, int cost, uint64_t v);
+char *mt__ui_fmt_cost(char *buf, size_t len, int cost, uint64_t v);
 /* Signed change: "+1.5 KiB", "-3", "0". */
-char *mt__fmt_delta(char *buf, size_t len, int cost, int64_t v);
+char *mt__ui_fmt_delta(char *buf, size_t len, int cost, int64_t v);
 /* Duration: "1.25 s", "350 ms", "12 us". */
-char *mt__fmt_time(char *buf, size_t len, uint64_t ns);
+char *mt__ui_fmt_time(char *buf, size_t len, uint64_t ns);
 
 /* Write text at (y, x) clipped to `width` display columns, in a role. @return columns used. */
-int mt__put(int y, int x, int width, int role, const char *text);
-/* Same as mt__put with extra attributes or-ed in (for the selected row). */
-int mt__put_attr(int y, int x, int width, int attr, const char *text);
+int mt__ui_put(int y, int x, int width, int role, const char *text);
+/* Same as mt__ui_put with extra attributes or-ed in (for the selected row). */
+int mt__ui_put_attr(int y, int x, int width, int attr, const char *text);
 /* Fill a row from x to w with spaces in a role or attribute. */
-void mt__fill(int y, int x, int w, int attr);
+void mt__ui_fill(int y, int x, int w, int attr);
 /* Column header row: text padded to the width, in the HEADER role. */
-void mt__header(int y, int w, const char *text);
+void mt__ui_header(int y, int w, const char *text);
 /* Append "  where" (a file:line) after a name when it fits whole; sel is the selected-row
  * attribute or 0. @return columns used. */
-int mt__put_location(int y, int x, int w, int sel, const char *where);
+int mt__ui_put_location(int y, int x, int w, int sel, const char *where);
 /* Display width of a UTF-8 string. */
-int mt__text_width(const char *s);
+int mt__ui_text_width(const char *s);
 /* Pointer to the last `cols` columns of s (for long paths). */
-const char *mt__tail(const char *s, int cols);
+const char *mt__ui_tail(const char *s, int cols);
 /* Case-insensitive substring test. */
-int mt__contains(const char *hay, const char *needle);
+int mt__ui_contains(const char *hay, const char *needle);
 
 /* ---- paged queries (pager.c) ------------------------------------------------------------- */
 
@@ -262,7 +271,7 @@ int mt__contains(const char *hay, const char *needle);
 
 typedef struct {
   int64_t n[MT__PAGER_COLS];
-  char *t[MT__PAGER_COLS];  /* text of TEXT columns, NULL otherwise */
+  char *t[MT__PAGER_COLS]; /* text of TEXT columns, NULL otherwise */
 } mt__row;
 
 /* Rows of one SELECT read a window at a time with LIMIT/OFFSET, never all at once. The query
@@ -272,36 +281,36 @@ typedef struct {
   char *sql;
   int64_t process_id;
   char filter[128];
-  long count;             /* -1 until counted */
-  long base;              /* index of rows[0] */
+  long count; /* -1 until counted */
+  long base;  /* index of rows[0] */
   int nrows, ncols;
   mt__row *rows;
   char error[256];
 } mt__pager;
 
-void mt__pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *sql);
+void mt__ui_pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *sql);
 /* Change the query or the filter; cached rows are dropped. */
-void mt__pager_set_sql(mt__pager *pg, const char *sql);
-void mt__pager_set_filter(mt__pager *pg, const char *filter);
+void mt__ui_pager_set_sql(mt__pager *pg, const char *sql);
+void mt__ui_pager_set_filter(mt__pager *pg, const char *filter);
 /* Number of rows (one count query, then cached). */
-long mt__pager_count(mt__pager *pg);
+long mt__ui_pager_count(mt__pager *pg);
 /* Row i, fetching the window around it when needed; NULL past the end or on error. */
-const mt__row *mt__pager_row(mt__pager *pg, long i);
-void mt__pager_free(mt__pager *pg);
+const mt__row *mt__ui_pager_row(mt__pager *pg, long i);
+void mt__ui_pager_free(mt__pager *pg);
 
 /* ---- the in-memory call tree (model.c) --------------------------------------------------- */
 
 typedef struct {
-  uint32_t func;            /* index in the function table */
-  uint32_t parent;          /* node index; the root is 0 and is its own parent */
+  uint32_t func;   /* index in the function table */
+  uint32_t parent; /* node index; the root is 0 and is its own parent */
   uint32_t first_child, next_sibling, nchildren;
-  int32_t depth;            /* 0 for the root's children, -1 for the root */
+  int32_t depth;             /* 0 for the root's children, -1 for the root */
   uint32_t best[MT__COST_N]; /* heaviest stack below, as an index in the stack stats */
   uint64_t incl[MT__COST_N], self[MT__COST_N];
-  uint32_t *stats;          /* stacks passing below, until the children are built */
+  uint32_t *stats; /* stacks passing below, until the children are built */
   uint32_t nstats, capstats;
   uint8_t has_children, built, expanded;
-  int8_t sorted_by;         /* cost the children are ordered by, -1 when unsorted */
+  int8_t sorted_by; /* cost the children are ordered by, -1 when unsorted */
 } mt__node;
 
 typedef struct {
@@ -321,22 +330,22 @@ typedef struct {
 } mt__tree;
 
 /* Load stacks, frames and per-stack statistics of a process. @return NULL with msg on error. */
-mt__model *mt__model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len);
-void mt__model_free(mt__model *m);
+mt__model *mt__ui_model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len);
+void mt__ui_model_free(mt__model *m);
 /* Start a tree over the stacks whose frames match filter ("" for all), with the root's
  * children built. @return 0 or -1 (out of memory). */
-int mt__model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out);
+int mt__ui_model_tree(mt__model *m, int bottom_up, const char *filter, mt__tree *out);
 /* Build a node's children (once; nodes may move in memory). @return 0 or -1. */
-int mt__tree_expand(mt__model *m, mt__tree *t, uint32_t node);
-void mt__tree_free(mt__tree *t);
+int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node);
+void mt__ui_tree_free(mt__tree *t);
 /* Order a node's children by a cost, heaviest first. */
-void mt__tree_sort_children(mt__tree *t, uint32_t node, int cost);
+void mt__ui_tree_sort_children(mt__tree *t, uint32_t node, int cost);
 /* Per-function figures over the stacks matching filter. @return count, or -1; *out is malloc'd. */
-long mt__model_hotspots(mt__model *m, const char *filter, mt__hotspot **out);
-const char *mt__model_func_name(const mt__model *m, uint32_t func);
+long mt__ui_model_hotspots(mt__model *m, const char *filter, mt__hotspot **out);
+const char *mt__ui_model_func_name(const mt__model *m, uint32_t func);
 /* Where a function is: "file:line" of its first frame, or its module, or "". */
-const char *mt__model_func_where(const mt__model *m, uint32_t func);
+const char *mt__ui_model_func_where(const mt__model *m, uint32_t func);
 /* The stack id of a statistics index. */
-int64_t mt__model_stack_id(const mt__model *m, uint32_t stat);
+int64_t mt__ui_model_stack_id(const mt__model *m, uint32_t stat);
 
 #endif

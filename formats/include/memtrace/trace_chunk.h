@@ -14,13 +14,14 @@ extern "C" {
  * this much room left always accepts the next event. */
 #define MT_EVENT_MAX_BYTES 80
 
-/* A chunk under construction. Deltas (sequence, time, address) are relative to the previous
- * event of the chunk and restart at zero in every chunk, so frames decode independently. */
+/* A chunk under construction. Deltas (sequence, time, address, stack ip and id) are relative
+ * to the previous record of the chunk and restart at zero in every chunk, so frames decode
+ * independently. */
 typedef struct {
   uint8_t *data;
   size_t len, cap;
   uint32_t tid;
-  uint64_t prev_seq, prev_time, prev_address, prev_ip;
+  uint64_t prev_seq, prev_time, prev_address, prev_ip, prev_stack;
 } mt_chunk;
 
 /* Attach a buffer of cap bytes (at most MT_CHUNK_MAX) and start the first chunk for tid. */

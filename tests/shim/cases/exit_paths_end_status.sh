@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: MIT
 # Every way out writes END with the right how/status: return, exit, _exit, atexit handler
-# allocating after main (counted), SIGSEGV and SIGTERM (how 1, exit status preserved).
+# allocating after main (counted), quick_exit after its handlers, SIGSEGV and SIGTERM (how 1,
+# exit status preserved), and a program handler that re-raises with the default action.
 . "$LIB"
 run() { rm -f x.mt; traced x.mt "$PROGS/exit_paths" "$1"; expect_rc "$2"; shift 2; check x.mt reader=complete "$@"; }
 run return 3 end.how=0 end.status=3 end.allocations=2
 run exit 4 end.how=0 end.status=4
 run _exit 5 end.how=0 end.status=5
 run atexit 0 end.how=0 end.status=0 end.allocations=3 end.bytes_allocated=207
+run quick 6 end.how=0 end.status=6 end.allocations=3
 run segv 139 end.how=1 end.status=11 end.allocations=2
 run term 143 end.how=1 end.status=15
+run handler 139 end.how=1 end.status=11 end.allocations=3

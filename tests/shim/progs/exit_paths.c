@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Ends through the path named by argv[1]: "return" (main returns 3), "exit" (exit(4)),
  * "_exit" (_exit(5)), "atexit" (an atexit handler allocates 7 bytes after main returns 0),
- * "segv" (SIGSEGV), "term" (raise SIGTERM). Allocates 2 blocks of 100 bytes first. */
+ * "quick" (an at_quick_exit handler allocates 7 bytes, then quick_exit(6)), "segv" (SIGSEGV),
+ * "term" (raise SIGTERM), "handler" (the program's SIGSEGV handler allocates 5 bytes, resets
+ * SIG_DFL and re-raises; exits 3 if our handler was visible). Allocates 2 x 100 bytes first. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,12 @@
 #include <unistd.h>
 
 static void late(void) { (void)malloc(7); }
+
+static void on_segv(int sig) {
+  (void)malloc(5);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
 
 int main(int argc, char **argv) {
   (void)malloc(100);
@@ -21,6 +29,17 @@ int main(int argc, char **argv) {
   if (!strcmp(how, "atexit")) {
     atexit(late);
     return 0;
+  }
+  if (!strcmp(how, "quick")) {
+    at_quick_exit(late);
+    quick_exit(6);
+  }
+  if (!strcmp(how, "handler")) {
+    struct sigaction old;
+    if (sigaction(SIGSEGV, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+      return 3;
+    signal(SIGSEGV, on_segv);
+    *(volatile int *)(uintptr_t)8 = 1;
   }
   if (!strcmp(how, "segv"))
     *(volatile int *)(uintptr_t)8 = 1;
