@@ -26,6 +26,18 @@ enum { UNREACHED = MT_REACH_DEFINITE, INDIRECT = MT_REACH_INDIRECT,
 #define SHIM_RANGES_MAX 4096
 #define ARENA_SIZE (64ull << 20)  /* glibc HEAP_MAX_SIZE on 64-bit: thread arenas are aligned */
 
+/* Blocks less than REGION_GAP apart form a region; a region is cut into equal buckets (a
+ * power of two, one per block at most, so the table stays in cache) that give the first
+ * block each bucket may hold: a lookup is a search among a few regions, then among the few
+ * blocks of one bucket. A small cache by 4 KiB page goes first: pointers cluster. */
+#define REGION_GAP (16u << 20)
+#define PAGE_CACHE 1024
+typedef struct {
+  uintptr_t start, end;
+  uint32_t bucket;        /* index of its first entry in S.bucket */
+  uint32_t shift;         /* log2 of the bucket size */
+} region;
+
 typedef struct {
   mt_live_block *b;       /* live blocks, by address */
   size_t n;
@@ -35,6 +47,12 @@ typedef struct {
   uintptr_t lo, hi;       /* [first block, end of the last) */
   uint8_t *mem;           /* one mapping holds every array below */
   size_t mem_bytes;
+  uint32_t page_cache[PAGE_CACHE]; /* 1 + block last found in a page with these low bits */
+  region *regions;        /* in a second mapping, with the buckets */
+  size_t n_regions;
+  uint32_t *bucket;
+  void *index_mem;
+  size_t index_bytes;
   uint8_t *window;        /* copy buffer for roots and large blocks */
   /* the visitor of scanned words */
   int clique_mode;        /* 0: roots and reachable blocks; 1: tracing from a lost block */
@@ -102,17 +120,74 @@ static inline uint64_t extent(size_t i) { return S.b[i].size ? S.b[i].size : 1; 
 static inline long find_block(uintptr_t v) {
   if (v < S.lo || v >= S.hi)
     return -1;
-  size_t lo = 0, hi = S.n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (S.b[mid].addr <= v)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (lo == 0 || v - S.b[lo - 1].addr >= extent(lo - 1))
+  uint32_t *cached = &S.page_cache[(v >> 12) & (PAGE_CACHE - 1)];
+  if (*cached && v - S.b[*cached - 1].addr < extent(*cached - 1))
+    return (long)*cached - 1;
+  /* branch-free searches: the comparisons are unpredictable */
+  const region *r = S.regions;
+  for (size_t len = S.n_regions; len > 1; len -= len / 2)
+    r = r[len / 2].start <= v ? r + len / 2 : r;
+  if (v < r->start || v >= r->end)
     return -1;
-  return (long)(lo - 1);
+  const uint32_t *f = S.bucket + r->bucket + ((v - r->start) >> r->shift);
+  size_t first = f[0];
+  size_t last = f[1] < S.n ? f[1] : S.n - 1; /* a block may start in the bucket, end after */
+  const mt_live_block *b = S.b + first;
+  for (size_t len = last - first + 1; len > 1; len -= len / 2)
+    b = b[len / 2].addr <= v ? b + len / 2 : b;
+  size_t i = (size_t)(b - S.b);
+  if (v < b->addr || v - b->addr >= extent(i))
+    return -1;
+  *cached = (uint32_t)i + 1;
+  return (long)i;
+}
+
+/* Buckets of the region of blocks [i0, i1): log2 of their size. */
+static uint32_t region_shift(size_t i0, size_t i1, uintptr_t start, uintptr_t end) {
+  uint32_t shift = 6;
+  while (((end - start) >> shift) + 1 > i1 - i0)
+    shift++;
+  return shift;
+}
+
+/* Build the regions and their buckets (blocks sorted, S.lo and S.hi set). @return 0 or -1. */
+static int build_index(void) {
+  size_t nr = 0, nbuckets = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    nr = nbuckets = 0;
+    for (size_t i0 = 0; i0 < S.n;) {
+      uintptr_t start = S.b[i0].addr, end = start + extent(i0);
+      size_t i1 = i0 + 1;
+      while (i1 < S.n && S.b[i1].addr - end < REGION_GAP)
+        end = S.b[i1].addr + extent(i1), i1++;
+      uint32_t shift = region_shift(i0, i1, start, end);
+      size_t nb = ((end - start) >> shift) + 1;
+      if (pass == 1) {
+        S.regions[nr] = (region){start, end, (uint32_t)nbuckets, shift};
+        uint32_t *f = S.bucket + nbuckets;
+        size_t j = i0;
+        for (size_t k = 0; k <= nb; k++) { /* entry nb closes the last bucket */
+          uintptr_t bucket_start = start + ((uintptr_t)k << shift);
+          while (j < i1 && S.b[j].addr + extent(j) <= bucket_start)
+            j++;
+          f[k] = (uint32_t)j;
+        }
+      }
+      nr++;
+      nbuckets += nb + 1;
+      i0 = i1;
+    }
+    if (pass == 0) {
+      S.index_bytes = nr * sizeof(region) + nbuckets * sizeof(uint32_t) + 1;
+      S.index_mem = mt__os_alloc(S.index_bytes);
+      if (!S.index_mem)
+        return -1;
+      S.regions = S.index_mem;
+      S.bucket = (uint32_t *)(void *)(S.regions + nr);
+    }
+  }
+  S.n_regions = nr;
+  return 0;
 }
 
 /* memcheck's default heuristics (--leak-check-heuristics=all but multipleinheritance): an
@@ -372,6 +447,8 @@ static void scan_mapping(const mt_map *m) {
 static void release(void) {
   if (S.mem)
     mt__os_free(S.mem, S.mem_bytes);
+  if (S.index_mem)
+    mt__os_free(S.index_mem, S.index_bytes);
   memset(&S, 0, sizeof S);
 }
 
@@ -405,7 +482,7 @@ static int prepare(void) {
       S.hi = end;
   }
   S.lo = S.n ? S.b[0].addr : 0;
-  return 0;
+  return build_index();
 }
 
 /* The shim's mappings and its own writable segments, sorted. @return 0 or -1 (unknown). */
@@ -457,6 +534,7 @@ void mt__leak_scan_run(int how) {
   int saved = errno;
   uint64_t t0 = mt__os_now_ns(CLOCK_MONOTONIC);
   if (prepare() != 0) {
+    release();
     errno = saved;
     return;
   }
