@@ -418,7 +418,7 @@ typedef struct {
 } mt_maps;
 typedef struct {
   uintptr_t start, end;
-  int readable, writable;
+  int readable, writable, executable;
   int file;                  /* backed by a file (inode != 0) */
   const char *path;          /* not NUL-terminated; empty for anonymous memory */
   size_t path_len;

@@ -25,6 +25,7 @@ enum { UNREACHED = MT_REACH_DEFINITE, INDIRECT = MT_REACH_INDIRECT,
 #define THREADS_MAX 4096
 #define SHIM_RANGES_MAX 4096
 #define ARENA_SIZE (64ull << 20)  /* glibc HEAP_MAX_SIZE on 64-bit: thread arenas are aligned */
+#define FILE_MAPS_MAX 8192        /* file mappings remembered for the vtable test */
 
 /* Blocks less than REGION_GAP apart form a region; a region is cut into equal buckets (a
  * power of two, one per block at most, so the table stays in cache) that give the first
@@ -66,6 +67,13 @@ typedef struct {
 static scan_state S;
 static mt_shim_range shim_ranges[SHIM_RANGES_MAX];
 static size_t n_shim_ranges;
+/* Readable file mappings, by address: where vtables and code can be (multipleinheritance). */
+typedef struct {
+  uintptr_t start, end;
+  int executable;
+} file_map;
+static file_map file_maps[FILE_MAPS_MAX];
+static size_t n_file_maps;
 static uintptr_t stack_ptrs[THREADS_MAX];
 static size_t n_stack_ptrs;
 static _Atomic uint32_t exit_tid; /* thread that started the exit, and its stack pointer */
@@ -190,16 +198,59 @@ static int build_index(void) {
   return 0;
 }
 
-/* memcheck's default heuristics (--leak-check-heuristics=all but multipleinheritance): an
- * interior pointer counts as a start pointer when it points just past a std::string header
- * (length <= capacity, block = 24 + capacity + 1 bytes), or at offset 8 after a count that
- * divides the rest of the block (new[] arrays and length64 prefixes). */
+static size_t safe_copy(void *dst, uintptr_t a, size_t len);
+
+static const file_map *file_map_of(uintptr_t a) {
+  size_t lo = 0, hi = n_file_maps;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (file_maps[mid].start <= a)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo && a < file_maps[lo - 1].end ? &file_maps[lo - 1] : NULL;
+}
+
+/* Whether a looks like a vtable: in a readable file mapping, and among its first 21 words
+ * (up to the mapping's end) two non-null ones come before any that is not code. */
+static int is_vtable(uintptr_t a) {
+  const file_map *m = file_map_of(a);
+  if (!m || (a & 7) || a < PAGE)
+    return 0;
+  uintptr_t w[21]; /* memcheck reads from a to a + 20 words, both included */
+  size_t n = (m->end - a) / 8;
+  n = safe_copy(w, a, (n < 21 ? n : 21) * 8) / 8;
+  int fns = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!w[k])
+      continue;
+    const file_map *f = file_map_of(w[k]);
+    if (!f || !f->executable)
+      return 0;
+    if (++fns == 2)
+      return 1;
+  }
+  return 0;
+}
+
+/* memcheck's default heuristics (--leak-check-heuristics=all): an interior pointer counts as
+ * a start pointer when it points just past a std::string header (length <= capacity, block
+ * = 24 + capacity + 1 bytes), at offset 8 after a count that divides the rest of the block
+ * (new[] arrays, length64 prefixes), or at a second vtable pointer of an object whose first
+ * word is a vtable pointer too (multiple inheritance). */
 static int heuristic_start(size_t i, uintptr_t v) {
   const uint64_t *w = (const uint64_t *)S.b[i].addr;
   uint64_t size = S.b[i].size, off = v - S.b[i].addr;
   if (off == 24 && 24 + w[1] + 1 == size && w[0] <= w[1])
     return 1;
-  return off == 8 && w[0] > 0 && (size - 8) % w[0] == 0;
+  if (off == 8 && w[0] > 0 && (size - 8) % w[0] == 0)
+    return 1;
+  if ((v & 7) || size - off < 8)
+    return 0;
+  uintptr_t inner = *(const uintptr_t *)v, first = w[0];
+  return inner >= PAGE && !(inner & 7) && first >= PAGE && !(first & 7) && is_vtable(inner) &&
+         is_vtable(first);
 }
 
 /* A pointer to the header of the chunk after block i (a pointer glibc keeps in main_arena:
@@ -509,6 +560,7 @@ __attribute__((noinline)) static int scan_roots(uint32_t self) {
   __builtin_unwind_init(); /* callee-saved registers go to this frame */
   volatile uintptr_t here = 0;
   int retries = 20;
+  n_file_maps = 0;
   n_stack_ptrs = mt__task_stack_pointers(self, stack_ptrs, THREADS_MAX - 1, &retries);
   stack_ptrs[n_stack_ptrs++] = atomic_load(&exit_tid) == self ? exit_sp : (uintptr_t)&here;
   mt_maps maps;
@@ -519,6 +571,10 @@ __attribute__((noinline)) static int scan_roots(uint32_t self) {
     return -1;
   }
   mt_map m;
+  while (mt__maps_next(&maps, &m)) /* first the file mappings, for the vtable test */
+    if (m.file && m.readable && n_file_maps < FILE_MAPS_MAX)
+      file_maps[n_file_maps++] = (file_map){m.start, m.end, m.executable};
+  maps.pos = 0;
   while (mt__maps_next(&maps, &m))
     scan_mapping(&m);
   mt__maps_free(&maps);

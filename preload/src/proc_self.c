@@ -86,6 +86,7 @@ int mt__maps_next(mt_maps *m, mt_map *out) {
     p++;
   out->readable = p[0] == 'r';
   out->writable = p[1] == 'w';
+  out->executable = p[2] == 'x';
   skip_field(&p); /* perms */
   skip_field(&p); /* offset */
   skip_field(&p); /* device */

@@ -22,11 +22,12 @@ traced() {
 }
 
 # kinds TRACE [report options]: "definite indirect possible reachable" as bytes/blocks from
-# the summary JSON, DTVs of new threads suppressed.
+# the summary JSON, DTVs of new threads suppressed (and nothing else, as in valgrind).
 kinds() {
   trace=$1
   shift
-  "$REPORT" summary --format json --no-progress --suppressions "$DATA/memtrace.supp" "$@" \
+  "$REPORT" summary --format json --no-progress --no-builtin-suppressions \
+    --suppressions "$DATA/memtrace.supp" "$@" \
     "$trace" >"$WORK/summary.json" || fail "memtrace-report summary $trace"
   line=""
   for k in definitely_lost indirectly_lost possibly_lost reachable; do
