@@ -26,6 +26,7 @@ enum { UNREACHED = MT_REACH_DEFINITE, INDIRECT = MT_REACH_INDIRECT,
 #define SHIM_RANGES_MAX 4096
 #define ARENA_SIZE (64ull << 20)  /* glibc HEAP_MAX_SIZE on 64-bit: thread arenas are aligned */
 #define FILE_MAPS_MAX 8192        /* file mappings remembered for the vtable test */
+#define VTABLE_CACHE 4096
 
 /* Blocks less than REGION_GAP apart form a region; a region is cut into equal buckets (a
  * power of two, one per block at most, so the table stays in cache) that give the first
@@ -43,6 +44,7 @@ typedef struct {
   mt_live_block *b;       /* live blocks, by address */
   size_t n;
   uint8_t *state;
+  uint8_t *vptr;          /* 1: the block starts with no vtable pointer, 2: with one */
   uint32_t *stack;        /* work list of block indexes */
   size_t top;
   uintptr_t lo, hi;       /* [first block, end of the last) */
@@ -214,7 +216,7 @@ static const file_map *file_map_of(uintptr_t a) {
 
 /* Whether a looks like a vtable: in a readable file mapping, and among its first 21 words
  * (up to the mapping's end) two non-null ones come before any that is not code. */
-static int is_vtable(uintptr_t a) {
+static int vtable_test(uintptr_t a) {
   const file_map *m = file_map_of(a);
   if (!m || (a & 7) || a < PAGE)
     return 0;
@@ -234,6 +236,18 @@ static int is_vtable(uintptr_t a) {
   return 0;
 }
 
+/* vtable_test through a direct-mapped cache: objects share few vtables. */
+static int is_vtable(uintptr_t a) {
+  static uintptr_t key[VTABLE_CACHE];
+  static uint8_t value[VTABLE_CACHE];
+  size_t h = (size_t)((a >> 3) * 0x9E3779B97F4A7C15ull >> 52) & (VTABLE_CACHE - 1);
+  if (key[h] != a) {
+    key[h] = a;
+    value[h] = (uint8_t)vtable_test(a);
+  }
+  return value[h];
+}
+
 /* memcheck's default heuristics (--leak-check-heuristics=all): an interior pointer counts as
  * a start pointer when it points just past a std::string header (length <= capacity, block
  * = 24 + capacity + 1 bytes), at offset 8 after a count that divides the rest of the block
@@ -248,9 +262,14 @@ static int heuristic_start(size_t i, uintptr_t v) {
     return 1;
   if ((v & 7) || size - off < 8)
     return 0;
-  uintptr_t inner = *(const uintptr_t *)v, first = w[0];
-  return inner >= PAGE && !(inner & 7) && first >= PAGE && !(first & 7) && is_vtable(inner) &&
-         is_vtable(first);
+  if (!S.vptr[i]) { /* whether the block starts with a vtable pointer, tested once */
+    uintptr_t first = w[0];
+    S.vptr[i] = first >= PAGE && !(first & 7) && is_vtable(first) ? 2 : 1;
+  }
+  if (S.vptr[i] != 2)
+    return 0;
+  uintptr_t inner = *(const uintptr_t *)v;
+  return inner >= PAGE && !(inner & 7) && is_vtable(inner);
 }
 
 /* A pointer to the header of the chunk after block i (a pointer glibc keeps in main_arena:
@@ -280,7 +299,8 @@ static inline void visit(uintptr_t v) {
   }
   if (*st == REACHABLE)
     return;
-  if ((v == S.b[i].addr || heuristic_start((size_t)i, v)) && S.prior_definite) {
+  /* a heuristic only matters when the pointer comes from a root or a reachable block */
+  if (S.prior_definite && (v == S.b[i].addr || heuristic_start((size_t)i, v))) {
     *st = REACHABLE;
     S.stack[S.top++] = (uint32_t)i;
   } else if (*st == UNREACHED) {
@@ -508,7 +528,7 @@ static int prepare(void) {
   size_t cap = mt__live_count() + 1024;
   size_t bytes = WINDOW + cap * sizeof(mt_live_block) * 2 /* blocks, sort buffer */ +
                  65536 * sizeof(size_t) + cap * sizeof(uint32_t) * 2 /* work list: a block
-                 enters it twice at most */ + cap /* state */;
+                 enters it twice at most */ + cap /* state */ + cap /* vptr */;
   uint8_t *p = mt__os_alloc(bytes);
   if (!p)
     return -1;
@@ -525,6 +545,8 @@ static int prepare(void) {
   S.stack = (uint32_t *)(void *)p;
   p += cap * sizeof(uint32_t) * 2;
   S.state = p;
+  p += cap;
+  S.vptr = p;
   S.n = mt__live_snapshot(blocks, cap);
   S.b = sort_blocks(blocks, tmp, S.n, count);
   for (size_t i = 0; i < S.n; i++) {
