@@ -16,6 +16,10 @@ typedef struct {
 
 struct mt__callstacks {
   int dense;              /* nodes indexed by id (else through node_index) */
+  sqlite3 *db;
+  int64_t pid;
+  sqlite3_stmt *lookup;   /* lazy mode: fetches one node on demand (NULL once all loaded) */
+  size_t capnodes;
   mt__u64map node_index;  /* stack id -> index in nodes, when not dense */
   node *nodes;
   size_t nnodes, nslots;
@@ -42,6 +46,7 @@ static const char *keep(mt__callstacks *cs, const unsigned char *s) {
 
 void mt__cs_free(mt__callstacks *cs) {
   if (!cs) return;
+  sqlite3_finalize(cs->lookup);
   mt__u64map_free(&cs->node_index);
   mt__u64map_free(&cs->ip_index);
   free(cs->nodes);
@@ -94,10 +99,44 @@ static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) 
   return 0;
 }
 
-static const node *node_of(const mt__callstacks *cs, uint64_t id) {
+/* Lazy mode: a node not seen yet is read from the table and kept; past LAZY_MAX nodes the
+ * walk is a big one and every node is loaded at once instead. */
+#define LAZY_MAX 20000
+
+static const node *node_of(mt__callstacks *cs, uint64_t id);
+
+static const node *fetch(mt__callstacks *cs, uint64_t id) {
+  if (cs->nnodes >= LAZY_MAX) {
+    mt__err ignored;
+    if (mt__cs_load_all(cs, &ignored) == 0) return node_of(cs, id);
+  }
+  sqlite3_bind_int64(cs->lookup, 1, cs->pid);
+  sqlite3_bind_int64(cs->lookup, 2, (sqlite3_int64)id);
+  const node *found = NULL;
+  if (sqlite3_step(cs->lookup) == SQLITE_ROW) {
+    if (cs->nnodes == cs->capnodes) {
+      size_t n = cs->capnodes ? 2 * cs->capnodes : 1024;
+      node *nn = realloc(cs->nodes, n * sizeof *nn);
+      if (nn) {
+        cs->nodes = nn;
+        cs->capnodes = n;
+      }
+    }
+    if (cs->nnodes < cs->capnodes && mt__u64map_put(&cs->node_index, id, cs->nnodes) == 0) {
+      cs->nodes[cs->nnodes] = (node){(uint64_t)sqlite3_column_int64(cs->lookup, 0),
+                                     (uint64_t)sqlite3_column_int64(cs->lookup, 1)};
+      found = &cs->nodes[cs->nnodes++];
+    }
+  }
+  sqlite3_reset(cs->lookup);
+  return found;
+}
+
+static const node *node_of(mt__callstacks *cs, uint64_t id) {
   if (cs->dense) return id < cs->nslots && cs->nodes[id].parent != ABSENT ? &cs->nodes[id] : NULL;
   uint64_t *ix = mt__u64map_get(&cs->node_index, id);
-  return ix ? &cs->nodes[*ix] : NULL;
+  if (ix) return &cs->nodes[*ix];
+  return cs->lookup ? fetch(cs, id) : NULL;
 }
 
 static int load_frames(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
@@ -151,12 +190,17 @@ static int load_frames(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e)
   return 0;
 }
 
-int mt__cs_load(sqlite3 *db, int64_t process_id, mt__callstacks **out, mt__err *e) {
+int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e) {
   mt__callstacks *cs = calloc(1, sizeof *cs);
   if (!cs) return mt__fail(e, "out of memory");
   mt__u64map_init(&cs->node_index);
   mt__u64map_init(&cs->ip_index);
-  if (load_nodes(db, process_id, cs, e) || load_frames(db, process_id, cs, e)) {
+  cs->db = db;
+  cs->pid = process_id;
+  int rc = lazy ? mt__db_prepare(db, &cs->lookup,
+                                 "SELECT parent, ip FROM stacks WHERE process_id = ? AND id = ?", e)
+                : load_nodes(db, process_id, cs, e);
+  if (rc || load_frames(db, process_id, cs, e)) {
     mt__cs_free(cs);
     return -1;
   }
@@ -164,11 +208,22 @@ int mt__cs_load(sqlite3 *db, int64_t process_id, mt__callstacks **out, mt__err *
   return 0;
 }
 
-size_t mt__cs_frames(const mt__callstacks *cs, uint64_t stack_id, const mt__frame **out,
-                     size_t max) {
+int mt__cs_load_all(mt__callstacks *cs, mt__err *e) {
+  if (!cs->lookup) return 0;
+  sqlite3_finalize(cs->lookup);
+  cs->lookup = NULL;
+  free(cs->nodes);
+  cs->nodes = NULL;
+  cs->nnodes = cs->capnodes = 0;
+  mt__u64map_free(&cs->node_index);
+  mt__u64map_init(&cs->node_index);
+  return load_nodes(cs->db, cs->pid, cs, e);
+}
+
+size_t mt__cs_frames(mt__callstacks *cs, uint64_t stack_id, const mt__frame **out, size_t max) {
   size_t n = 0;
-  /* parent < id by the format, so the walk ends; the bound guards damaged tables */
-  for (size_t guard = 0; stack_id != 0 && guard < cs->nnodes + 1; guard++) {
+  /* parent < id by the format (checked here too for damaged tables), so the walk ends */
+  while (stack_id != 0) {
     const node *d = node_of(cs, stack_id);
     if (!d) break;
     uint64_t *fr = mt__u64map_get(&cs->ip_index, d->ip);

@@ -20,13 +20,16 @@ typedef struct {
 
 typedef struct mt__callstacks mt__callstacks;
 
-int mt__cs_load(sqlite3 *db, int64_t process_id, mt__callstacks **out, mt__err *e);
+/* Load the frames of a process, and its stack nodes: all at once, or (lazy) each on first
+ * use, which is faster when a report walks only a few stacks. */
+int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e);
+/* Switch a lazy set to every node at once, before walking all stacks. */
+int mt__cs_load_all(mt__callstacks *cs, mt__err *e);
 void mt__cs_free(mt__callstacks *cs);
 
 /* Frames of a stack, innermost first (inlined frames expanded). Fills at most max pointers
  * and returns the total number of frames. */
-size_t mt__cs_frames(const mt__callstacks *cs, uint64_t stack_id, const mt__frame **out,
-                     size_t max);
+size_t mt__cs_frames(mt__callstacks *cs, uint64_t stack_id, const mt__frame **out, size_t max);
 
 /* "function (file:line)" or "function" into buf. */
 const char *mt__frame_label(const mt__frame *f, char *buf, size_t len);

@@ -87,14 +87,25 @@ int mt__db_is_database(const char *path) {
   return n == sizeof head && memcmp(head, "SQLite format 3", 16) == 0;
 }
 
+static int query_int(sqlite3 *db, const char *sql, int64_t *v);
+
+/* Create the tables unless another process did so first (checked under the write lock). */
 static int create_schema(sqlite3 *db, mt__err *e) {
-  if (mt__db_exec(db, "BEGIN", e)) return -1;
-  for (size_t i = 0; i < sizeof schema / sizeof *schema; i++)
-    if (mt__db_exec(db, schema[i], e)) return -1;
+  if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) return -1;
+  int64_t tables = 0;
+  int rc = query_int(db, "SELECT count(*) FROM sqlite_master", &tables);
+  for (size_t i = 0; rc == 0 && tables == 0 && i < sizeof schema / sizeof *schema; i++)
+    rc = mt__db_exec(db, schema[i], e);
   char sql[128];
   snprintf(sql, sizeof sql, "PRAGMA user_version = %d", MT__SCHEMA_VERSION);
-  if (mt__db_exec(db, sql, e)) return -1;
-  if (mt__db_exec(db, "INSERT INTO meta VALUES('created_by', 'memtrace-report')", e)) return -1;
+  if (rc == 0 && tables == 0) rc = mt__db_exec(db, sql, e);
+  if (rc == 0 && tables == 0)
+    rc = mt__db_exec(db, "INSERT INTO meta VALUES('created_by', 'memtrace-report')", e);
+  if (rc) {
+    mt__err ignored;
+    mt__db_exec(db, "ROLLBACK", &ignored);
+    return -1;
+  }
   return mt__db_exec(db, "COMMIT", e);
 }
 
@@ -121,7 +132,8 @@ int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
     sqlite3_close(db);
     return -1;
   }
-  sqlite3_busy_timeout(db, 5000);
+  /* another memtrace-report may be ingesting into the same database: wait for it */
+  sqlite3_busy_timeout(db, 600000);
   /* The database is a cache of the trace: no fsync (an application crash still cannot
    * corrupt it; an OS crash at worst means ingesting again). */
   sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
@@ -135,11 +147,13 @@ int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
     return -1;
   }
   if (tables == 0 && version == 0 && create) {
-    if (create_schema(db, e)) {
+    if (create_schema(db, e) || query_int(db, "PRAGMA user_version", &version)) {
+      if (!e->msg[0]) mt__fail(e, "database error: %s", sqlite3_errmsg(db));
       sqlite3_close(db);
       return -1;
     }
-  } else if (version != MT__SCHEMA_VERSION) {
+  }
+  if (version != MT__SCHEMA_VERSION) {
     mt__fail(e,
              "%s has database schema version %lld, this memtrace-report reads version %d: "
              "ingest the trace again (delete the database or use --db)",

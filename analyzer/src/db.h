@@ -15,7 +15,7 @@
 
 /* What computed the rows of a trace: a database ingested by an analyzer whose figures differ
  * (a later fix in accounting or symbols) is ingested again. Bump on such changes. */
-#define MT__INGEST_ID "memtrace-report schema 2 ingest 1"
+#define MT__INGEST_ID "memtrace-report schema 2 ingest 2"
 
 /* Open (creating when absent and `create` is set) a database and check its schema version.
  * @return 0 or -1 with e filled. */

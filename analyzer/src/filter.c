@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "u64map.h"
+
 typedef struct {
   char **items;
   size_t n, cap;
@@ -18,6 +20,7 @@ struct mt__filter {
   strlist ex_functions, ex_modules;
   strlist supp_globs, supp_text; /* fnmatch glob and the line as written */
   int builtin;
+  mt__u64map *cache;      /* frame -> bits (see frame_bits); filled while reports run */
 };
 
 /* A one-time allocation of the system libraries: when every frame of the stack matches
@@ -29,7 +32,7 @@ typedef struct {
 } builtin_rule;
 
 static const builtin_rule builtin_rules[] = {
-    {"_IO_file_doallocate", NULL, "built-in: libc stdio buffer (freed by libc at exit)"},
+    {"*_IO_file_doallocate", NULL, "built-in: libc stdio buffer (freed by libc at exit)"},
     {NULL, "*/ld-linux*.so*|*/libc.so*|*/libstdc++.so*|*/libgcc_s.so*|*/libm.so*",
      "built-in: start-up allocation of libc, ld.so or libstdc++"},
 };
@@ -56,6 +59,12 @@ static void clear(strlist *l) {
 int mt__filter_new(mt__filter **out) {
   *out = calloc(1, sizeof **out);
   if (!*out) return -1;
+  (*out)->cache = malloc(sizeof *(*out)->cache);
+  if (!(*out)->cache) {
+    free(*out);
+    return -1;
+  }
+  mt__u64map_init((*out)->cache);
   (*out)->builtin = 1;
   return 0;
 }
@@ -66,6 +75,8 @@ void mt__filter_free(mt__filter *f) {
   clear(&f->ex_modules);
   clear(&f->supp_globs);
   clear(&f->supp_text);
+  mt__u64map_free(f->cache);
+  free(f->cache);
   free(f);
 }
 
@@ -128,40 +139,70 @@ static int match_any(const char *alts, const char *s) {
   return 0;
 }
 
-int mt__filter_excluded(const mt__filter *f, const mt__frame *const *frames, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    for (size_t g = 0; g < f->ex_functions.n; g++)
-      if (fnmatch(f->ex_functions.items[g], frames[i]->function, 0) == 0) return 1;
-    for (size_t g = 0; g < f->ex_modules.n; g++)
-      if (frames[i]->module && (fnmatch(f->ex_modules.items[g], frames[i]->module, 0) == 0 ||
-                                fnmatch(f->ex_modules.items[g], mt__basename(frames[i]->module), 0) == 0))
-        return 1;
+/* What a frame contributes to every filter, computed once per frame (frames are shared by
+ * all stacks through the same address): bit 0 excluded, bits 1 + 2r and 2 + 2r the function
+ * and module tests of built-in rule r, bits 16 and up the first user suppression that
+ * matches it, plus one (0: none). */
+#define BIT_EXCLUDED 1u
+#define RULE_FN(r) (1ull << (1 + 2 * (r)))
+#define RULE_MOD(r) (1ull << (2 + 2 * (r)))
+#define SUPP_SHIFT 16
+
+static uint64_t compute_bits(const mt__filter *f, const mt__frame *fr) {
+  uint64_t bits = 0;
+  for (size_t g = 0; g < f->ex_functions.n && !bits; g++)
+    if (fnmatch(f->ex_functions.items[g], fr->function, 0) == 0) bits |= BIT_EXCLUDED;
+  for (size_t g = 0; g < f->ex_modules.n && !bits; g++)
+    if (fr->module && (fnmatch(f->ex_modules.items[g], fr->module, 0) == 0 ||
+                       fnmatch(f->ex_modules.items[g], mt__basename(fr->module), 0) == 0))
+      bits |= BIT_EXCLUDED;
+  for (size_t r = 0; r < sizeof builtin_rules / sizeof *builtin_rules; r++) {
+    const builtin_rule *b = &builtin_rules[r];
+    if (b->any_function && match_any(b->any_function, fr->function)) bits |= RULE_FN(r);
+    if (!b->all_modules || match_any(b->all_modules, fr->module)) bits |= RULE_MOD(r);
   }
+  for (size_t g = 0; g < f->supp_globs.n; g++) {
+    const char *glob = f->supp_globs.items[g];
+    if (fnmatch(glob, fr->function, 0) == 0 || (fr->module && fnmatch(glob, fr->module, 0) == 0) ||
+        (fr->file && fnmatch(glob, fr->file, 0) == 0)) {
+      bits |= (uint64_t)(g + 1) << SUPP_SHIFT;
+      break;
+    }
+  }
+  return bits;
+}
+
+static uint64_t frame_bits(const mt__filter *f, const mt__frame *fr) {
+  uint64_t key = (uint64_t)(uintptr_t)fr;
+  uint64_t *v = mt__u64map_get(f->cache, key);
+  if (v) return *v;
+  uint64_t bits = compute_bits(f, fr);
+  mt__u64map_put(f->cache, key, bits); /* out of memory: computed again next time */
+  return bits;
+}
+
+int mt__filter_excluded(const mt__filter *f, const mt__frame *const *frames, size_t n) {
+  if (!f->ex_functions.n && !f->ex_modules.n) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (frame_bits(f, frames[i]) & BIT_EXCLUDED) return 1;
   return 0;
 }
 
-static const char *builtin_reason(const mt__frame *const *frames, size_t n) {
-  if (n == 0) return NULL;
+const char *mt__filter_suppressed(const mt__filter *f, const mt__frame *const *frames, size_t n) {
+  uint64_t first = 0; /* smallest suppression index + 1 over the frames */
+  uint64_t any = 0, all = ~0ull;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t b = frame_bits(f, frames[i]);
+    uint64_t supp = b >> SUPP_SHIFT;
+    if (supp && (!first || supp < first)) first = supp;
+    any |= b;
+    all &= b;
+  }
+  if (first) return f->supp_text.items[first - 1];
+  if (!f->builtin || n == 0) return NULL;
   for (size_t r = 0; r < sizeof builtin_rules / sizeof *builtin_rules; r++) {
     const builtin_rule *b = &builtin_rules[r];
-    int any = b->any_function == NULL, all = 1;
-    for (size_t i = 0; i < n; i++) {
-      if (b->any_function && match_any(b->any_function, frames[i]->function)) any = 1;
-      if (b->all_modules && !match_any(b->all_modules, frames[i]->module)) all = 0;
-    }
-    if (any && all) return b->reason;
+    if ((!b->any_function || (any & RULE_FN(r))) && (all & RULE_MOD(r))) return b->reason;
   }
   return NULL;
-}
-
-const char *mt__filter_suppressed(const mt__filter *f, const mt__frame *const *frames, size_t n) {
-  for (size_t g = 0; g < f->supp_globs.n; g++)
-    for (size_t i = 0; i < n; i++) {
-      const char *glob = f->supp_globs.items[g];
-      if (fnmatch(glob, frames[i]->function, 0) == 0 ||
-          (frames[i]->module && fnmatch(glob, frames[i]->module, 0) == 0) ||
-          (frames[i]->file && fnmatch(glob, frames[i]->file, 0) == 0))
-        return f->supp_text.items[g];
-    }
-  return f->builtin ? builtin_reason(frames, n) : NULL;
 }

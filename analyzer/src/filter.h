@@ -21,6 +21,9 @@ int mt__filter_exclude_module(mt__filter *f, const char *glob);
 int mt__filter_load_suppressions(mt__filter *f, const char *path, mt__err *e);
 void mt__filter_builtin(mt__filter *f, int on);
 
+/* Results are cached per frame (by address): frames passed in must stay allocated for the
+ * filter's lifetime (a report's call stacks are freed after the report). */
+
 /* True when a stack (frames innermost first) is excluded from reports. */
 int mt__filter_excluded(const mt__filter *f, const mt__frame *const *frames, size_t n);
 /* The reason a leaked stack is suppressed, or NULL when it is not. */

@@ -466,19 +466,8 @@ int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__inge
     ctx_free(&c);
     return mt__fail(e, "out of memory");
   }
-  if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) {
-    mt_reader_close(rd);
-    ctx_free(&c);
-    return -1;
-  }
   rc = ingest_body(&c, rd, path, &sb, o, r);
   mt_reader_close(rd);
   ctx_free(&c);
-  if (rc) {
-    mt__err ignored;
-    mt__db_exec(db, "ROLLBACK", &ignored);
-    return -1;
-  }
-  if (mt__db_link_parents(db, e) || mt__db_exec(db, "COMMIT", e)) return -1;
-  return 0;
+  return rc ? -1 : mt__db_link_parents(db, e);
 }

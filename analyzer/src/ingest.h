@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Trace to database: streams one trace through the reorder window and the accounting engine,
  * symbolizes its distinct addresses and writes every table of docs/schema.md for one process,
- * in a single transaction with prepared statements. */
+ * in the caller's single transaction, with prepared statements. */
 #ifndef MT_ANALYZER_INGEST_H
 #define MT_ANALYZER_INGEST_H
 
@@ -25,9 +25,11 @@ typedef struct {
   char message[512];      /* where and why reading stopped, for partial and damaged traces */
 } mt__ingest_result;
 
-/* Ingest the trace at path (an absolute path) into db. A trace that cannot be read at all
- * (missing, not a trace, unknown version, damaged before its PROCESS record) fails with -1;
- * otherwise what was read is stored and r->state says how reading ended. */
+/* Ingest the trace at path (an absolute path) into db, inside the write transaction the
+ * caller holds (BEGIN IMMEDIATE; the caller commits, or rolls back on failure). A trace that
+ * cannot be read at all (missing, not a trace, unknown version, damaged before its PROCESS
+ * record) fails with -1; otherwise what was read is stored and r->state says how reading
+ * ended. */
 int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__ingest_result *r,
                mt__err *e);
 

@@ -10,8 +10,13 @@
 #include "db.h"
 
 mt__callstacks *mt__report_stacks(mt__report_ctx *c) {
-  if (!c->cs && mt__cs_load(c->in.db, c->in.process_id, &c->cs, c->e)) return NULL;
+  if (!c->cs && mt__cs_load(c->in.db, c->in.process_id, 1, &c->cs, c->e)) return NULL;
   return c->cs;
+}
+
+mt__callstacks *mt__report_all_stacks(mt__report_ctx *c) {
+  mt__callstacks *cs = mt__report_stacks(c);
+  return cs && mt__cs_load_all(cs, c->e) == 0 ? cs : NULL;
 }
 
 size_t mt__report_frames(mt__report_ctx *c, uint64_t stack_id, const mt__frame **frames,

@@ -60,8 +60,11 @@ extern const mt__report mt__report_summary, mt__report_leaks, mt__report_hotspot
     mt__report_peak, mt__report_timeline, mt__report_diff, mt__report_flamegraph,
     mt__report_export, mt__report_sql;
 
-/* Call stacks of the process, loaded once. @return NULL with c->e filled on failure. */
+/* Call stacks of the process, loaded once (nodes on first use). @return NULL with c->e
+ * filled on failure. */
 mt__callstacks *mt__report_stacks(mt__report_ctx *c);
+/* The same with every node loaded at once: for reports that walk all stacks. */
+mt__callstacks *mt__report_all_stacks(mt__report_ctx *c);
 
 /* Symbolized frames of a stack as labels, innermost first, for a LIST cell. Free with
  * mt__report_free_list. *site (may be NULL) is the index of the allocation site: the first

@@ -104,8 +104,8 @@ static int sites_section(mt__report_ctx *c, int w, const mt__siteset *sa, const 
 static int run(mt__report_ctx *c) {
   int w = mt__weight_find(c->opt->by, MT__W_BYTES);
   if (w < 0) return mt__fail(c->e, "diff --by: use count, bytes, temporary, peak or leaked, not '%s'", c->opt->by);
-  mt__callstacks *ca = mt__report_stacks(c), *cb = NULL;
-  if (!ca || mt__cs_load(c->other.db, c->other.process_id, &cb, c->e)) return -1;
+  mt__callstacks *ca = mt__report_all_stacks(c), *cb = NULL;
+  if (!ca || mt__cs_load(c->other.db, c->other.process_id, 0, &cb, c->e)) return -1;
   mt__siteset sa, sb;
   int rc = mt__siteset_build(c, c->in.db, c->in.process_id, ca, &sa);
   if (rc == 0) rc = mt__siteset_build(c, c->other.db, c->other.process_id, cb, &sb);

@@ -32,6 +32,7 @@ static void massif_tree(FILE *out, const mt__tree *t, size_t node, int depth) {
 
 static int massif_peak_tree(mt__report_ctx *c, mt__tree *t) {
   if (mt__tree_init(t, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.")) return -1;
+  if (!mt__report_all_stacks(c)) return -1;
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
                      "SELECT stack_id, peak_bytes FROM stack_stats WHERE process_id = ?1 AND peak_bytes > 0",
@@ -170,7 +171,7 @@ static cg_cost *cg_get(cg_table *t, const mt__frame *caller, const mt__frame *ca
  * counted once per stack, so recursion does not inflate it), then written once each. */
 static int callgrind(mt__report_ctx *c) {
   char cmd[4096];
-  if (command_line(c, cmd, sizeof cmd)) return -1;
+  if (command_line(c, cmd, sizeof cmd) || !mt__report_all_stacks(c)) return -1;
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
                      "SELECT stack_id, allocations, bytes_allocated, temporary_allocations, leaked_bytes,"

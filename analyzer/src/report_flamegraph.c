@@ -99,7 +99,7 @@ static void svg(FILE *out, mt__tree *t, const char *unit, const char *title) {
 static int run(mt__report_ctx *c) {
   int w = mt__weight_find(c->opt->by, MT__W_BYTES);
   if (w < 0) return mt__fail(c->e, "flamegraph --by: use allocations, bytes, temporary, leaked or peak, not '%s'", c->opt->by);
-  mt__callstacks *cs = mt__report_stacks(c);
+  mt__callstacks *cs = mt__report_all_stacks(c);
   if (!cs) return -1;
   char sql[256];
   snprintf(sql, sizeof sql,

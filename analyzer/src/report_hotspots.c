@@ -21,7 +21,7 @@ static int run(mt__report_ctx *c) {
   weight = mt__weight_find(c->opt->by, MT__W_ALLOCATIONS);
   if (weight < 0)
     return mt__fail(c->e, "hotspots --by: use count, bytes, temporary, peak or leaked, not '%s'", c->opt->by);
-  mt__callstacks *cs = mt__report_stacks(c);
+  mt__callstacks *cs = mt__report_all_stacks(c);
   if (!cs) return -1;
   mt__siteset ss;
   if (mt__siteset_build(c, c->in.db, c->in.process_id, cs, &ss)) {

@@ -27,6 +27,16 @@ static int replay_warning(sqlite3 *db, int64_t trace_id, const char *path, mt__w
   return 0;
 }
 
+static int find(sqlite3 *db, const char *abspath, const struct stat *sb, int64_t *id, int *fresh,
+                mt__err *e) {
+  return mt__db_find_trace(db, abspath, (int64_t)sb->st_size,
+                           (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec, id,
+                           fresh, e);
+}
+
+/* Ingest one trace unless the database already holds it fresh. The check is repeated under
+ * the write lock, so concurrent reports on a new trace ingest it once: the others wait and
+ * then reuse it. */
 static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, mt__warn_fn warn,
                       mt__err *e) {
   char abspath[PATH_MAX];
@@ -35,22 +45,23 @@ static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, 
   if (stat(abspath, &sb) != 0) return mt__fail(e, "%s: cannot read trace: %s", input, strerror(errno));
   int64_t id;
   int fresh;
-  if (mt__db_find_trace(db, abspath, (int64_t)sb.st_size,
-                        (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec, &id, &fresh, e))
-    return -1;
+  if (find(db, abspath, &sb, &id, &fresh, e)) return -1;
   if (id && fresh && !o->force) return replay_warning(db, id, input, warn);
-  if (id) {
-    if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) return -1;
-    if (mt__db_delete_trace(db, id, e)) {
-      mt__err ignored;
-      mt__db_exec(db, "ROLLBACK", &ignored);
-      return -1;
-    }
-    if (mt__db_exec(db, "COMMIT", e)) return -1;
+  if (mt__db_exec(db, "BEGIN IMMEDIATE", e)) return -1;
+  mt__ingest_result r = {.state = MT__TRACE_COMPLETE};
+  int rc = find(db, abspath, &sb, &id, &fresh, e);
+  int reuse = rc == 0 && id && fresh && !o->force;
+  if (rc == 0 && !reuse) {
+    mt__ingest_opts io = {.sym = o->sym, .progress = o->progress};
+    rc = (id && mt__db_delete_trace(db, id, e)) || mt__ingest(db, abspath, &io, &r, e) ? -1 : 0;
   }
-  mt__ingest_opts io = {.sym = o->sym, .progress = o->progress};
-  mt__ingest_result r;
-  if (mt__ingest(db, abspath, &io, &r, e)) return -1;
+  if (rc) {
+    mt__err ignored;
+    mt__db_exec(db, "ROLLBACK", &ignored);
+    return -1;
+  }
+  if (mt__db_exec(db, "COMMIT", e)) return -1;
+  if (reuse) return replay_warning(db, id, input, warn);
   if (r.state != MT__TRACE_COMPLETE && warn) warn(input, r.state, r.message);
   return 0;
 }

@@ -17,6 +17,7 @@
 typedef struct {
   uint64_t addr, size;
   const char *name;
+  int rank;               /* binding preference among aliases: global 0, weak 1, local 2 */
 } sym_entry;
 
 typedef struct {
@@ -249,8 +250,11 @@ static int dwarf_frames(mt__symbolizer *s, Dwfl_Module *dm, uint64_t pc, const c
 static int by_addr(const void *a, const void *b) {
   const sym_entry *x = a, *y = b;
   if (x->addr != y->addr) return x->addr < y->addr ? -1 : 1;
-  /* at one address prefer the larger (real function over a zero-size alias) */
-  return x->size > y->size ? -1 : x->size < y->size;
+  /* at one address prefer the larger (real function over a zero-size alias), then the
+   * global name over weak and local aliases (_IO_file_doallocate, not __GI__IO_...) */
+  if (x->size != y->size) return x->size > y->size ? -1 : 1;
+  if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+  return strcmp(x->name, y->name);
 }
 
 static void build_symbols(sym_module *m) {
@@ -265,7 +269,9 @@ static void build_symbols(sym_module *m) {
     const char *name = dwfl_module_getsym_info(m->dm, i, &sym, &addr, NULL, NULL, NULL);
     if (!name || !name[0] || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
       continue;
-    m->syms[m->nsyms++] = (sym_entry){addr, sym.st_size, name};
+    int bind = GELF_ST_BIND(sym.st_info);
+    int rank = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+    m->syms[m->nsyms++] = (sym_entry){addr, sym.st_size, name, rank};
   }
   qsort(m->syms, m->nsyms, sizeof *m->syms, by_addr);
 }

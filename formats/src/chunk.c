@@ -147,14 +147,77 @@ int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
   return put_record(c, rec->type, rec);
 }
 
-/* The typed entry points copy into a record union so one encoder serves every type. */
-#define TYPED_PUT(fn, T, member, ctype)            \
-  int fn(mt_chunk *c, const ctype *v) {            \
-    mt_record rec;                                 \
-    rec.u.member = *v;                             \
-    return put_record(c, MT_REC_##T, &rec);        \
-  }
-TYPED_PUT(mt_chunk_put_alloc, ALLOC, alloc, mt_rec_alloc)
-TYPED_PUT(mt_chunk_put_free, FREE, free, mt_rec_free)
-TYPED_PUT(mt_chunk_put_realloc, REALLOC, realloc, mt_rec_realloc)
-TYPED_PUT(mt_chunk_put_stack, STACK, stack, mt_rec_stack)
+/* The four hot record types are also encoded directly, without walking their field table:
+ * the shim calls these once per event. Each mirrors its layout in layouts.c field by field
+ * (test_codec's fast_path_matches_tables checks they produce the same bytes). Their payloads
+ * stay under 128 bytes, so the length is one byte. Anything unusual (little room left, an
+ * invalid value) takes the table-driven path, which reports it exactly. */
+#define FAST_ROOM MT_EVENT_MAX_BYTES
+
+static inline uint8_t *fast_begin(mt_chunk *c, int type) {
+  uint8_t *p = c->data + c->len;
+  p[0] = (uint8_t)type;
+  return p + 2; /* payload after the one-byte length */
+}
+
+static inline int fast_end(mt_chunk *c, uint8_t *end) {
+  uint8_t *start = c->data + c->len;
+  start[1] = (uint8_t)(end - (start + 2));
+  c->len = (size_t)(end - c->data);
+  return 0;
+}
+
+static inline uint8_t *fast_delta(uint8_t *p, uint64_t *prev, uint64_t v) {
+  p += mt__put_varint(p, mt__zigzag((int64_t)(v - *prev)));
+  *prev = v;
+  return p;
+}
+
+int mt_chunk_put_alloc(mt_chunk *c, const mt_rec_alloc *a) {
+  if (c->cap - c->len < FAST_ROOM || a->kind >= MT_ALLOC_KIND_COUNT)
+    return put_record(c, MT_REC_ALLOC, &(mt_record){.u.alloc = *a});
+  uint8_t *p = fast_begin(c, MT_REC_ALLOC);
+  *p++ = (uint8_t)a->kind;
+  p = fast_delta(p, &c->prev_seq, a->seq);
+  p = fast_delta(p, &c->prev_time, a->time_ns);
+  p = fast_delta(p, &c->prev_address, a->address);
+  p += mt__put_varint(p, a->size);
+  p += mt__put_varint(p, a->stack);
+  return fast_end(c, p);
+}
+
+int mt_chunk_put_free(mt_chunk *c, const mt_rec_free *f) {
+  if (c->cap - c->len < FAST_ROOM || f->kind >= MT_ALLOC_KIND_COUNT)
+    return put_record(c, MT_REC_FREE, &(mt_record){.u.free = *f});
+  uint8_t *p = fast_begin(c, MT_REC_FREE);
+  *p++ = (uint8_t)f->kind;
+  p = fast_delta(p, &c->prev_seq, f->seq);
+  p = fast_delta(p, &c->prev_time, f->time_ns);
+  p = fast_delta(p, &c->prev_address, f->address);
+  p += mt__put_varint(p, f->size);
+  return fast_end(c, p);
+}
+
+int mt_chunk_put_realloc(mt_chunk *c, const mt_rec_realloc *r) {
+  if (c->cap - c->len < FAST_ROOM || r->kind >= MT_ALLOC_KIND_COUNT)
+    return put_record(c, MT_REC_REALLOC, &(mt_record){.u.realloc = *r});
+  uint8_t *p = fast_begin(c, MT_REC_REALLOC);
+  *p++ = (uint8_t)r->kind;
+  p = fast_delta(p, &c->prev_seq, r->seq);
+  p = fast_delta(p, &c->prev_time, r->time_ns);
+  p = fast_delta(p, &c->prev_address, r->old_address);
+  p = fast_delta(p, &c->prev_address, r->new_address);
+  p += mt__put_varint(p, r->size);
+  p += mt__put_varint(p, r->stack);
+  return fast_end(c, p);
+}
+
+int mt_chunk_put_stack(mt_chunk *c, const mt_rec_stack *s) {
+  if (c->cap - c->len < FAST_ROOM || s->id == 0 || s->parent >= s->id)
+    return put_record(c, MT_REC_STACK, &(mt_record){.u.stack = *s});
+  uint8_t *p = fast_begin(c, MT_REC_STACK);
+  p = fast_delta(p, &c->prev_stack, s->id);
+  p += mt__put_varint(p, s->id - s->parent - 1);
+  p = fast_delta(p, &c->prev_ip, s->ip);
+  return fast_end(c, p);
+}

@@ -91,9 +91,11 @@ static void print_recovered(const mt__process *p) {
 static void print_totals(const mt__process *p) {
   char a[32], b[32];
   print_counts(p->allocations, p->frees, p->bytes_allocated);
-  fprintf(stderr, "memtrace: peak heap %s, peak RSS %s\n",
+  char c[32];
+  fprintf(stderr, "memtrace: peak heap %s, peak RSS %s (the recorder's own memory at exit: %s)\n",
           mt__human_size(p->peak_heap_bytes, a, sizeof a),
-          mt__human_size(p->peak_rss_bytes, b, sizeof b));
+          mt__human_size(p->peak_rss_bytes, b, sizeof b),
+          mt__human_size(p->shim_bytes, c, sizeof c));
   if (p->live_blocks)
     fprintf(stderr, "memtrace: leaked %s in %llu block%s (still allocated at exit)\n",
             mt__human_size(p->live_bytes, a, sizeof a), (unsigned long long)p->live_blocks,

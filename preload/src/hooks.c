@@ -2,11 +2,20 @@
 /* The interposed allocation functions: malloc, free, calloc, realloc, reallocarray,
  * posix_memalign, aligned_alloc, memalign, valloc, pvalloc (C++ new/delete reach these).
  * Each calls the real function, then records. Before the real functions are known the
- * bootstrap arena serves requests; its blocks are never passed to the real free. */
+ * bootstrap arena serves requests; its blocks are never passed to the real free. Before our
+ * constructor has run, events go to the early log instead (early.c), replayed later. */
 #include "internal.h"
 
 #include <errno.h>
 #include <string.h>
+
+/* A new block: record it, or log it when the constructor has not run yet. */
+static inline void allocated(int kind, void *p, uint64_t size) {
+  if (mt__recording())
+    mt__record_alloc(kind, p, size);
+  else if (mt_unlikely(mt__early()))
+    mt__early_alloc(kind, p, size);
+}
 
 static inline int need_boot(void) {
   if (mt_likely(mt__real.malloc != NULL))
@@ -19,8 +28,8 @@ MT_EXPORT void *malloc(size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(size, 16);
   void *p = mt__real.malloc(size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_MALLOC, p, size);
+  if (p)
+    allocated(MT_ALLOC_MALLOC, p, size);
   return p;
 }
 
@@ -31,6 +40,8 @@ MT_EXPORT void free(void *p) {
     return; /* cannot happen: a pointer we did not hand out before resolution */
   if (mt__tracking())
     mt__record_free(p);
+  else if (mt_unlikely(mt__early()))
+    mt__early_free(p);
   mt__real.free(p);
 }
 
@@ -43,9 +54,24 @@ MT_EXPORT void *calloc(size_t n, size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(total, 16);
   void *p = mt__real.calloc(n, size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_CALLOC, p, total);
+  if (p)
+    allocated(MT_ALLOC_CALLOC, p, total);
   return p;
+}
+
+/* realloc of a block before the constructor ran: logged like free() and malloc() would be. */
+static __attribute__((noinline)) void *early_realloc(int kind, void *p, size_t total) {
+  if (total == 0) { /* glibc frees p */
+    mt__early_free(p);
+    void *q = mt__real.realloc(p, 0);
+    if (q)
+      mt__early_alloc(kind, q, 0);
+    return q;
+  }
+  void *q = mt__real.realloc(p, total);
+  if (q)
+    mt__early_realloc(kind, p, q, total);
+  return q;
 }
 
 /* realloc and reallocarray (which is realloc after an overflow check: the real one would
@@ -64,15 +90,16 @@ static void *do_realloc(int kind, void *p, size_t total) {
     if (q) {
       size_t old = mt__boot_size(p);
       memcpy(q, p, old < total ? old : total);
-      if (mt__recording())
-        mt__record_alloc(kind, q, total);
+      allocated(kind, q, total);
     }
     return q;
   }
   if (!p || !mt__tracking()) {
+    if (mt_unlikely(p && mt__early()))
+      return early_realloc(kind, p, total);
     void *q = mt__real.realloc(p, total);
-    if (!p && q && mt__recording())
-      mt__record_alloc(kind, q, total);
+    if (!p && q)
+      allocated(kind, q, total);
     return q;
   }
   if (total == 0) { /* glibc frees p: record the FREE first, as free() does */
@@ -121,8 +148,8 @@ MT_EXPORT int posix_memalign(void **out, size_t align, size_t size) {
     return 0;
   }
   int rc = mt__real.posix_memalign(out, align, size);
-  if (rc == 0 && mt__recording())
-    mt__record_alloc(MT_ALLOC_POSIX_MEMALIGN, *out, size);
+  if (rc == 0)
+    allocated(MT_ALLOC_POSIX_MEMALIGN, *out, size);
   return rc;
 }
 
@@ -130,8 +157,8 @@ MT_EXPORT void *aligned_alloc(size_t align, size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(size, align);
   void *p = mt__real.aligned_alloc(align, size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_ALIGNED_ALLOC, p, size);
+  if (p)
+    allocated(MT_ALLOC_ALIGNED_ALLOC, p, size);
   return p;
 }
 
@@ -139,8 +166,8 @@ MT_EXPORT void *memalign(size_t align, size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(size, align);
   void *p = mt__real.memalign(align, size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_MEMALIGN, p, size);
+  if (p)
+    allocated(MT_ALLOC_MEMALIGN, p, size);
   return p;
 }
 
@@ -148,8 +175,8 @@ MT_EXPORT void *valloc(size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc(size, 4096);
   void *p = mt__real.valloc(size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_VALLOC, p, size);
+  if (p)
+    allocated(MT_ALLOC_VALLOC, p, size);
   return p;
 }
 
@@ -157,7 +184,7 @@ MT_EXPORT void *pvalloc(size_t size) {
   if (mt_unlikely(need_boot()))
     return mt__boot_alloc((size + 4095) & ~(size_t)4095, 4096);
   void *p = mt__real.pvalloc(size);
-  if (p && mt__recording())
-    mt__record_alloc(MT_ALLOC_PVALLOC, p, size);
+  if (p)
+    allocated(MT_ALLOC_PVALLOC, p, size);
   return p;
 }

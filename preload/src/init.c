@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Life cycle of the recorder: the constructor that opens the trace and starts recording, and
- * the single place that ends it (mt__finish: flush every chunk, write END, close, report to
- * the session file). END is written by our destructor, which runs after the program's atexit
+/* Life cycle of the recorder: the constructor that opens the trace, replays the heap events
+ * logged before it ran (early.c) and starts recording, and the single place that ends it
+ * (mt__finish: flush every chunk, write END, close, report to the session file). END is written by our destructor, which runs after the program's atexit
  * handlers and destructors (after at_quick_exit handlers for quick_exit), or by the
  * _exit/_Exit hooks, the fatal-signal handlers and exec.
  * The exit status comes from a wrapper around main() (via __libc_start_main) or exit(). */
@@ -131,6 +131,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   mt__unwind_setup();
   if (start_trace(origin, ppid, mt__g.opt.parent_trace) != 0) {
     atomic_store(&mt__g.state, MT_STATE_DISABLED);
+    mt__early_discard();
     mt__tls.guard--;
     return;
   }
@@ -140,7 +141,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   mt__signals_setup();
   at_quick_exit(on_quick_exit);
   atomic_store(&mt__g.recording, !mt__g.opt.start_paused);
-  atomic_store(&mt__g.state, MT_STATE_RUNNING);
+  mt__early_replay(!mt__g.opt.start_paused); /* what other constructors allocated; RUNNING */
   mt__session_start();
   mt__writer_ensure();
   mt__tls.guard--;

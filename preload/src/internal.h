@@ -165,7 +165,7 @@ size_t mt__boot_size(const void *p);
 /* thread_buffer.c: per-thread chunks ------------------------------------------------------ */
 
 /* A 64 KiB buffer holding one chunk; full buffers travel to the writer thread in a queue. */
-#define MT_BUF_SIZE (64u * 1024u)
+#define MT_BUF_SIZE (256u * 1024u)
 typedef struct mt_buf {
   struct mt_buf *next;
   size_t len;
@@ -326,6 +326,10 @@ void mt__record_free(void *p);
 /* realloc bookkeeping: old block known (old_size) or not; new block q of size n. */
 void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, void *q,
                         uint64_t n);
+/* Replay of an early heap event (early.c) with its stack ips[0..nips), innermost first:
+ * REALLOC when old is a known block, ALLOC of p otherwise (old 0: an allocation). */
+void mt__record_replayed(int kind, uintptr_t old, uintptr_t p, uint64_t size,
+                         const uintptr_t *ips, int nips);
 void mt__record_mmap(void *p, uint64_t len);
 void mt__record_munmap(void *p, uint64_t len);
 void mt__record_mremap(void *old, uint64_t old_len, void *q, uint64_t new_len);
@@ -335,6 +339,8 @@ void mt__record_marker(const char *label);
 void mt__record_fork(uint32_t child);
 void mt__record_exec(const char *path);
 uint64_t mt__seq_next(void);
+/* Time since start in ns, rounded down to MT_TIME_RESOLUTION_NS (1 ms). */
+#define MT_TIME_RESOLUTION_NS 1000000ull
 uint64_t mt__time_ns(void);
 
 /* process.c: trace file, PROCESS record, session file ------------------------------------- */
@@ -389,6 +395,19 @@ int mt__resume_after_failed_exec(void);
 void mt__stop(const char *why, int err);
 /* Refresh MEMTRACE_PARENT in the environment after the trace path changed. */
 void mt__parent_env_update(void);
+
+/* early.c: heap events before the constructor, replayed into the trace --------------------- */
+
+/* Log a heap event of the early phase (mt__early() is true) with its stack. When the log has
+ * just been closed, record it the ordinary way instead. realloc: after the real call. */
+void mt__early_alloc(int kind, void *p, uint64_t size);
+void mt__early_free(void *p); /* before the real free */
+void mt__early_realloc(int kind, void *old, void *q, uint64_t size);
+/* Constructor: replay the log into the trace (unless replay is 0: paused start), close it and
+ * set the state to RUNNING, all under the log's lock. */
+void mt__early_replay(int replay);
+/* Setup failed: close the log and give its memory back. */
+void mt__early_discard(void);
 
 /* fork_exec.c ------------------------------------------------------------------------------ */
 
@@ -479,6 +498,12 @@ static inline int mt__recording(void) {
                    MT_STATE_RUNNING) &&
          mt__tls.guard == 0 &&
          atomic_load_explicit(&mt__g.recording, memory_order_relaxed);
+}
+
+/* Before the constructor ran, on a program thread outside the shim: log to early.c. */
+static inline int mt__early(void) {
+  return atomic_load_explicit(&mt__g.state, memory_order_relaxed) == MT_STATE_UNINIT &&
+         mt__tls.guard == 0;
 }
 
 /* Tracking (frees of known blocks) continues while recording is paused. */

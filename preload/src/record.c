@@ -36,7 +36,13 @@ static inline void counter_take(int64_t delta, uint64_t *seq, int64_t *live) {
 #endif
 }
 
-uint64_t mt__time_ns(void) { return mt__clock_now_ns() - mt__g.start_mono_ns; }
+/* Event times are kept to MT_TIME_RESOLUTION_NS: finer times cost more trace bytes than all
+ * other fields together (they are noise to zstd) and no report needs them; order comes from
+ * sequence numbers, not times. */
+uint64_t mt__time_ns(void) {
+  uint64_t t = mt__clock_now_ns() - mt__g.start_mono_ns;
+  return t - t % MT_TIME_RESOLUTION_NS;
+}
 
 static inline int is_heap(int kind) { return kind <= MT_ALLOC_PVALLOC; }
 
@@ -112,6 +118,13 @@ static uint64_t capture_stack(mt_tbuf *tb) {
   return mt__stack_intern(tb, &tb->memo, ips, n);
 }
 
+/* A stack unwound earlier (early.c), ips[0] innermost. */
+static uint64_t given_stack(mt_tbuf *tb, const uintptr_t *ips, int n) {
+  mt_stack_memo local;
+  local.n = 0;
+  return mt__stack_intern(tb, tb->shared ? &local : &tb->memo, ips, n);
+}
+
 /* FREE of a heap block whose size we know (already removed from the live table). */
 static void heap_free_known(mt_tbuf *tb, void *p, uint64_t size) {
   tb->frees++;
@@ -121,12 +134,14 @@ static void heap_free_known(mt_tbuf *tb, void *p, uint64_t size) {
   put_heap(tb, &r, -(int64_t)size);
 }
 
-void mt__record_alloc(int kind, void *p, uint64_t size) {
+/* ALLOC with the caller's stack (ips NULL) or a given one (replayed early events). */
+static inline __attribute__((always_inline)) void record_alloc(int kind, void *p, uint64_t size,
+                                                               const uintptr_t *ips, int nips) {
   mt__tls.guard++;
   mt_tbuf *tb = mt__tbuf_get();
   if (!tb)
     goto out;
-  uint64_t stack = capture_stack(tb);
+  uint64_t stack = ips ? given_stack(tb, ips, nips) : capture_stack(tb);
   mt_record r = {.type = MT_REC_ALLOC};
   if (is_heap(kind)) {
     uint64_t old;
@@ -146,6 +161,8 @@ out:
   mt__tls.guard--;
 }
 
+void mt__record_alloc(int kind, void *p, uint64_t size) { record_alloc(kind, p, size, NULL, 0); }
+
 void mt__record_free(void *p) {
   uint64_t size;
   mt__tls.guard++; /* before any lock: a signal handler that allocates must pass through */
@@ -157,13 +174,9 @@ void mt__record_free(void *p) {
   mt__tls.guard--;
 }
 
-void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, void *q,
-                        uint64_t n) {
-  if (!old_known) { /* the old block was never recorded: the new one is an allocation */
-    if (mt__recording())
-      mt__record_alloc(kind, q, n);
-    return;
-  }
+/* REALLOC of a known block with the caller's stack (ips NULL) or a given one. */
+static void record_realloc(int kind, void *old, uint64_t old_size, void *q, uint64_t n,
+                           const uintptr_t *ips, int nips) {
   mt__tls.guard++;
   mt_tbuf *tb = mt__tbuf_get();
   if (!tb)
@@ -172,7 +185,7 @@ void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, v
     heap_free_known(tb, old, old_size); /* paused: the old block leaves, the new is unseen */
     goto out;
   }
-  uint64_t stack = capture_stack(tb);
+  uint64_t stack = ips ? given_stack(tb, ips, nips) : capture_stack(tb);
   uint64_t prev;
   if (mt__live_insert((uintptr_t)q, n, &prev))
     heap_free_known(tb, q, prev);
@@ -185,6 +198,28 @@ void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, v
   put_heap(tb, &r, (int64_t)n - (int64_t)old_size);
 out:
   mt__tls.guard--;
+}
+
+void mt__record_realloc(int kind, void *old, int old_known, uint64_t old_size, void *q,
+                        uint64_t n) {
+  if (!old_known) { /* the old block was never recorded: the new one is an allocation */
+    if (mt__recording())
+      mt__record_alloc(kind, q, n);
+    return;
+  }
+  record_realloc(kind, old, old_size, q, n, NULL, 0);
+}
+
+void mt__record_replayed(int kind, uintptr_t old, uintptr_t p, uint64_t size,
+                         const uintptr_t *ips, int nips) {
+  uint64_t old_size = 0;
+  mt__tls.guard++;
+  int known = old && mt__live_remove(old, &old_size);
+  mt__tls.guard--;
+  if (known)
+    record_realloc(kind, (void *)old, old_size, (void *)p, size, ips, nips);
+  else
+    record_alloc(kind, (void *)p, size, ips, nips);
 }
 
 /* Called by mt__region_remove for every recorded piece of a mapping that goes away. */

@@ -193,7 +193,7 @@ static void *writer_main(void *arg) {
       sample_rss();
     }
     mt__lock(&mt__io_lock);
-    if (atomic_load(&mt__g.state) != MT_STATE_RUNNING) {
+    if (atomic_load(&mt__g.state) > MT_STATE_RUNNING) { /* UNINIT: the constructor replays */
       mt__unlock(&mt__io_lock);
       break;
     }

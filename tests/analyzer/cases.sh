@@ -167,6 +167,19 @@ case_db_reused_while_trace_unchanged() {
 8" "$(cat out)"
 }
 
+case_concurrent_reports_ingest_once() {
+  gen storm 2000000 storm.mt
+  for i in 1 2 3 4; do "$R" --no-progress summary --format csv storm.mt >out.$i 2>err.$i & done
+  wait
+  for i in 1 2 3 4; do
+    [ -s out.$i ] && [ ! -s err.$i ] || fail "report $i: $(cat err.$i)"
+    cmp -s out.1 out.$i || fail "report $i differs"
+  done
+  run_status 0 "$R" sql "SELECT count(*) FROM traces" --format csv storm.mt
+  expect traces "count(*)
+1" "$(cat out)"
+}
+
 case_schema_version_mismatch_message() {
   gen basic basic.mt
   run_status 0 "$R" ingest --db x.db basic.mt

@@ -103,4 +103,19 @@ case_example_phases_between_markers() {
   python3 -c "import json; d=json.load(open('between.json')); assert d['allocations'] == 100 and d['bytes_allocated'] == 100000, d" || fail "load phase: $(cat between.json)"
 }
 
+# stdio_leak sits in X itself (not as example-NAME)
+case_builtin_suppressions_match_valgrind_freeres() {
+  "$M" -q -o s.mt "$X/stdio_leak" >/dev/null 2>&1 || fail "memtrace stdio_leak"
+  "$R" summary --format json s.mt >sum.json || fail summary
+  python3 -c "import json; d=json.load(open('sum.json')); print('%d,%d,%d' % (d['allocations'], d['leaked_bytes'], d['leaked_blocks']))" >got.txt
+  expect "with built-in suppressions" "2,100,1" "$(cat got.txt)"
+  "$R" leaks --format csv s.mt >leaks.csv || fail leaks
+  grep -q ',_IO_file_doallocate .*built-in: libc stdio buffer' leaks.csv || fail "suppressed row: $(cat leaks.csv)"
+  expect raw "2" "$(q s "SELECT leaked_blocks FROM totals")"
+  command -v valgrind >/dev/null || return 0
+  valgrind "$X/stdio_leak" >/dev/null 2>vg.txt || fail valgrind
+  grep -q "in use at exit: 100 bytes in 1 blocks" vg.txt || fail "valgrind: $(cat vg.txt)"
+  grep -q "total heap usage: 2 allocs" vg.txt || fail "valgrind: $(cat vg.txt)"
+}
+
 "case_$CASE"

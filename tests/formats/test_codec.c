@@ -379,10 +379,55 @@ static void test_error_names(void) {
   CHECK(mt_record_type_name(0x7e) == NULL);
 }
 
+/* The typed fast paths and the table-driven mt_chunk_put must produce the same bytes. */
+static void test_fast_path_matches_tables(void) {
+  static uint8_t fast_buf[1 << 16], table_buf[1 << 16];
+  mt_chunk fast, table;
+  mt_chunk_init(&fast, fast_buf, sizeof fast_buf, 9);
+  mt_chunk_init(&table, table_buf, sizeof table_buf, 9);
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int i = 0; i < 2000; i++) {
+    uint64_t v[8];
+    for (int k = 0; k < 8; k++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      v[k] = (k & 1) ? x : x >> (x & 63); /* mix of huge and small values */
+    }
+    mt_record rec;
+    int err_fast, err_table;
+    switch (i % 4) {
+      case 0:
+        rec = (mt_record){.type = MT_REC_ALLOC, .u.alloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5]}};
+        err_fast = mt_chunk_put_alloc(&fast, &rec.u.alloc);
+        break;
+      case 1:
+        rec = (mt_record){.type = MT_REC_FREE, .u.free = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4]}};
+        err_fast = mt_chunk_put_free(&fast, &rec.u.free);
+        break;
+      case 2:
+        rec = (mt_record){.type = MT_REC_REALLOC, .u.realloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5], v[6]}};
+        err_fast = mt_chunk_put_realloc(&fast, &rec.u.realloc);
+        break;
+      default:
+        rec = (mt_record){.type = MT_REC_STACK, .u.stack = {v[1] | 1, (v[1] | 1) - 1 - v[2] % (v[1] | 1), v[3]}};
+        err_fast = mt_chunk_put_stack(&fast, &rec.u.stack);
+        break;
+    }
+    err_table = mt_chunk_put(&table, &rec);
+    CHECK_EQ(err_fast, err_table);
+    if (err_fast) break; /* both full at the same record */
+    CHECK_EQ(fast.len, table.len);
+  }
+  CHECK(fast.len > 30000);
+  CHECK(!memcmp(fast_buf, table_buf, fast.len));
+  CHECK(fast.prev_seq == table.prev_seq && fast.prev_time == table.prev_time && fast.prev_address == table.prev_address);
+  CHECK(fast.prev_ip == table.prev_ip && fast.prev_stack == table.prev_stack);
+}
+
 static const struct {
   const char *name;
   void (*fn)(void);
 } tests[] = {
+    {"fast_path_matches_tables", test_fast_path_matches_tables},
     {"varint_sizes", test_varint_sizes},
     {"varint_rejects_malformed", test_varint_rejects_malformed},
     {"roundtrip_every_record_type", test_roundtrip_every_record_type},

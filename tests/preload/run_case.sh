@@ -139,6 +139,17 @@ valgrind_agrees_threads)
   m=$(sed -n 's/^end .* allocations=\([0-9]*\) frees=\([0-9]*\) .*/\1 \2/p' facts.txt)
   [ "$v" = "$m" ] || fail "valgrind counts '$v' (allocs frees), memtrace '$m'"
   ;;
+valgrind_agrees_static_constructors)
+  # Allocations before the recorder's constructor: a library's constructor (initialised
+  # before the preloaded shim) and libstdc++'s emergency pool in a C++ program.
+  compare_with_valgrind "$PROGS/early_ctor"
+  has out.txt "library first"
+  has facts.txt "event alloc posix_memalign 4096 x1"
+  if [ -x "$PROGS/new_delete" ]; then
+    compare_with_valgrind "$PROGS/new_delete"
+    has facts.txt "event alloc malloc 72704 x1"
+  fi
+  ;;
 valgrind_agrees_example_leak)
   need_example example-leak
   compare_with_valgrind "$EXAMPLES/example-leak" ;;

@@ -31,7 +31,7 @@ expect_rc() {
 # valgrind_totals PROG [ARGS...]: prints "allocs frees bytes" from valgrind's heap summary.
 valgrind_totals() {
   command -v valgrind >/dev/null || exit 77
-  valgrind --run-libc-freeres=no "$@" 2>&1 >/dev/null |
+  valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
     sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes.*/\1 \2 \3/p' |
     tr -d ,
 }

@@ -34,7 +34,10 @@ __attribute__((noinline, used)) static void log_message(void) {
   sink = 6;
 }
 
-enum { S_RUN = 1, S_PARSE, S_LOAD, S_GROW, S_BUFFER, S_LOG };
+enum { S_RUN = 1, S_PARSE, S_LOAD, S_GROW, S_BUFFER, S_LOG, S_OTHER_LOG };
+
+/* log_message of other_unit.c: same name, other file */
+uint64_t other_log_message(void);
 
 static uint8_t buf[1 << 16];
 static mt_writer *w;
@@ -134,6 +137,8 @@ static void header(const char *exe) {
                      .u.stack = {.id = nodes[i].id,
                                  .parent = nodes[i].parent,
                                  .ip = (uint64_t)(uintptr_t)nodes[i].fn + 1}});
+  put(&(mt_record){.type = MT_REC_STACK,
+                   .u.stack = {.id = S_OTHER_LOG, .parent = S_RUN, .ip = other_log_message() + 1}});
 }
 
 /* before: 10 allocations, 7,968 bytes, peak 7,612, 612 bytes leaked in 2 blocks, 4 temporary.
@@ -164,9 +169,17 @@ static void events(int after) {
   marker("done");
 }
 
+/* twins: one allocation in each of the two log_message functions (64 and 128 bytes). */
+static void events_twins(void) {
+  alloc(S_LOG, 0xa000, 64);
+  alloc(S_OTHER_LOG, 0xb000, 128);
+  release(0xa000);
+  release(0xb000);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3 || (strcmp(argv[2], "before") && strcmp(argv[2], "after"))) {
-    fprintf(stderr, "usage: make_trace OUT.mt before|after\n");
+  if (argc != 3 || (strcmp(argv[2], "before") && strcmp(argv[2], "after") && strcmp(argv[2], "twins"))) {
+    fprintf(stderr, "usage: make_trace OUT.mt before|after|twins\n");
     return 2;
   }
   char exe[4096];
@@ -181,20 +194,21 @@ int main(int argc, char **argv) {
   if (mt_writer_create(&w, fd, sizeof buf, 1, NULL) || mt_writer_write_header(w)) return 1;
   mt_chunk_init(&chunk, buf, sizeof buf, 100);
   header(exe);
-  int after = !strcmp(argv[2], "after");
-  events(after);
+  int after = !strcmp(argv[2], "after"), twins = !strcmp(argv[2], "twins");
+  if (twins) events_twins();
+  else events(after);
   seq++;
   put(&(mt_record){.type = MT_REC_END,
                    .u.end = {.seq = seq,
                              .time_ns = now(),
                              .how = MT_END_EXIT,
                              .status = 0,
-                             .allocations = after ? 9 : 10,
-                             .frees = 8,
-                             .bytes_allocated = after ? 15840 : 7968,
-                             .peak_heap_bytes = after ? 15612 : 7612,
-                             .live_bytes = after ? 100 : 612,
-                             .live_blocks = after ? 1 : 2,
+                             .allocations = twins ? 2 : after ? 9 : 10,
+                             .frees = twins ? 2 : 8,
+                             .bytes_allocated = twins ? 192 : after ? 15840 : 7968,
+                             .peak_heap_bytes = twins ? 192 : after ? 15612 : 7612,
+                             .live_bytes = twins ? 0 : after ? 100 : 612,
+                             .live_blocks = twins ? 0 : after ? 1 : 2,
                              .peak_rss_bytes = 12 << 10}});
   if (mt_writer_write_chunk(w, &chunk)) return 1;
   mt_writer_destroy(w);

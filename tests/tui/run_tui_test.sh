@@ -374,6 +374,19 @@ mouse_click_on_tab_switches_screen)
   type_text "$(printf "\033[M#%b!" "$col")"
   line_is 2 "   Allocs    ▼Bytes    Leaked      Peak      Temp  Function (self)"
   ;;
+same_name_functions_stay_apart)
+  trace twins
+  start "$dir/twins.mt"
+  wait_for "1 Summary 2 Top-down"
+  L_OTHER=$(grep -n "static void log_message(void)" "$(dirname "$src")/other_unit.c" | cut -d: -f1)
+  keys 2
+  line_is 3 "    192 B 100.0%       0 B  ▾ run_app  make_trace.c:$L_RUN"
+  line_is 4 "    128 B  66.7%     128 B  ├─  log_message  other_unit.c:$L_OTHER"
+  line_is 5 "     64 B  33.3%      64 B  └─  log_message  make_trace.c:$L_LOG"
+  keys 4
+  line_is 3 "        1     128 B       0 B     128 B         1  log_message  other_unit.c:$L_OTHER"
+  line_is 4 "        1      64 B       0 B      64 B         0  log_message  make_trace.c:$L_LOG"
+  ;;
 processes_screen_switches_process)
   trace before
   trace after

@@ -28,6 +28,8 @@ struct mt__model {
   uint32_t nstrs, capstrs;
   u64map str_index;      /* hash -> string id chain head (linear probing on the hash) */
   uint32_t *where;       /* per string used as a function: "file:line" string id or NONE */
+  uint32_t *name;        /* per string: the function name shown for it (itself, or for a
+                            function key "name\x1ffile" the name alone) */
   uint32_t *module_name; /* module id -> string id, by position */
   int64_t *module_ids;
   size_t nmodules;
@@ -121,9 +123,11 @@ static uint32_t intern(mt__model *m, const char *s) {
     uint32_t n = m->capstrs ? m->capstrs * 2 : 1024;
     char **ns = realloc(m->strs, n * sizeof *ns);
     uint32_t *nw = realloc(m->where, n * sizeof *nw);
+    uint32_t *nn = realloc(m->name, n * sizeof *nn);
     if (ns) m->strs = ns;
     if (nw) m->where = nw;
-    if (!ns || !nw) return NONE;
+    if (nn) m->name = nn;
+    if (!ns || !nw || !nn) return NONE;
     m->capstrs = n;
   }
   char *copy = strdup(s);
@@ -131,6 +135,7 @@ static uint32_t intern(mt__model *m, const char *s) {
   uint32_t id = m->nstrs++;
   m->strs[id] = copy;
   m->where[id] = NONE;
+  m->name[id] = id;
   m->str_index.keys[j] = h;
   m->str_index.vals[j] = id;
   m->str_index.len++;
@@ -138,7 +143,7 @@ static uint32_t intern(mt__model *m, const char *s) {
 }
 
 const char *mt__ui_model_func_name(const mt__model *m, uint32_t func) {
-  return func < m->nstrs ? m->strs[func] : "?";
+  return func < m->nstrs ? m->strs[m->name[func]] : "?";
 }
 
 const char *mt__ui_model_func_where(const mt__model *m, uint32_t func) {
@@ -228,7 +233,17 @@ static int load_frames(mt__model *m, sqlite3 *db, int64_t pid) {
     m->frames = grow(m->frames, &capf, m->nframes + 1, sizeof *m->frames);
     if (!m->frames) break;
     frame *f = &m->frames[m->nframes];
-    f->func = intern(m, fn ? fn : "??");
+    /* functions are told apart by name and file, so static functions of one name stay apart */
+    if (!fn) fn = "??";
+    if (file) {
+      snprintf(where, sizeof where, "%s\x1f%s", fn, file);
+      f->func = intern(m, where);
+      uint32_t shown = intern(m, fn);
+      if (f->func == NONE || shown == NONE) break;
+      m->name[f->func] = shown;
+    } else {
+      f->func = intern(m, fn);
+    }
     f->file = file ? intern(m, file) : NONE;
     f->line = line;
     f->module = mod >= 0 ? m->module_name[mod] : NONE;
@@ -343,6 +358,7 @@ void mt__ui_model_free(mt__model *m) {
     free(m->strs[i]);
   free(m->strs);
   free(m->where);
+  free(m->name);
   map_free(&m->str_index);
   free(m->module_name);
   free(m->module_ids);
