@@ -60,14 +60,13 @@ int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
       out->kind_bytes[g->kind_id] += g->bytes;
       out->kind_blocks[g->kind_id] += g->blocks;
     }
-    if (g->unlisted) continue;
     if (g->excluded) {
       out->excluded_bytes += g->bytes;
       out->excluded_blocks += g->blocks;
     } else if (g->suppressed) {
       out->suppressed_bytes += g->bytes;
       out->suppressed_blocks += g->blocks;
-    } else {
+    } else if (!g->unlisted) {
       out->bytes += g->bytes;
       out->blocks += g->blocks;
     }

@@ -12,7 +12,8 @@ typedef struct {
   uint64_t stack_id, blocks, bytes;
   char kind[16];          /* leak kind from the exit-time scan ("definite", ...), or "" */
   int kind_id;            /* its mt_reach_kind, -1 without a scan */
-  int unlisted;           /* a kind left out by the kind mask: neither listed nor counted */
+  int unlisted;           /* a kind left out by the mask: not reported (still counted and
+                           * listed when suppressed or excluded, as memcheck's "suppressed") */
   char cls[8];            /* "heap", "mmap" or "custom" */
   int excluded;
   const char *suppressed; /* reason, or NULL */

@@ -2,7 +2,8 @@
 /* leaks: blocks still allocated at the end, grouped by stack and leak kind (heap first, then
  * mmap and custom blocks), largest first, with full symbolized stacks; suppressed groups are
  * listed apart with their reason, never hidden. With an exit-time scan only the kinds of
- * --kind are listed and counted (default definite,indirect). The totals count heap blocks. */
+ * --kind are reported (default definite,indirect); suppressed and excluded figures cover
+ * every kind, like memcheck's "suppressed". The totals count heap blocks. */
 #include <stdlib.h>
 
 #include "leakset.h"
@@ -95,7 +96,7 @@ static int run(mt__report_ctx *c) {
                              sizeof suppressed_columns / sizeof *suppressed_columns, 0);
   shown = 0;
   for (size_t i = 0; !rc && i < ls.n; i++) {
-    if (!ls.groups[i].suppressed || ls.groups[i].unlisted) continue;
+    if (!ls.groups[i].suppressed) continue;
     if (c->opt->top && shown++ >= c->opt->top) break;
     rc = add_group(c, &ls.groups[i], 1);
   }
