@@ -8,13 +8,15 @@
  * stack, into memory straight from the kernel, under one lock. The constructor replays the
  * log into the new trace (mt__early_replay), as if the events had just happened, and only
  * then lets the hooks record directly, so a free of an early block finds it in the live
- * table. Nothing here allocates, reads the environment or takes a lock of the program. */
+ * table. The log's lock is a leaf: nothing else is taken while holding it. Nothing here
+ * allocates or reads the environment; the unwinder runs before the lock is taken. */
 #include "internal.h"
 
 #include <elf.h>
 #include <link.h>
 
 #define SEGMENT_SIZE (1u << 20) /* reserved (MAP_NORESERVE): only the pages used count */
+#define SEGMENTS_MAX 256        /* a constructor that never returns must not eat memory */
 
 enum { EARLY_ALLOC = 1, EARLY_FREE, EARLY_REALLOC };
 
@@ -40,7 +42,8 @@ typedef struct segment {
 static mt_lock early_lock;
 static segment *first, *last;
 static int closed; /* under early_lock: the constructor has replayed or discarded the log */
-static int self_known;
+static atomic_int self_known;
+static unsigned nsegments;
 
 /* Our own code range, for the unwinder to drop the shim's frames. modules.c finds it at the
  * first module scan; before that, read our program headers through __ehdr_start (no library
@@ -64,12 +67,15 @@ static void find_self_code(void) {
     if ((ph[i].p_flags & PF_X) && self >= start && self < start + ph[i].p_memsz)
       mt__unwind_set_self(start, start + ph[i].p_memsz);
   }
-  self_known = 1;
+  atomic_store_explicit(&self_known, 1, memory_order_release); /* same values in any race */
 }
 
-/* Room for an event with n frames at the end of the log; NULL when out of memory. */
+/* Room for `bytes` at the end of the log; NULL when out of memory or past SEGMENTS_MAX. */
 static early_event *reserve(size_t bytes) {
   if (!last || last->used + bytes > SEGMENT_DATA) {
+    if (nsegments >= SEGMENTS_MAX)
+      return NULL;
+    nsegments++;
     segment *s = mt__os_reserve(SEGMENT_SIZE);
     if (!s)
       return NULL;
@@ -90,16 +96,16 @@ static int log_event(int op, int kind, void *p, void *q, uint64_t size, int with
   uintptr_t ips[MT_DEPTH_MAX]; /* the depth option is not read yet: cut at replay */
   int n = 0;
   mt__tls.guard++; /* whatever the unwinder allocates passes through unrecorded */
+  if (with_stack) { /* before the lock, which stays a leaf (the unwinder takes the loader's) */
+    if (mt_unlikely(!atomic_load_explicit(&self_known, memory_order_acquire)))
+      find_self_code();
+    n = mt__unwind(ips, MT_DEPTH_MAX, NULL);
+    if (n < 0)
+      n = 0;
+  }
   mt__lock(&early_lock);
   int rc = -1;
   if (!closed) {
-    if (with_stack) {
-      if (mt_unlikely(!self_known))
-        find_self_code();
-      n = mt__unwind(ips, MT_DEPTH_MAX, NULL);
-      if (n < 0)
-        n = 0;
-    }
     early_event *e = reserve(sizeof(early_event) + (size_t)n * sizeof(uintptr_t));
     if (e) {
       e->op = (uint8_t)op;
@@ -111,7 +117,7 @@ static int log_event(int op, int kind, void *p, void *q, uint64_t size, int with
       for (int i = 0; i < n; i++)
         e->ips[i] = ips[i];
     }
-    rc = 0; /* out of memory: the event is lost, as it was before early logging existed */
+    rc = 0; /* no room: the event is lost, as it was before early logging existed */
   }
   mt__unlock(&early_lock);
   mt__tls.guard--;
@@ -139,20 +145,25 @@ void mt__early_realloc(int kind, void *old, void *q, uint64_t size) {
   mt__record_realloc(kind, old, known, old_size, q, size);
 }
 
-/* Give the log's memory back. Under early_lock. */
-static void release_log(void) {
-  for (segment *s = first, *next; s; s = next) {
+/* Give a detached list of segments back. */
+static void release(segment *list) {
+  for (segment *s = list, *next; s; s = next) {
     next = s->next;
     mt__os_free(s, SEGMENT_SIZE);
   }
-  first = last = NULL;
 }
 
-void mt__early_replay(int replay) {
-  mt__tls.guard++;
-  mt__lock(&early_lock);
+/* Detach the whole log (under early_lock). */
+static segment *detach(void) {
+  segment *list = first;
+  first = last = NULL;
+  nsegments = 0;
+  return list;
+}
+
+static void replay_list(const segment *list) {
   int depth = mt__g.opt.depth;
-  for (segment *s = replay ? first : NULL; s; s = s->next) {
+  for (const segment *s = list; s; s = s->next) {
     for (size_t at = 0; at < s->used;) {
       const early_event *e = (const early_event *)(s->data + at);
       at += sizeof(early_event) + (size_t)e->n * sizeof(uintptr_t);
@@ -172,20 +183,38 @@ void mt__early_replay(int replay) {
       }
     }
   }
-  release_log();
-  closed = 1;
-  /* Still under the lock: a thread that logs now waits, then finds the log closed and the
-   * recorder running, and records its event directly (after every replayed one). */
-  atomic_store(&mt__g.state, MT_STATE_RUNNING);
-  mt__unlock(&early_lock);
+}
+
+/* The replay itself runs without the lock (recording takes the loader's lock, which a
+ * logging thread may hold): other threads keep appending meanwhile, and the next round
+ * replays what they added. Once the log is found empty, under the lock, it is closed and
+ * the state becomes RUNNING: a thread that logs after that records directly, so every event
+ * is recorded once, in the order the log had. */
+void mt__early_replay(int replay) {
+  mt__tls.guard++;
+  for (;;) {
+    mt__lock(&early_lock);
+    segment *list = detach();
+    if (!list) {
+      closed = 1;
+      atomic_store(&mt__g.state, MT_STATE_RUNNING);
+      mt__unlock(&early_lock);
+      break;
+    }
+    mt__unlock(&early_lock);
+    if (replay)
+      replay_list(list);
+    release(list);
+  }
   mt__tls.guard--;
 }
 
 void mt__early_discard(void) {
   mt__tls.guard++;
   mt__lock(&early_lock);
-  release_log();
+  segment *list = detach();
   closed = 1;
   mt__unlock(&early_lock);
+  release(list);
   mt__tls.guard--;
 }
