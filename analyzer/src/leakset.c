@@ -8,7 +8,14 @@
 
 #include "db.h"
 
-int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
+/* mt_reach_kind of a kind name, -1 for none. */
+static int kind_id(const char *name) {
+  for (int k = 0; name && k < MT_REACH_KIND_COUNT; k++)
+    if (strcmp(name, mt_reach_kind_name(k)) == 0) return k;
+  return -1;
+}
+
+int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
@@ -36,6 +43,9 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
     g->bytes = (uint64_t)sqlite3_column_int64(st, 2);
     const char *kind = (const char *)sqlite3_column_text(st, 3);
     snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
+    g->kind_id = kind_id(kind);
+    g->unlisted = g->kind_id >= 0 && !(kinds & (1u << g->kind_id));
+    if (g->kind_id >= 0) out->have_kinds = 1;
     const char *cls = (const char *)sqlite3_column_text(st, 4);
     snprintf(g->cls, sizeof g->cls, "%s", cls ? cls : "heap");
     const mt__frame *frames[MT__MAX_FRAMES];
@@ -46,13 +56,17 @@ int mt__leakset_load(mt__report_ctx *c, mt__leakset *out) {
     }
     g->suppressed = g->excluded ? NULL : mt__filter_suppressed(c->filter, frames, nf);
     if (strcmp(g->cls, "heap") != 0) continue;
+    if (g->kind_id >= 0 && !g->excluded && !g->suppressed) {
+      out->kind_bytes[g->kind_id] += g->bytes;
+      out->kind_blocks[g->kind_id] += g->blocks;
+    }
     if (g->excluded) {
       out->excluded_bytes += g->bytes;
       out->excluded_blocks += g->blocks;
     } else if (g->suppressed) {
       out->suppressed_bytes += g->bytes;
       out->suppressed_blocks += g->blocks;
-    } else {
+    } else if (!g->unlisted) {
       out->bytes += g->bytes;
       out->blocks += g->blocks;
     }

@@ -41,8 +41,8 @@ typedef struct {
 enum {
   OPT_FORMAT = 1000, OPT_TOP, OPT_PROCESS, OPT_DB, OPT_DEBUG_PATH, OPT_SYSROOT, OPT_BY,
   OPT_EXCL_FN, OPT_EXCL_MOD, OPT_SUPP, OPT_NO_BUILTIN, OPT_BETWEEN, OPT_SVG, OPT_MASSIF,
-  OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION, OPT_BUDGET_FILE, OPT_BASELINE,
-  OPT_MAX_GROWTH, OPT_JUNIT, OPT_GITHUB,
+  OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION, OPT_KIND, OPT_BUDGET_FILE,
+  OPT_BASELINE, OPT_MAX_GROWTH, OPT_JUNIT, OPT_GITHUB,
   OPT_METRIC = 1100 /* + mt__metric: the --max-* budgets, generated from mt__metrics */
 };
 
@@ -60,6 +60,8 @@ static const struct {
      " flamegraph: allocations|bytes|leaked|peak"},
     {{"exclude-function", required_argument, 0, OPT_EXCL_FN}, "GLOB", "hide stacks with a matching function"},
     {{"exclude-module", required_argument, 0, OPT_EXCL_MOD}, "GLOB", "hide stacks through a matching module"},
+    {{"kind", required_argument, 0, OPT_KIND}, "KINDS", "leaks: comma list of definite|indirect|"
+     "possible|reachable (default definite,indirect)"},
     {{"suppressions", required_argument, 0, OPT_SUPP}, "FILE", "LSan-style leak: suppressions"},
     {{"no-builtin-suppressions", no_argument, 0, OPT_NO_BUILTIN}, NULL, "report libc/ld.so/libstdc++ one-time allocations as leaks"},
     {{"between", required_argument, 0, OPT_BETWEEN}, "FROM TO", "only events between two markers"
@@ -119,6 +121,24 @@ static int parse_long(const char *s, long *out) {
   return 0;
 }
 
+/* "definite,possible" -> bit mask of mt_reach_kind. @return 0 or -1. */
+static int parse_kinds(const char *s, unsigned *out) {
+  unsigned mask = 0;
+  while (*s) {
+    size_t n = strcspn(s, ",");
+    int k = 0;
+    for (; k < MT_REACH_KIND_COUNT; k++)
+      if (strlen(mt_reach_kind_name(k)) == n && strncmp(s, mt_reach_kind_name(k), n) == 0) break;
+    if (k == MT_REACH_KIND_COUNT) return -1;
+    mask |= 1u << k;
+    s += n;
+    if (*s == ',' && *++s == '\0') return -1;
+  }
+  if (!mask) return -1;
+  *out = mask;
+  return 0;
+}
+
 /* Set when an input trace was damaged in the middle: the report is printed, the status is 2. */
 static int damaged_input;
 
@@ -152,6 +172,11 @@ static int parse(cli *c, int argc, char **argv) {
       break;
     case OPT_PROCESS:
       if (parse_long(optarg, &c->pid)) return fail_usage("--process needs a pid, not '%s'", optarg);
+      break;
+    case OPT_KIND:
+      if (parse_kinds(optarg, &c->report.leak_kinds))
+        return fail_usage("--kind takes a comma list of definite, indirect, possible and"
+                          " reachable, not '%s'", optarg);
       break;
     case OPT_DB: c->db_path = optarg; break;
     case OPT_DEBUG_PATH: c->debug_path = optarg; break;

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "memtrace/trace.h"
+
 #include "callstacks.h"
 #include "err.h"
 #include "filter.h"
@@ -25,7 +27,12 @@ typedef struct {
   const char *baseline;   /* check: --baseline input (opened as the context's other) */
   const char *junit;      /* check: JUnit XML file to write */
   int github;             /* check: GitHub Actions annotations on stdout */
+  unsigned leak_kinds;    /* leaks: bit (1 << mt_reach_kind) per kind listed; 0 = default */
 } mt__options;
+
+/* Leak kinds the leaks report lists by default: definitely and indirectly lost, as memcheck. */
+#define MT__LEAK_KINDS_DEFAULT ((1u << MT_REACH_DEFINITE) | (1u << MT_REACH_INDIRECT))
+#define MT__LEAK_KINDS_ALL ((1u << MT_REACH_KIND_COUNT) - 1)
 
 /* One analysed process: its database and row id. */
 typedef struct {

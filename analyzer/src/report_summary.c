@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* summary: the headline figures of one process. The JSON keys are a contract with scripts
- * (docs/analyzer.md); leaked figures exclude suppressed and excluded stacks. */
+ * (docs/analyzer.md); leaked figures, and the leak kinds of the exit-time scan, exclude
+ * suppressed and excluded stacks. */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -21,7 +22,16 @@ static const mt__column columns[] = {
     {"leaked_blocks", "leaked blocks", MT__COL_INT},
     {"temporary_allocations", "temporary allocations", MT__COL_INT},
     {"mmap_bytes", "mmap outstanding", MT__COL_BYTES},
+    {"definitely_lost_bytes", "definitely lost", MT__COL_BYTES},
+    {"definitely_lost_blocks", "definitely lost blocks", MT__COL_INT},
+    {"indirectly_lost_bytes", "indirectly lost", MT__COL_BYTES},
+    {"indirectly_lost_blocks", "indirectly lost blocks", MT__COL_INT},
+    {"possibly_lost_bytes", "possibly lost", MT__COL_BYTES},
+    {"possibly_lost_blocks", "possibly lost blocks", MT__COL_INT},
+    {"reachable_bytes", "still reachable", MT__COL_BYTES},
+    {"reachable_blocks", "still reachable blocks", MT__COL_INT},
 };
+#define FIRST_KIND_COLUMN 12 /* then bytes and blocks of each mt_reach_kind, in kind order */
 
 /* exit_status: the exit code, 128 + signal when killed, NULL without an END record. */
 static const char sql[] =
@@ -41,15 +51,19 @@ static int run(mt__report_ctx *c) {
     return mt__fail(c->e, "no totals for this process in the database");
   }
   mt__cell cells[sizeof columns / sizeof *columns];
-  for (size_t i = 0; i < sizeof columns / sizeof *columns; i++)
+  for (size_t i = 0; i < FIRST_KIND_COLUMN; i++)
     mt__report_cell(st, (int)i, columns[i].type, &cells[i]);
   mt__leakset ls;
-  if (mt__leakset_load(c, &ls)) {
+  if (mt__leakset_load(c, MT__LEAK_KINDS_ALL, &ls)) {
     sqlite3_finalize(st);
     return -1;
   }
   cells[8].i = (int64_t)ls.bytes;
   cells[9].i = (int64_t)ls.blocks;
+  for (int k = 0; k < MT_REACH_KIND_COUNT; k++) { /* NULL without a scan */
+    cells[FIRST_KIND_COLUMN + 2 * k] = (mt__cell){.i = (int64_t)ls.kind_bytes[k], .null = !ls.have_kinds};
+    cells[FIRST_KIND_COLUMN + 2 * k + 1] = (mt__cell){.i = (int64_t)ls.kind_blocks[k], .null = !ls.have_kinds};
+  }
   int rc = mt__doc_section(c->doc, "summary", NULL, columns, sizeof columns / sizeof *columns, 1) ||
            mt__doc_row(c->doc, cells);
   sqlite3_finalize(st);

@@ -24,6 +24,7 @@ typedef struct {
   int follow;               /* -1 unset (environment or shim default), 0, 1 */
   int start_paused;         /* -1 unset, 1 */
   int toggle_signal;        /* 0 unset */
+  int leak_scan;            /* -1 unset, 0, 1 */
   int quiet;
   int check;                /* --check: the options up to `--` go to memtrace-report check */
   char **check_args;

@@ -16,7 +16,7 @@
 #define MEMTRACE_VERSION "unknown"
 #endif
 
-enum { OPT_OUTPUT, OPT_DEPTH, OPT_RSS, OPT_NO_FOLLOW, OPT_PAUSED, OPT_TOGGLE, OPT_QUIET,
+enum { OPT_OUTPUT, OPT_DEPTH, OPT_RSS, OPT_NO_FOLLOW, OPT_PAUSED, OPT_TOGGLE, OPT_QUIET, OPT_LEAK_SCAN,
        OPT_CHECK, OPT_HELP, OPT_VERSION };
 
 static const struct {
@@ -38,6 +38,9 @@ static const struct {
    "start with recording paused; the toggle signal resumes it"},
   {OPT_TOGGLE, NULL, "--toggle-signal", "SIG", "MEMTRACE_TOGGLE_SIGNAL",
    "signal (name or number) that pauses/resumes recording (default USR2)"},
+  {OPT_LEAK_SCAN, NULL, "--leak-scan", "on|off", "MEMTRACE_LEAK_SCAN",
+   "at exit, classify unfreed blocks as definitely, indirectly or possibly lost\n"
+   "                            or still reachable, like valgrind memcheck (default on)"},
   {OPT_QUIET, "-q", "--quiet", NULL, "MEMTRACE_QUIET=1", "do not print the summary at exit"},
   {OPT_CHECK, NULL, "--check", NULL, NULL,
    "then budget options up to `--` (--max-leaked 0 ...): check the trace with\n"
@@ -123,6 +126,11 @@ static void apply(mt__options *o, int id, const char *name, const char *v) {
     if (!o->toggle_signal || o->toggle_signal == SIGKILL || o->toggle_signal == SIGSTOP)
       bad_usage("unknown or unusable signal '%s'", v);
     break;
+  case OPT_LEAK_SCAN:
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+      bad_usage("%s takes on or off", name);
+    o->leak_scan = v[1] == 'n' ? 1 : 0;
+    break;
   case OPT_QUIET: o->quiet = 1; break;
   case OPT_HELP: usage(stdout); exit(0);
   case OPT_VERSION: printf("memtrace %s\n", MEMTRACE_VERSION); exit(0);
@@ -133,6 +141,7 @@ void mt__options_parse(mt__options *o, int argc, char **argv) {
   memset(o, 0, sizeof *o);
   o->follow = -1;
   o->start_paused = -1;
+  o->leak_scan = -1;
   const char *q = getenv("MEMTRACE_QUIET");
   o->quiet = q && *q && strcmp(q, "0") != 0;
 
@@ -203,6 +212,8 @@ int mt__options_export(const mt__options *o, const char *output_pattern, const c
   if (o->follow >= 0 && setenv("MEMTRACE_FOLLOW", o->follow ? "1" : "0", 1))
     return -1;
   if (o->start_paused > 0 && setenv("MEMTRACE_START_PAUSED", "1", 1))
+    return -1;
+  if (o->leak_scan >= 0 && setenv("MEMTRACE_LEAK_SCAN", o->leak_scan ? "1" : "0", 1))
     return -1;
   if (o->toggle_signal) {
     snprintf(num, sizeof num, "%d", o->toggle_signal);

@@ -71,6 +71,7 @@ static void after_fork_child(void) {
   /* Everything the parent's threads were doing is gone: reset, then start a new trace. */
   mt__lock_init(&mt__module_lock);
   mt__lock_init(&mt__g.peak_lock);
+  mt__shim_map_reset_after_fork(); /* first: the resets below free shim memory */
   mt__writer_reset_after_fork();
   mt__tbuf_reset_after_fork();
   mt__live_reset();

@@ -155,6 +155,7 @@ void mt__finish(int how, int status) {
   int saved_errno = errno;
   mt_record r = {.type = MT_REC_END};
   mt_rec_end *e = &r.u.end;
+  mt__leak_scan_run(how);
   e->seq = mt__seq_next();
   e->time_ns = mt__time_ns();
   e->how = (uint32_t)how;
@@ -162,6 +163,7 @@ void mt__finish(int how, int status) {
   mt__end_totals(e);
   int locked = mt__lock_timed(&mt__io_lock, 2000);
   mt__writer_flush_all_locked(1);
+  mt__leak_scan_write_locked();
   static uint8_t end_buf[512];
   mt_chunk c;
   mt_chunk_init(&c, end_buf, sizeof end_buf, mt__tid());
@@ -233,6 +235,7 @@ static int (*real_main)(int, char **, char **);
 static int main_wrapper(int argc, char **argv, char **envp) {
   int rc = real_main(argc, argv, envp);
   mt__g.exit_status = rc & 0xff;
+  MT_LEAK_SCAN_NOTE_EXIT();
   return rc;
 }
 
@@ -246,8 +249,10 @@ MT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
 
 MT_EXPORT void exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid) /* a vfork child shares this variable */
+  if (mt__os_getpid() == mt__g.pid) { /* a vfork child shares this variable */
     mt__g.exit_status = status & 0xff;
+    MT_LEAK_SCAN_NOTE_EXIT();
+  }
   mt__real.exit(status);
 }
 
@@ -260,14 +265,18 @@ MT_EXPORT void quick_exit(int status) {
 
 MT_EXPORT void _exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid) /* not in a vfork child sharing our memory */
+  if (mt__os_getpid() == mt__g.pid) { /* not in a vfork child sharing our memory */
+    MT_LEAK_SCAN_NOTE_EXIT();
     mt__finish(MT_END_EXIT, status & 0xff);
+  }
   mt__real._exit(status);
 }
 
 MT_EXPORT void _Exit(int status) {
   mt__real_resolve();
-  if (mt__os_getpid() == mt__g.pid)
+  if (mt__os_getpid() == mt__g.pid) {
+    MT_LEAK_SCAN_NOTE_EXIT();
     mt__finish(MT_END_EXIT, status & 0xff);
+  }
   mt__real._Exit(status);
 }

@@ -103,6 +103,7 @@ typedef struct {
   int toggle_signal;         /* MEMTRACE_TOGGLE_SIGNAL or SIGUSR2 */
   int toggle_installed;      /* install the toggle handler */
   int unwind_libunwind;      /* MEMTRACE_UNWIND=libunwind (default "fast") */
+  int leak_scan;             /* MEMTRACE_LEAK_SCAN, default 1: reachability scan at exit */
   char output[MT_PATH_MAX];  /* MEMTRACE_OUTPUT pattern */
   char session[MT_PATH_MAX]; /* MEMTRACE_SESSION, empty when none */
   char parent_trace[MT_PATH_MAX]; /* from MEMTRACE_PARENT, empty when launched */
@@ -289,6 +290,14 @@ int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size);
 /* Remove; @return 1 and *size when present. */
 int mt__live_remove(uintptr_t addr, uint64_t *size);
 void mt__live_reset(void);
+typedef struct {
+  uintptr_t addr;
+  uint64_t size;
+} mt_live_block;
+/* Number of live blocks (read without locks: a hint for sizing a snapshot). */
+size_t mt__live_count(void);
+/* Copy at most max live blocks, unordered, each stripe under its lock. @return the count. */
+size_t mt__live_snapshot(mt_live_block *out, size_t max);
 
 /* regions.c: anonymous mappings the program made ------------------------------------------ */
 
@@ -407,6 +416,60 @@ void mt__fork_setup(void);
 /* signals.c -------------------------------------------------------------------------------- */
 
 void mt__signals_setup(void);
+
+/* shim_maps.c: the shim's own anonymous mappings ---------------------------------------- */
+
+typedef struct {
+  uintptr_t start, end;
+} mt_shim_range;
+void mt__shim_map_add(const void *p, size_t len);
+void mt__shim_map_remove(const void *p, size_t len);
+/* Copy the sorted, disjoint ranges. @return their number, or (size_t)-1 when the set is
+ * incomplete or larger than max. */
+size_t mt__shim_map_copy(mt_shim_range *out, size_t max);
+void mt__shim_map_reset_after_fork(void);
+
+/* proc_self.c: /proc/self/maps and the other threads' stack pointers -------------------- */
+
+typedef struct {
+  char *buf;
+  size_t len, cap, pos;
+} mt_maps;
+typedef struct {
+  uintptr_t start, end;
+  int readable, writable, executable;
+  int file;                  /* backed by a file (inode != 0) */
+  const char *path;          /* not NUL-terminated; empty for anonymous memory */
+  size_t path_len;
+} mt_map;
+/* Read the whole map into shim memory. @return 0 or -1. */
+int mt__maps_load(mt_maps *m);
+/* Next mapping in address order. @return 1, or 0 at the end. */
+int mt__maps_next(mt_maps *m, mt_map *out);
+void mt__maps_free(mt_maps *m);
+/* Stack pointers of the threads other than `self` that are blocked in the kernel (threads
+ * running on a CPU have none to report; each failed read waits 1 ms while *retries lasts).
+ * @return how many were stored (at most max). */
+size_t mt__task_stack_pointers(uint32_t self, uintptr_t *sp, size_t max, int *retries);
+
+/* leak_scan.c: reachability of the blocks still allocated at exit ------------------------- */
+
+/* Scan memory like valgrind memcheck and classify every live heap block; the results wait
+ * for mt__leak_scan_write_locked. Runs only when enabled, on exits (never on signals or
+ * exec), and at most once per process. */
+void mt__leak_scan_run(int how);
+/* The program is leaving: its frames end at sp (callee-saved registers spilled below them).
+ * The first call of the process wins; the scan of that thread's stack starts there, since
+ * the frames of exit handlers and destructors below it are dead (memcheck sees them so). */
+void mt__leak_scan_note_exit(uintptr_t sp);
+#define MT_LEAK_SCAN_NOTE_EXIT()                                                             \
+  do {                                                                                       \
+    __builtin_unwind_init();                                                                 \
+    volatile char mt_here_ = 0;                                                              \
+    mt__leak_scan_note_exit((uintptr_t)&mt_here_);                                           \
+  } while (0)
+/* Write SCAN and the REACH records (io lock held), then release the scan's memory. */
+void mt__leak_scan_write_locked(void);
 
 /* ---------------------------------------------------------------------------------------- */
 

@@ -150,3 +150,24 @@ void mt__live_reset(void) {
     memset(initial, 0, STRIPES * STRIPE_INITIAL * sizeof(entry));
   mt__lock_init(&initial_lock);
 }
+
+size_t mt__live_count(void) {
+  size_t n = 0;
+  for (int i = 0; i < STRIPES; i++)
+    n += stripes[i].count;
+  return n;
+}
+
+size_t mt__live_snapshot(mt_live_block *out, size_t max) {
+  size_t n = 0;
+  for (int i = 0; i < STRIPES; i++) {
+    stripe *s = &stripes[i];
+    int locked = mt__lock_timed(&s->lock, 1000);
+    for (size_t j = 0; s->e && j <= s->mask && n < max; j++)
+      if (s->e[j].addr)
+        out[n++] = (mt_live_block){s->e[j].addr, s->e[j].size};
+    if (locked)
+      mt__unlock(&s->lock);
+  }
+  return n;
+}

@@ -75,6 +75,7 @@ void mt__options_read(mt_options *o) {
   copy_str(o->output, sizeof o->output, out && *out ? out : "memtrace.%n.%p.mt");
   copy_str(o->session, sizeof o->session, mt__getenv("MEMTRACE_SESSION"));
   const char *unwind = mt__getenv("MEMTRACE_UNWIND");
+  o->leak_scan = (int)env_number("MEMTRACE_LEAK_SCAN", 0, 1, 1);
   o->unwind_libunwind = unwind && !strcmp(unwind, "libunwind");
   if (unwind && *unwind && !o->unwind_libunwind && strcmp(unwind, "fast"))
     mt__message("ignoring invalid ", "MEMTRACE_UNWIND");
@@ -89,6 +90,8 @@ void mt__options_describe(const mt_options *o, mt_sbuf *b) {
   mt__sb_u64(b, (uint64_t)o->rss_interval_ms);
   mt__sb_str(b, " follow=");
   mt__sb_u64(b, (uint64_t)o->follow);
+  mt__sb_str(b, " leak_scan=");
+  mt__sb_u64(b, (uint64_t)o->leak_scan);
   mt__sb_str(b, " start_paused=");
   mt__sb_u64(b, (uint64_t)o->start_paused);
   mt__sb_str(b, " toggle_signal=");

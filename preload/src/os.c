@@ -72,16 +72,20 @@ static void *raw_mmap(size_t size, int extra) {
 void *mt__os_alloc(size_t size) {
   size = PAGE_ROUND(size);
   void *p = raw_mmap(size, 0);
-  if (p)
+  if (p) {
     atomic_fetch_add_explicit(&mt__g.shim_bytes, size, memory_order_relaxed);
+    mt__shim_map_add(p, size);
+  }
   return p;
 }
 
 void *mt__os_reserve(size_t size) {
   size = PAGE_ROUND(size);
   void *p = raw_mmap(size, MAP_NORESERVE);
-  if (p)
+  if (p) {
     atomic_fetch_add_explicit(&mt__g.shim_bytes, size, memory_order_relaxed);
+    mt__shim_map_add(p, size);
+  }
   return p;
 }
 
@@ -100,6 +104,7 @@ void mt__os_free(void *p, size_t size) {
     return;
   size = PAGE_ROUND(size);
   syscall(SYS_munmap, p, size);
+  mt__shim_map_remove(p, size);
   atomic_fetch_sub_explicit(&mt__g.shim_bytes, size, memory_order_relaxed);
 }
 

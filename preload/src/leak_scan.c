@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: MIT */
+/* The reachability scan at exit, with valgrind memcheck's rules: roots are the writable
+ * memory of the process that is neither malloc's heap nor the shim's own; a word pointing at
+ * the start of a live block makes it reachable, one pointing inside it possibly lost; blocks
+ * reached only from lost blocks are indirectly lost, the rest definitely lost. */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Block states while scanning; the final state of a block is its mt_reach_kind. */
+enum { UNREACHED = MT_REACH_DEFINITE, INDIRECT = MT_REACH_INDIRECT,
+       POSSIBLE = MT_REACH_POSSIBLE, REACHABLE = MT_REACH_REACHABLE };
+
+#define PAGE 4096u
+#define WINDOW (64u * PAGE)       /* roots and large blocks are copied in windows this big */
+#define DIRECT_MAX (64u * 1024u)  /* smaller blocks are read in place */
+#define THREADS_MAX 4096
+#define SHIM_RANGES_MAX 4096
+#define ARENA_SIZE (64ull << 20)  /* glibc HEAP_MAX_SIZE on 64-bit: thread arenas are aligned */
+#define FILE_MAPS_MAX 8192        /* file mappings remembered for the vtable test */
+#define VTABLE_CACHE 4096
+
+/* Blocks less than REGION_GAP apart form a region; a region is cut into equal buckets (a
+ * power of two, one per block at most, so the table stays in cache) that give the first
+ * block each bucket may hold: a lookup is a search among a few regions, then among the few
+ * blocks of one bucket. A small cache by 4 KiB page goes first: pointers cluster. */
+#define REGION_GAP (16u << 20)
+#define PAGE_CACHE 1024
+typedef struct {
+  uintptr_t start, end;
+  uint32_t bucket;        /* index of its first entry in S.bucket */
+  uint32_t shift;         /* log2 of the bucket size */
+} region;
+
+typedef struct {
+  mt_live_block *b;       /* live blocks, by address */
+  size_t n;
+  uint8_t *state;
+  uint8_t *vptr;          /* 1: the block starts with no vtable pointer, 2: with one */
+  uint32_t *stack;        /* work list of block indexes */
+  size_t top;
+  uintptr_t lo, hi;       /* [first block, end of the last) */
+  uint8_t *mem;           /* one mapping holds every array below */
+  size_t mem_bytes;
+  uint32_t page_cache[PAGE_CACHE]; /* 1 + block last found in a page with these low bits */
+  region *regions;        /* in a second mapping, with the buckets */
+  size_t n_regions;
+  uint32_t *bucket;
+  void *index_mem;
+  size_t index_bytes;
+  uint8_t *window;        /* copy buffer for roots and large blocks */
+  /* the visitor of scanned words */
+  int clique_mode;        /* 0: roots and reachable blocks; 1: tracing from a lost block */
+  int prior_definite;     /* the words come from a root or a reachable block */
+  int in_libc;            /* the words are libc's data, where malloc keeps its state */
+  size_t clique;          /* leader of the current clique */
+  mt_rec_scan sum;
+  int ready;              /* results wait for writing */
+} scan_state;
+
+static scan_state S;
+static mt_shim_range shim_ranges[SHIM_RANGES_MAX];
+static size_t n_shim_ranges;
+/* Readable file mappings, by address: where vtables and code can be (multipleinheritance). */
+typedef struct {
+  uintptr_t start, end;
+  int executable;
+} file_map;
+static file_map file_maps[FILE_MAPS_MAX];
+static size_t n_file_maps;
+static uintptr_t stack_ptrs[THREADS_MAX];
+static size_t n_stack_ptrs;
+static _Atomic uint32_t exit_tid; /* thread that started the exit, and its stack pointer */
+static uintptr_t exit_sp;
+
+void mt__leak_scan_note_exit(uintptr_t sp) {
+  uint32_t none = 0;
+  if (atomic_compare_exchange_strong(&exit_tid, &none, mt__tid()))
+    exit_sp = sp;
+}
+
+/* Blocks ------------------------------------------------------------------------------ */
+
+/* LSD radix sort by address, 16 bits per pass over the 48 bits of user addresses.
+ * @return the array holding the result (a or tmp). */
+static mt_live_block *sort_blocks(mt_live_block *a, mt_live_block *tmp, size_t n, size_t *count) {
+  for (int shift = 0; shift < 48; shift += 16) {
+    memset(count, 0, 65536 * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+      count[(a[i].addr >> shift) & 0xffff]++;
+    size_t sum = 0;
+    for (size_t d = 0; d < 65536; d++) {
+      size_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      tmp[count[(a[i].addr >> shift) & 0xffff]++] = a[i];
+    mt_live_block *t = a;
+    a = tmp;
+    tmp = t;
+  }
+  return a;
+}
+
+/* Index of the first block whose address is >= addr. */
+static size_t lower_bound(uintptr_t addr) {
+  size_t lo = 0, hi = S.n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (S.b[mid].addr < addr)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static inline uint64_t extent(size_t i) { return S.b[i].size ? S.b[i].size : 1; }
+
+/* Index of the block containing v (a zero-sized block contains its address), or -1. */
+static inline long find_block(uintptr_t v) {
+  if (v < S.lo || v >= S.hi)
+    return -1;
+  uint32_t *cached = &S.page_cache[(v >> 12) & (PAGE_CACHE - 1)];
+  if (*cached && v - S.b[*cached - 1].addr < extent(*cached - 1))
+    return (long)*cached - 1;
+  /* branch-free searches: the comparisons are unpredictable */
+  const region *r = S.regions;
+  for (size_t len = S.n_regions; len > 1; len -= len / 2)
+    r = r[len / 2].start <= v ? r + len / 2 : r;
+  if (v < r->start || v >= r->end)
+    return -1;
+  const uint32_t *f = S.bucket + r->bucket + ((v - r->start) >> r->shift);
+  size_t first = f[0];
+  size_t last = f[1] < S.n ? f[1] : S.n - 1; /* a block may start in the bucket, end after */
+  const mt_live_block *b = S.b + first;
+  for (size_t len = last - first + 1; len > 1; len -= len / 2)
+    b = b[len / 2].addr <= v ? b + len / 2 : b;
+  size_t i = (size_t)(b - S.b);
+  if (v < b->addr || v - b->addr >= extent(i))
+    return -1;
+  *cached = (uint32_t)i + 1;
+  return (long)i;
+}
+
+/* Buckets of the region of blocks [i0, i1): log2 of their size. */
+static uint32_t region_shift(size_t i0, size_t i1, uintptr_t start, uintptr_t end) {
+  uint32_t shift = 6;
+  while (((end - start) >> shift) + 1 > i1 - i0)
+    shift++;
+  return shift;
+}
+
+/* Build the regions and their buckets (blocks sorted, S.lo and S.hi set). @return 0 or -1. */
+static int build_index(void) {
+  size_t nr = 0, nbuckets = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    nr = nbuckets = 0;
+    for (size_t i0 = 0; i0 < S.n;) {
+      uintptr_t start = S.b[i0].addr, end = start + extent(i0);
+      size_t i1 = i0 + 1;
+      while (i1 < S.n && S.b[i1].addr - end < REGION_GAP)
+        end = S.b[i1].addr + extent(i1), i1++;
+      uint32_t shift = region_shift(i0, i1, start, end);
+      size_t nb = ((end - start) >> shift) + 1;
+      if (pass == 1) {
+        S.regions[nr] = (region){start, end, (uint32_t)nbuckets, shift};
+        uint32_t *f = S.bucket + nbuckets;
+        size_t j = i0;
+        for (size_t k = 0; k <= nb; k++) { /* entry nb closes the last bucket */
+          uintptr_t bucket_start = start + ((uintptr_t)k << shift);
+          while (j < i1 && S.b[j].addr + extent(j) <= bucket_start)
+            j++;
+          f[k] = (uint32_t)j;
+        }
+      }
+      nr++;
+      nbuckets += nb + 1;
+      i0 = i1;
+    }
+    if (pass == 0) {
+      S.index_bytes = nr * sizeof(region) + nbuckets * sizeof(uint32_t) + 1;
+      S.index_mem = mt__os_alloc(S.index_bytes);
+      if (!S.index_mem)
+        return -1;
+      S.regions = S.index_mem;
+      S.bucket = (uint32_t *)(void *)(S.regions + nr);
+    }
+  }
+  S.n_regions = nr;
+  return 0;
+}
+
+static size_t safe_copy(void *dst, uintptr_t a, size_t len);
+
+static const file_map *file_map_of(uintptr_t a) {
+  size_t lo = 0, hi = n_file_maps;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (file_maps[mid].start <= a)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo && a < file_maps[lo - 1].end ? &file_maps[lo - 1] : NULL;
+}
+
+/* Whether a looks like a vtable: in a readable file mapping, and among its first 21 words
+ * (up to the mapping's end) two non-null ones come before any that is not code. */
+static int vtable_test(uintptr_t a) {
+  const file_map *m = file_map_of(a);
+  if (!m || (a & 7) || a < PAGE)
+    return 0;
+  uintptr_t w[21]; /* memcheck reads from a to a + 20 words, both included */
+  size_t n = (m->end - a) / 8;
+  n = safe_copy(w, a, (n < 21 ? n : 21) * 8) / 8;
+  int fns = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!w[k])
+      continue;
+    const file_map *f = file_map_of(w[k]);
+    if (!f || !f->executable)
+      return 0;
+    if (++fns == 2)
+      return 1;
+  }
+  return 0;
+}
+
+/* vtable_test through a direct-mapped cache: objects share few vtables. */
+static int is_vtable(uintptr_t a) {
+  static uintptr_t key[VTABLE_CACHE];
+  static uint8_t value[VTABLE_CACHE];
+  size_t h = (size_t)((a >> 3) * 0x9E3779B97F4A7C15ull >> 52) & (VTABLE_CACHE - 1);
+  if (key[h] != a) {
+    key[h] = a;
+    value[h] = (uint8_t)vtable_test(a);
+  }
+  return value[h];
+}
+
+/* memcheck's default heuristics (--leak-check-heuristics=all): an interior pointer counts as
+ * a start pointer when it points just past a std::string header (length <= capacity, block
+ * = 24 + capacity + 1 bytes), at offset 8 after a count that divides the rest of the block
+ * (new[] arrays, length64 prefixes), or at a second vtable pointer of an object whose first
+ * word is a vtable pointer too (multiple inheritance). */
+static int heuristic_start(size_t i, uintptr_t v) {
+  const uint64_t *w = (const uint64_t *)S.b[i].addr;
+  uint64_t size = S.b[i].size, off = v - S.b[i].addr;
+  if (off == 24 && 24 + w[1] + 1 == size && w[0] <= w[1])
+    return 1;
+  if (off == 8 && w[0] > 0 && (size - 8) % w[0] == 0)
+    return 1;
+  if ((v & 7) || size - off < 8)
+    return 0;
+  if (!S.vptr[i]) { /* whether the block starts with a vtable pointer, tested once */
+    uintptr_t first = w[0];
+    S.vptr[i] = first >= PAGE && !(first & 7) && is_vtable(first) ? 2 : 1;
+  }
+  if (S.vptr[i] != 2)
+    return 0;
+  uintptr_t inner = *(const uintptr_t *)v;
+  return inner >= PAGE && !(inner & 7) && is_vtable(inner);
+}
+
+/* A pointer to the header of the chunk after block i (a pointer glibc keeps in main_arena:
+ * top, bins), which lies inside a block whose size reaches into the next chunk's first word.
+ * Only words of libc's own data are tested: a program seldom keeps such a pointer. */
+static int next_chunk_header(size_t i, uintptr_t v) {
+  uint64_t header = ((const uint64_t *)S.b[i].addr)[-1];
+  if (header & 2) /* mmapped chunk: nothing follows */
+    return 0;
+  return v == S.b[i].addr + (header & ~(uint64_t)7) - 16;
+}
+
+/* One word found in memory being scanned (memcheck's lc_push_if_a_chunk_ptr). */
+static inline void visit(uintptr_t v) {
+  long i = find_block(v);
+  if (i < 0)
+    return;
+  if (S.in_libc && v != S.b[i].addr && next_chunk_header((size_t)i, v))
+    return;
+  uint8_t *st = &S.state[i];
+  if (S.clique_mode) { /* start and interior pointers alike join the clique */
+    if (*st == UNREACHED && (size_t)i != S.clique) {
+      *st = INDIRECT;
+      S.stack[S.top++] = (uint32_t)i;
+    }
+    return;
+  }
+  if (*st == REACHABLE)
+    return;
+  /* a heuristic only matters when the pointer comes from a root or a reachable block */
+  if (S.prior_definite && (v == S.b[i].addr || heuristic_start((size_t)i, v))) {
+    *st = REACHABLE;
+    S.stack[S.top++] = (uint32_t)i;
+  } else if (*st == UNREACHED) {
+    *st = POSSIBLE;
+    S.stack[S.top++] = (uint32_t)i;
+  }
+}
+
+static void visit_words(const uintptr_t *w, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (w[k] >= S.lo && w[k] < S.hi)
+      visit(w[k]);
+}
+
+/* Memory reading ---------------------------------------------------------------------- */
+
+/* Copy [a, a+len) of our own memory without ever faulting. @return bytes copied (a prefix). */
+static size_t safe_copy(void *dst, uintptr_t a, size_t len) {
+  struct iovec local = {dst, len}, remote = {(void *)a, len};
+  long r = syscall(SYS_process_vm_readv, (long)mt__os_getpid(), &local, 1L, &remote, 1L, 0L);
+  return r > 0 ? (size_t)r : 0;
+}
+
+/* Scan the aligned words of [a, b) that lie in resident pages, copying them first. Pages
+ * never touched hold zeros (memcheck counts them undefined); swapped-out pages are skipped
+ * too. @return bytes read. */
+static uint64_t scan_copied(uintptr_t a, uintptr_t b) {
+  a = (a + 7) & ~(uintptr_t)7;
+  b &= ~(uintptr_t)7;
+  uint64_t read = 0;
+  unsigned char vec[WINDOW / PAGE];
+  while (a < b) {
+    uintptr_t page = a & ~(uintptr_t)(PAGE - 1);
+    uintptr_t wend = page + WINDOW < b ? page + WINDOW : b;
+    int have_vec = syscall(SYS_mincore, page, wend - page, vec) == 0;
+    while (a < wend) {
+      size_t pi = (a - page) / PAGE;
+      uintptr_t pend = page + (pi + 1) * PAGE;
+      if (pend > wend)
+        pend = wend;
+      if (have_vec && !(vec[pi] & 1)) {
+        a = pend;
+        continue;
+      }
+      /* extend over following resident pages */
+      while (pend < wend && (!have_vec || (vec[(pend - page) / PAGE] & 1)))
+        pend = pend + PAGE < wend ? pend + PAGE : wend;
+      size_t got = safe_copy(S.window, a, pend - a) & ~(size_t)7;
+      visit_words((const uintptr_t *)S.window, got / 8);
+      read += got;
+      a = got ? a + got : (a & ~(uintptr_t)(PAGE - 1)) + PAGE; /* unreadable: next page */
+    }
+  }
+  return read;
+}
+
+/* Scan one live block and process the work list it feeds. */
+static void scan_block(size_t i) {
+  uintptr_t a = S.b[i].addr;
+  uint64_t len = S.b[i].size & ~(uint64_t)7;
+  if (len < DIRECT_MAX && (a & 7) == 0) {
+    visit_words((const uintptr_t *)a, len / 8);
+    if (!S.clique_mode)
+      S.sum.heap_bytes += len;
+  } else {
+    uint64_t got = scan_copied(a, a + S.b[i].size);
+    if (!S.clique_mode)
+      S.sum.heap_bytes += got;
+  }
+}
+
+static void drain(void) {
+  while (S.top > 0) {
+    size_t i = S.stack[--S.top];
+    if (!S.clique_mode)
+      S.prior_definite = S.state[i] != POSSIBLE;
+    scan_block(i);
+  }
+}
+
+/* Roots ------------------------------------------------------------------------------- */
+
+/* Scan [a, b) as a root, leaving out the live blocks inside it (scanned only when reached)
+ * and the shim's own mappings. */
+static void scan_root(uintptr_t a, uintptr_t b) {
+  S.clique_mode = 0;
+  S.prior_definite = 1;
+  for (size_t r = 0; r < n_shim_ranges && a < b; r++) {
+    const mt_shim_range *x = &shim_ranges[r];
+    if (x->end <= a || x->start >= b)
+      continue;
+    if (x->start > a)
+      scan_root(a, x->start);
+    a = x->end;
+  }
+  if (a >= b)
+    return;
+  size_t i = lower_bound(a);
+  if (i > 0 && S.b[i - 1].addr + extent(i - 1) > a)
+    i--;
+  while (a < b) {
+    uintptr_t gap_end = i < S.n && S.b[i].addr < b ? S.b[i].addr : b;
+    if (gap_end > a)
+      S.sum.root_bytes += scan_copied(a, gap_end);
+    if (i >= S.n || S.b[i].addr >= b)
+      break;
+    uintptr_t block_end = S.b[i].addr + extent(i);
+    if (block_end > a)
+      a = block_end;
+    i++;
+  }
+}
+
+/* Start of a glibc thread-arena heap at a (its heap_info header), or 0: the mapping's
+ * writable part holds exactly mprotect_size bytes and the heap's size fits in it. */
+static uint64_t arena_heap_len(uintptr_t a, uintptr_t map_end) {
+  uintptr_t h[4]; /* ar_ptr, prev, size, mprotect_size */
+  if (safe_copy(h, a, sizeof h) != sizeof h)
+    return 0;
+  if (!h[0] || h[2] == 0 || h[2] > h[3] || h[3] > ARENA_SIZE || (h[3] & (PAGE - 1)) ||
+      a + h[3] > map_end)
+    return 0;
+  return h[3];
+}
+
+/* Writable segments of the shim itself, found through the loader. */
+typedef struct {
+  uintptr_t self;
+  uintptr_t seg[8][2];
+  int n;
+} self_segments;
+
+static int find_self_segments(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  self_segments *s = arg;
+  int mine = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && s->self >= lo && s->self < lo + ph->p_memsz)
+      mine = 1;
+  }
+  if (!mine)
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum && s->n < 8; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+      continue;
+    uintptr_t at = info->dlpi_addr + ph->p_vaddr;
+    uintptr_t lo = at & ~(uintptr_t)(PAGE - 1);
+    uintptr_t hi = (at + ph->p_memsz + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    s->seg[s->n][0] = lo;
+    s->seg[s->n][1] = hi;
+    s->n++;
+  }
+  return 1;
+}
+
+static int is_path(const mt_map *m, const char *s) {
+  size_t n = strlen(s);
+  return m->path_len == n && memcmp(m->path, s, n) == 0;
+}
+
+/* Device mappings are never read (memcheck skips them too), except /dev/zero. */
+static int is_device(const mt_map *m) {
+  return m->path_len > 5 && memcmp(m->path, "/dev/", 5) == 0 && !is_path(m, "/dev/zero") &&
+         !(m->path_len > 9 && memcmp(m->path, "/dev/shm/", 9) == 0);
+}
+
+/* The lowest known stack pointer inside [a, b), or b when none. */
+static uintptr_t stack_start(uintptr_t a, uintptr_t b) {
+  uintptr_t s = b;
+  for (size_t i = 0; i < n_stack_ptrs; i++)
+    if (stack_ptrs[i] >= a && stack_ptrs[i] < b && stack_ptrs[i] < s)
+      s = stack_ptrs[i];
+  return s;
+}
+
+/* libc's own file, whose data segment (and the bss right after it) holds main_arena. */
+static int is_libc(const mt_map *m) {
+  static const char name[] = "/libc.so.6";
+  size_t n = sizeof name - 1;
+  return m->path_len >= n && memcmp(m->path + m->path_len - n, name, n) == 0;
+}
+
+static void scan_mapping(const mt_map *m) {
+  static uintptr_t libc_end; /* end of libc's last mapping seen: its bss follows */
+  int libc = is_libc(m);
+  S.in_libc = libc || (!m->file && m->start == libc_end);
+  if (libc)
+    libc_end = m->end;
+  if (!m->readable || !m->writable || is_path(m, "[heap]") || is_device(m))
+    return;
+  uintptr_t a = m->start, b = m->end;
+  uintptr_t sp = stack_start(a, b);
+  if (sp < b) { /* a thread's stack: only its used part, from the stack pointer up */
+    scan_root(sp & ~(uintptr_t)7, b);
+    return;
+  }
+  if (!m->file) { /* thread arenas start at aligned addresses */
+    uintptr_t first = (a + ARENA_SIZE - 1) & ~(uintptr_t)(ARENA_SIZE - 1);
+    for (uintptr_t h = first; h < b; h += ARENA_SIZE) {
+      uint64_t len = arena_heap_len(h, b);
+      if (!len)
+        continue;
+      if (h > a)
+        scan_root(a, h);
+      a = h + len;
+    }
+  }
+  if (a < b)
+    scan_root(a, b);
+}
+
+/* The scan ---------------------------------------------------------------------------- */
+
+static void release(void) {
+  if (S.mem)
+    mt__os_free(S.mem, S.mem_bytes);
+  if (S.index_mem)
+    mt__os_free(S.index_mem, S.index_bytes);
+  memset(&S, 0, sizeof S);
+}
+
+/* Snapshot and sort the live blocks; every array lives in one mapping. @return 0 or -1. */
+static int prepare(void) {
+  size_t cap = mt__live_count() + 1024;
+  size_t bytes = WINDOW + cap * sizeof(mt_live_block) * 2 /* blocks, sort buffer */ +
+                 65536 * sizeof(size_t) + cap * sizeof(uint32_t) * 2 /* work list: a block
+                 enters it twice at most */ + cap /* state */ + cap /* vptr */;
+  uint8_t *p = mt__os_alloc(bytes);
+  if (!p)
+    return -1;
+  S.mem = p;
+  S.mem_bytes = bytes;
+  S.window = p;
+  p += WINDOW;
+  mt_live_block *blocks = (mt_live_block *)(void *)p;
+  p += cap * sizeof(mt_live_block);
+  mt_live_block *tmp = (mt_live_block *)(void *)p;
+  p += cap * sizeof(mt_live_block);
+  size_t *count = (size_t *)(void *)p;
+  p += 65536 * sizeof(size_t);
+  S.stack = (uint32_t *)(void *)p;
+  p += cap * sizeof(uint32_t) * 2;
+  S.state = p;
+  p += cap;
+  S.vptr = p;
+  S.n = mt__live_snapshot(blocks, cap);
+  S.b = sort_blocks(blocks, tmp, S.n, count);
+  for (size_t i = 0; i < S.n; i++) {
+    uintptr_t end = S.b[i].addr + extent(i);
+    if (end > S.hi)
+      S.hi = end;
+  }
+  S.lo = S.n ? S.b[0].addr : 0;
+  return build_index();
+}
+
+/* The shim's mappings and its own writable segments, sorted. @return 0 or -1 (unknown). */
+static int collect_shim_ranges(void) {
+  self_segments seg = {.self = (uintptr_t)&collect_shim_ranges};
+  dl_iterate_phdr(find_self_segments, &seg);
+  size_t n = mt__shim_map_copy(shim_ranges, SHIM_RANGES_MAX - 8);
+  if (n == (size_t)-1)
+    return -1;
+  for (int i = 0; i < seg.n; i++) { /* insertion keeps the array sorted */
+    size_t j = n++;
+    for (; j > 0 && shim_ranges[j - 1].start > seg.seg[i][0]; j--)
+      shim_ranges[j] = shim_ranges[j - 1];
+    shim_ranges[j] = (mt_shim_range){seg.seg[i][0], seg.seg[i][1]};
+  }
+  n_shim_ranges = n;
+  return 0;
+}
+
+/* Roots of the calling thread: its stack from where the program's exit began (registers
+ * spilled there), or else from this frame up with the registers spilled here.
+ * @return 0 or -1 when the roots could not be read. */
+__attribute__((noinline)) static int scan_roots(uint32_t self) {
+  __builtin_unwind_init(); /* callee-saved registers go to this frame */
+  volatile uintptr_t here = 0; /* its address is this frame's stack pointer, about */
+  int retries = 20;
+  n_file_maps = 0;
+  n_stack_ptrs = mt__task_stack_pointers(self, stack_ptrs, THREADS_MAX - 1, &retries);
+  stack_ptrs[n_stack_ptrs++] = atomic_load(&exit_tid) == self ? exit_sp : (uintptr_t)&here;
+  mt_maps maps;
+  if (mt__maps_load(&maps) != 0)
+    return -1;
+  if (collect_shim_ranges() != 0) { /* after the load: its buffer is ours too */
+    mt__maps_free(&maps);
+    return -1;
+  }
+  mt_map m;
+  while (mt__maps_next(&maps, &m)) /* first the file mappings, for the vtable test */
+    if (m.file && m.readable && n_file_maps < FILE_MAPS_MAX)
+      file_maps[n_file_maps++] = (file_map){m.start, m.end, m.executable};
+  maps.pos = 0;
+  while (mt__maps_next(&maps, &m))
+    scan_mapping(&m);
+  mt__maps_free(&maps);
+  S.in_libc = 0;
+  drain();
+  return 0;
+}
+
+void mt__leak_scan_run(int how) {
+  if (how != MT_END_EXIT || !mt__g.opt.leak_scan || S.ready)
+    return;
+  int saved = errno;
+  uint64_t t0 = mt__os_now_ns(CLOCK_MONOTONIC);
+  if (prepare() != 0) {
+    release();
+    errno = saved;
+    return;
+  }
+  S.sum.time_ns = mt__time_ns();
+  if (scan_roots(mt__tid()) != 0) { /* no results rather than wrong ones */
+    release();
+    errno = saved;
+    return;
+  }
+  /* Tracing from each block still unreached: what it reaches is indirectly lost. */
+  S.clique_mode = 1;
+  for (size_t i = 0; i < S.n; i++) {
+    if (S.state[i] != UNREACHED)
+      continue;
+    S.clique = i;
+    S.stack[S.top++] = (uint32_t)i;
+    drain();
+  }
+  S.sum.blocks = S.n;
+  for (size_t i = 0; i < S.n; i++) {
+    S.sum.kind_bytes[S.state[i]] += S.b[i].size;
+    S.sum.kind_blocks[S.state[i]]++;
+  }
+  S.sum.seq = mt__seq_next();
+  S.sum.duration_ns = mt__os_now_ns(CLOCK_MONOTONIC) - t0;
+  S.ready = 1;
+  errno = saved;
+}
+
+void mt__leak_scan_write_locked(void) {
+  if (!S.ready)
+    return;
+  /* The copy window is free now: it holds the chunk. */
+  mt_chunk c;
+  uint32_t tid = mt__tid();
+  mt_chunk_init(&c, S.window, MT_BUF_DATA_CAP, tid); /* the writer's frame size */
+  mt_record r = {.type = MT_REC_SCAN};
+  r.u.scan = S.sum;
+  int ok = mt_chunk_put(&c, &r) == 0;
+  for (size_t i = 0; ok && i < S.n; i++) {
+    r.type = MT_REC_REACH;
+    r.u.reach = (mt_rec_reach){S.b[i].addr, S.state[i]};
+    if (mt_chunk_put(&c, &r) == MT_ENOSPC) {
+      ok = mt__io_write_chunk(&c) == 0;
+      mt_chunk_reset(&c, tid);
+      ok = ok && mt_chunk_put(&c, &r) == 0;
+    }
+  }
+  if (ok && !mt_chunk_empty(&c))
+    mt__io_write_chunk(&c);
+  release();
+}
