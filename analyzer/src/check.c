@@ -56,7 +56,7 @@ static int stack_contribs(mt__report_ctx *c, mt__metric m, contribs *out) {
   memset(out, 0, sizeof *out);
   if (is_leak_metric(m)) {
     mt__leakset ls;
-    if (mt__leakset_load(c, &ls)) return -1;
+    if (mt__leakset_load(c, MT__LEAK_KINDS_ALL, &ls)) return -1; /* filtered by kind below */
     const char *kind = mt__metrics[m].leak_kind;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < ls.n; i++) {
