@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "u64map.h"
 
 #define NONE UINT32_MAX
 
@@ -17,16 +18,10 @@ typedef struct {
   int line;
 } frame;
 
-typedef struct {
-  uint64_t *keys;
-  uint32_t *vals;
-  size_t cap, len;
-} u64map;
-
 struct mt__model {
   char **strs; /* interned strings */
   uint32_t nstrs, capstrs;
-  u64map str_index;      /* hash -> string id chain head (linear probing on the hash) */
+  mt__u64map str_index;  /* string hash -> id; a colliding string takes the next free key */
   uint32_t *where;       /* per string used as a function: "file:line" string id or NONE */
   uint32_t *name;        /* per string: the function name shown for it (itself, or for a
                             function key "name\x1ffile" the name alone) */
@@ -49,55 +44,6 @@ struct mt__model {
   uint32_t unknown; /* string id of "[unknown stack]" */
 };
 
-/* ---- a small open-addressing map from nonzero-able 64-bit keys to 32-bit values ---- */
-
-static uint64_t mix(uint64_t k) {
-  k ^= k >> 33;
-  k *= 0xff51afd7ed558ccdull;
-  k ^= k >> 33;
-  return k;
-}
-
-static int map_grow(u64map *m) {
-  size_t ncap = m->cap ? m->cap * 2 : 1024;
-  uint64_t *nk = malloc(ncap * sizeof *nk);
-  uint32_t *nv = malloc(ncap * sizeof *nv);
-  if (!nk || !nv) {
-    free(nk);
-    free(nv);
-    return -1;
-  }
-  for (size_t i = 0; i < ncap; i++)
-    nv[i] = NONE;
-  for (size_t i = 0; i < m->cap; i++) {
-    if (m->vals[i] == NONE) continue;
-    size_t j = mix(m->keys[i]) & (ncap - 1);
-    while (nv[j] != NONE)
-      j = (j + 1) & (ncap - 1);
-    nk[j] = m->keys[i];
-    nv[j] = m->vals[i];
-  }
-  free(m->keys);
-  free(m->vals);
-  m->keys = nk;
-  m->vals = nv;
-  m->cap = ncap;
-  return 0;
-}
-
-/* Slot of key: its value, or NONE in a free slot where it can be inserted. */
-static size_t map_slot(const u64map *m, uint64_t key) {
-  size_t j = mix(key) & (m->cap - 1);
-  while (m->vals[j] != NONE && m->keys[j] != key)
-    j = (j + 1) & (m->cap - 1);
-  return j;
-}
-
-static void map_free(u64map *m) {
-  free(m->keys);
-  free(m->vals);
-  memset(m, 0, sizeof *m);
-}
 
 /* ---- strings ---- */
 
@@ -108,17 +54,13 @@ static uint64_t hash_str(const char *s) {
   return h;
 }
 
-/* Interned id of s; the map's key is the hash, collisions probe by comparing strings. */
+/* Interned id of s; the map's key is the string's hash, and a string whose hash is taken by
+ * another string takes the next key up. */
 static uint32_t intern(mt__model *m, const char *s) {
   if (!s) return NONE;
-  if ((m->str_index.len + 1) * 2 > m->str_index.cap && map_grow(&m->str_index)) return NONE;
-  uint64_t h = hash_str(s);
-  size_t j = mix(h) & (m->str_index.cap - 1);
-  while (m->str_index.vals[j] != NONE) {
-    if (m->str_index.keys[j] == h && strcmp(m->strs[m->str_index.vals[j]], s) == 0)
-      return m->str_index.vals[j];
-    j = (j + 1) & (m->str_index.cap - 1);
-  }
+  uint64_t key = hash_str(s);
+  for (uint64_t *id; (id = mt__u64map_get(&m->str_index, key)) != NULL; key++)
+    if (strcmp(m->strs[*id], s) == 0) return (uint32_t)*id;
   if (m->nstrs == m->capstrs) {
     uint32_t n = m->capstrs ? m->capstrs * 2 : 1024;
     char **ns = realloc(m->strs, n * sizeof *ns);
@@ -136,9 +78,7 @@ static uint32_t intern(mt__model *m, const char *s) {
   m->strs[id] = copy;
   m->where[id] = NONE;
   m->name[id] = id;
-  m->str_index.keys[j] = h;
-  m->str_index.vals[j] = id;
-  m->str_index.len++;
+  if (mt__u64map_put(&m->str_index, key, id)) return NONE;
   return id;
 }
 
@@ -342,6 +282,7 @@ mt__model *mt__ui_model_load(sqlite3 *db, int64_t process_id, char *msg, size_t 
     snprintf(msg, len, "out of memory");
     return NULL;
   }
+  mt__u64map_init(&m->str_index);
   m->unknown = intern(m, "[unknown stack]");
   if (load_modules(m, db, process_id) || load_frames(m, db, process_id) ||
       load_stacks(m, db, process_id) || load_stats(m, db, process_id)) {
@@ -359,7 +300,7 @@ void mt__ui_model_free(mt__model *m) {
   free(m->strs);
   free(m->where);
   free(m->name);
-  map_free(&m->str_index);
+  mt__u64map_free(&m->str_index);
   free(m->module_name);
   free(m->module_ids);
   free(m->ips);
@@ -504,7 +445,8 @@ int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
   if (t->nodes[node].built) return 0;
   path_buf p;
   memset(&p, 0, sizeof p);
-  u64map children = {0};
+  mt__u64map children; /* function string id -> child node */
+  mt__u64map_init(&children);
   int rc = -1;
   int32_t k = t->nodes[node].depth + 1;
   for (uint32_t i = 0; i < t->nodes[node].nstats; i++) {
@@ -512,9 +454,8 @@ int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
     if (stat_path(m, s, &p) < 0) goto done;
     if ((size_t)k >= p.n) continue;
     uint32_t func = p.funcs[t->bottom_up ? (size_t)k : p.n - 1 - (size_t)k];
-    if ((children.len + 1) * 2 > children.cap && map_grow(&children)) goto done;
-    size_t slot = map_slot(&children, func);
-    uint32_t child = children.vals[slot];
+    uint64_t *known = mt__u64map_get(&children, func);
+    uint32_t child = known ? (uint32_t)*known : NONE;
     if (child == NONE) {
       if (t->nnodes == t->capnodes) {
         mt__node *nn = realloc(t->nodes, 2 * t->capnodes * sizeof *nn);
@@ -528,9 +469,7 @@ int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
       t->nodes[child].next_sibling = pn->first_child;
       pn->first_child = child;
       pn->nchildren++;
-      children.keys[slot] = func;
-      children.vals[slot] = child;
-      children.len++;
+      if (mt__u64map_put(&children, func, child)) goto done;
     }
     mt__node *c = &t->nodes[child];
     int last = (size_t)k + 1 == p.n;
@@ -547,7 +486,7 @@ int mt__ui_tree_expand(mt__model *m, mt__tree *t, uint32_t node) {
   t->nodes[node].built = 1;
   rc = 0;
 done:
-  map_free(&children);
+  mt__u64map_free(&children);
   free(p.funcs);
   return rc;
 }
