@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POOL_KEEP 64         /* free buffers kept for reuse (4 MiB) */
+#define POOL_KEEP ((4u << 20) / MT_BUF_SIZE) /* free buffers kept for reuse: 4 MiB */
 #define QUEUE_HELP 128       /* beyond this many queued buffers producers write themselves */
 #define TICK_MS 50
 
