@@ -81,15 +81,26 @@ static int tbuf_start(mt_tbuf *tb, uint32_t tid) {
   return 0;
 }
 
+/* The tbuf shared by exiting threads, started on first use. Threads often exit together, so
+ * the check and the start happen under its lock: starting it twice would drop the records the
+ * first thread already put in it. */
+static mt_tbuf *orphan_get(void) {
+  mt__lock(&orphan.lock);
+  if (!orphan.buf && (orphan.buf = mt__buf_get()) != NULL) {
+    orphan.tid = mt__tid();
+    mt_chunk_init(&orphan.chunk, orphan.buf->data, MT_BUF_DATA_CAP, orphan.tid);
+  }
+  mt_tbuf *tb = orphan.buf ? &orphan : NULL;
+  mt__unlock(&orphan.lock);
+  return tb;
+}
+
 mt_tbuf *mt__tbuf_get(void) {
   mt_tbuf *tb = mt__tls.tbuf;
   if (mt_likely(tb != NULL))
     return tb;
-  if (thread_exiting) {
-    if (!orphan.buf && tbuf_start(&orphan, mt__tid()) != 0)
-      return NULL;
-    return &orphan;
-  }
+  if (thread_exiting)
+    return orphan_get();
   tb = tbuf_acquire();
   if (!tb)
     return NULL;
