@@ -9,14 +9,7 @@
 #include "reorder.h"
 #include "symbols.h"
 #include "u64map.h"
-
-#define CHECK(cond)                                                              \
-  do {                                                                           \
-    if (!(cond)) {                                                               \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-      exit(1);                                                                   \
-    }                                                                            \
-  } while (0)
+#include "../lib/unit_test.h"
 
 /* Random inserts and deletes against a plain array, including the reserved key. */
 static void u64map_matches_reference(void) {
@@ -194,10 +187,7 @@ static void demangle_cxx_and_rust(void) {
   CHECK(strcmp(mt__demangle("_Zgarbage", buf, sizeof buf), "_Zgarbage") == 0);
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} tests[] = {
+static const mt_unit_test tests[] = {
     {"u64map_matches_reference", u64map_matches_reference},
     {"reorder_merges_threads", reorder_merges_threads},
     {"reorder_skips_gaps_at_drain", reorder_skips_gaps_at_drain},
@@ -208,12 +198,4 @@ static const struct {
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
 };
 
-int main(int argc, char **argv) {
-  for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
-    if (argc == 2 && strcmp(argv[1], tests[i].name) == 0) {
-      tests[i].fn();
-      return 0;
-    }
-  fprintf(stderr, "usage: test_units NAME\n");
-  return 2;
-}
+int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof *tests, argc, argv); }

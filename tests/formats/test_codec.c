@@ -9,24 +9,9 @@
 #include <unistd.h>
 
 #include "../../formats/src/codec.h"
+#include "../lib/unit_test.h"
 #include "memtrace/trace_reader.h"
 #include "memtrace/trace_writer.h"
-
-#define CHECK(cond)                                                          \
-  do {                                                                       \
-    if (!(cond)) {                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                                               \
-    }                                                                        \
-  } while (0)
-#define CHECK_EQ(a, b)                                                                        \
-  do {                                                                                        \
-    unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);            \
-    if (a_ != b_) {                                                                           \
-      fprintf(stderr, "%s:%d: %s == %llu, expected %llu\n", __FILE__, __LINE__, #a, a_, b_); \
-      exit(1);                                                                                \
-    }                                                                                         \
-  } while (0)
 
 static uint8_t buf[MT_CHUNK_MAX];
 
@@ -423,10 +408,7 @@ static void test_fast_path_matches_tables(void) {
   CHECK(fast.prev_ip == table.prev_ip && fast.prev_stack == table.prev_stack);
 }
 
-static const struct {
-  const char *name;
-  void (*fn)(void);
-} tests[] = {
+static const mt_unit_test tests[] = {
     {"fast_path_matches_tables", test_fast_path_matches_tables},
     {"varint_sizes", test_varint_sizes},
     {"varint_rejects_malformed", test_varint_rejects_malformed},
@@ -441,16 +423,4 @@ static const struct {
     {"error_names", test_error_names},
 };
 
-int main(int argc, char **argv) {
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
-    tests[i].fn();
-    printf("ok %s\n", tests[i].name);
-    if (argc > 1) return 0;
-  }
-  if (argc > 1) {
-    fprintf(stderr, "test_codec: no test named '%s'\n", argv[1]);
-    return 2;
-  }
-  return 0;
-}
+int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof tests[0], argc, argv); }
