@@ -11,8 +11,8 @@ shift
 native_rc=$?
 traced trace.mt "$prog" "$@"
 [ "$rc" = "$native_rc" ] || fail "exit status $rc under the shim, $native_rc without"
-cmp -s "$WORK/native.out" "$WORK/traced.out" || fail "stdout differs under the shim"
-cmp -s "$WORK/native.err" "$WORK/traced.err" || fail "stderr differs under the shim"
+cmp -s "$WORK/native.out" "$WORK/stdout" || fail "stdout differs under the shim"
+cmp -s "$WORK/native.err" "$WORK/stderr" || fail "stderr differs under the shim"
 [ -n "$(scan_line trace.mt)" ] || fail "no SCAN record in the trace"
 got=$(kinds trace.mt)
 echo "memtrace: $got"

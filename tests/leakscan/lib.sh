@@ -2,24 +2,7 @@
 # Helpers for the leak-kind tests (sourced). Environment from CMake: SHIM (libmemtrace.so),
 # REPORT (memtrace-report), DUMP (memtrace-dump), PROGS (test programs), DATA (this folder),
 # WORK (a scratch directory for this case).
-set -u
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 2
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-# traced OUT PROG [ARGS...]: run PROG with the shim writing trace OUT; sets $rc, output in
-# $WORK/traced.out and traced.err.
-traced() {
-  out=$1
-  shift
-  LD_PRELOAD=$SHIM MEMTRACE_OUTPUT=$out "$@" >"$WORK/traced.out" 2>"$WORK/traced.err"
-  rc=$?
-}
+. "$DATA/../lib/shim_case.sh"
 
 # kinds TRACE [report options]: "definite indirect possible reachable" as bytes/blocks from
 # the summary JSON, DTVs of new threads suppressed (and nothing else, as in valgrind).

@@ -4,6 +4,7 @@
  * recounted from the events (with the launcher's own replay), and one line per distinct
  * (record, kind, size) with its count. Exits 0 whenever the trace could be opened. */
 #include "launcher.h"
+#include "grow_array.h"
 
 #include <memtrace/trace_reader.h>
 
@@ -28,12 +29,7 @@ static void count_event(int type, uint32_t kind, uint64_t size) {
       events[i].count++;
       return;
     }
-  if (nevents == cap_events) {
-    cap_events = cap_events ? cap_events * 2 : 256;
-    events = realloc(events, cap_events * sizeof *events);
-    if (!events)
-      exit(3);
-  }
+  grow_array(&events, &cap_events, nevents + 1, sizeof *events);
   events[nevents++] = (event_key){type, kind, size, 1};
 }
 
@@ -52,17 +48,7 @@ static size_t nparents;
 static uint64_t max_depth;
 
 static void add_stack(uint64_t id, uint64_t parent) {
-  if (id >= nparents) {
-    size_t n = nparents ? nparents : 1024;
-    while (n <= id)
-      n *= 2;
-    uint64_t *p = realloc(parents, n * sizeof *p);
-    if (!p)
-      exit(3);
-    memset(p + nparents, 0, (n - nparents) * sizeof *p);
-    parents = p;
-    nparents = n;
-  }
+  grow_array(&parents, &nparents, id + 1, sizeof *parents);
   parents[id] = parent;
 }
 
@@ -70,12 +56,7 @@ static uint64_t *used_stacks;
 static size_t nused, cap_used;
 
 static void use_stack(uint64_t id) {
-  if (nused == cap_used) {
-    cap_used = cap_used ? cap_used * 2 : 1024;
-    used_stacks = realloc(used_stacks, cap_used * sizeof *used_stacks);
-    if (!used_stacks)
-      exit(3);
-  }
+  grow_array(&used_stacks, &cap_used, nused + 1, sizeof *used_stacks);
   used_stacks[nused++] = id;
 }
 

@@ -1,23 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Helpers for the shim test cases (sourced). Environment from CMake: SHIM (libmemtrace.so),
 # CHECK (shim-check), PROGS (test programs), WORK (a scratch directory for this case).
-set -u
-rm -rf "$WORK"
-mkdir -p "$WORK"
-cd "$WORK" || exit 2
-
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-# traced OUT PROG [ARGS...]: run PROG with the shim, trace pattern OUT; sets $rc.
-traced() {
-  out=$1
-  shift
-  LD_PRELOAD=$SHIM MEMTRACE_OUTPUT=$out MEMTRACE_SESSION=$WORK/session "$@" >"$WORK/stdout" 2>"$WORK/stderr"
-  rc=$?
-}
+. "$(dirname "$LIB")/../lib/shim_case.sh"
 
 # check TRACE [key=value...]: invariants plus exact facts.
 check() {

@@ -6,6 +6,8 @@
  * invariant or an assertion fails, 2 on usage or I/O errors. */
 #include <memtrace/trace_reader.h>
 
+#include "grow_array.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +61,7 @@ static event *events;
 static size_t nevents, cap_events;
 
 static void keep(event e) {
-  if (nevents == cap_events) {
-    cap_events = cap_events ? cap_events * 2 : 4096;
-    events = realloc(events, cap_events * sizeof *events);
-    if (!events)
-      exit(2);
-  }
+  grow_array(&events, &cap_events, nevents + 1, sizeof *events);
   events[nevents++] = e;
 }
 
@@ -154,13 +151,9 @@ static void define_stack(const mt_rec_stack *s) {
   if (s->parent >= s->id)
     violation("stack parent not below id", s->parent, s->id);
   if (s->id >= defined_cap) {
-    size_t cap = defined_cap ? defined_cap : 1024;
-    while (cap <= s->id)
-      cap *= 2;
-    defined = realloc(defined, cap);
-    depth = realloc(depth, cap * sizeof *depth);
-    memset(defined + defined_cap, 0, cap - defined_cap);
-    defined_cap = cap;
+    size_t depth_cap = defined_cap;
+    grow_array(&depth, &depth_cap, s->id + 1, sizeof *depth);
+    grow_array(&defined, &defined_cap, s->id + 1, sizeof *defined);
   }
   if (defined[s->id])
     violation("stack node defined twice", s->id, 0);
@@ -174,10 +167,7 @@ static void define_stack(const mt_rec_stack *s) {
 static void reference_stack(uint64_t id) {
   if (!id)
     return;
-  if (nrefs == cap_refs) {
-    cap_refs = cap_refs ? cap_refs * 2 : 4096;
-    refs = realloc(refs, cap_refs * sizeof *refs);
-  }
+  grow_array(&refs, &cap_refs, nrefs + 1, sizeof *refs);
   refs[nrefs++] = id;
 }
 
