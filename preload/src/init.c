@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Life cycle of the recorder: the constructor that opens the trace, replays the heap events
  * logged before it ran (early.c) and starts recording, and the single place that ends it
- * (mt__finish: flush every chunk, write END, close, report to the session file). END is written by our destructor, which runs after the program's atexit
- * handlers and destructors (after at_quick_exit handlers for quick_exit), or by the
- * _exit/_Exit hooks, the fatal-signal handlers and exec.
+ * (mt__finish: flush every chunk, write END, close, report to the session file). On exit END
+ * is written after the loader's finaliser, so after the program's atexit handlers and every
+ * library's destructors (our own destructor when the program did not start through
+ * __libc_start_main; after at_quick_exit handlers for quick_exit), or by the _exit/_Exit
+ * hooks, the fatal-signal handlers and exec.
  * The exit status comes from a wrapper around main() (via __libc_start_main) or exit(). */
 #include "internal.h"
 
@@ -222,15 +224,33 @@ void mt__stop(const char *why, int err) {
 
 /* Exit paths ---------------------------------------------------------------------------------- */
 
-__attribute__((destructor(101))) static void mt_fini(void) {
+/* Set when exit() ends through our wrapper of the loader's finaliser, which finishes after
+ * every library's destructors; our own destructor runs before theirs (the preloaded library
+ * is initialised last, so finalised first) and would miss their frees. */
+static int finish_after_loader;
+
+static void finish_at_exit(void) {
   if (mt__os_getpid() == mt__g.pid)
     mt__finish(MT_END_EXIT, mt__g.exit_status);
 }
 
+__attribute__((destructor(101))) static void mt_fini(void) {
+  if (!finish_after_loader)
+    finish_at_exit();
+}
+
 /* quick_exit skips destructors: registered first, this handler runs after the program's. */
-static void on_quick_exit(void) { mt_fini(); }
+static void on_quick_exit(void) { finish_at_exit(); }
 
 static int (*real_main)(int, char **, char **);
+static void (*real_rtld_fini)(void);
+
+/* exit() runs this last of the handlers registered before main (it is registered by
+ * __libc_start_main): the loader's finaliser calls every library's destructors, then END. */
+static void rtld_fini_then_finish(void) {
+  real_rtld_fini();
+  finish_at_exit();
+}
 
 static int main_wrapper(int argc, char **argv, char **envp) {
   int rc = real_main(argc, argv, envp);
@@ -244,6 +264,11 @@ MT_EXPORT int __libc_start_main(int (*main)(int, char **, char **), int argc, ch
                                 void (*rtld_fini)(void), void *stack_end) {
   mt__real_resolve();
   real_main = main;
+  if (rtld_fini) {
+    real_rtld_fini = rtld_fini;
+    rtld_fini = rtld_fini_then_finish;
+    finish_after_loader = 1;
+  }
   return mt__real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
