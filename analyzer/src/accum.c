@@ -29,6 +29,7 @@ void mt__accum_free(mt__accum *a) {
   mt__u64map_free(&a->last_alloc);
   mt__u64map_free(&a->pending);
   mt__u64map_free(&a->stale);
+  mt__mapranges_free(&a->maps);
   free(a->sites);
   free(a->blocks);
   free(a->free_blocks);
@@ -119,6 +120,7 @@ static int store_block(mt__accum *a, const mt__block *blk, int stale) {
     ix = (uint32_t)a->nblocks++;
   }
   a->blocks[ix] = *blk;
+  if (!stale && blk->cls == MT_CLASS_MMAP && mt__mapranges_add(&a->maps, blk->addr)) return -1;
   return mt__u64map_put(stale ? &a->stale : &a->live, mt__live_key(blk->addr, blk->cls), ix);
 }
 
@@ -140,6 +142,7 @@ static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32
     *found = a->stale.count && mt__u64map_del(&a->stale, key, &ix);
   } else {
     *found = mt__u64map_del(&a->live, key, &ix);
+    if (*found && cls == MT_CLASS_MMAP) mt__mapranges_remove(&a->maps, addr);
   }
   if (!*found) return 0;
   mt__block *b = &a->blocks[ix];
@@ -244,18 +247,53 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
   return store_block(a, &blk, stale);
 }
 
-/* munmap may release only the front of a mapping; the rest stays live at its new start. */
+/* Whether the live mmap block at start overlaps [lo, hi): 1 with *b. */
+static int cuts(const mt__accum *a, uint64_t start, uint64_t lo, uint64_t hi, mt__block *b) {
+  const uint64_t *ix = mt__u64map_get(&a->live, mt__live_key(start, MT_CLASS_MMAP));
+  if (!ix) return 0;
+  *b = a->blocks[*ix];
+  return b->addr < hi && b->addr + b->size > lo;
+}
+
+/* The live mmap block with the lowest start that overlaps [lo, hi): 1 with *b, else 0. */
+static int next_cut(const mt__accum *a, uint64_t lo, uint64_t hi, mt__block *b) {
+  uint64_t start;
+  if (mt__mapranges_floor(&a->maps, lo, &start) && cuts(a, start, lo, hi, b)) return 1;
+  return mt__mapranges_after(&a->maps, lo, &start) && cuts(a, start, lo, hi, b);
+}
+
+/* munmap releases any part of one or more mappings: each mapping it cuts loses that part,
+ * what is left of it before and after stays live with its allocation's stack. */
 static int unmap(mt__accum *a, const mt__event *e) {
-  uint64_t *ixp = mt__u64map_get(&a->live, mt__live_key(e->addr, MT_CLASS_MMAP));
-  if (!ixp) return unmatched(a, e->addr, MT_CLASS_MMAP, e->seq);
-  mt__block b = a->blocks[*ixp];
-  int found;
-  if (drop_block(a, e->addr, MT_CLASS_MMAP, e->seq, e->tid, &found)) return -1;
-  if (e->size == 0 || e->size >= b.size) return 0;
-  b.size -= e->size;
-  b.addr += e->size;
-  a->t.mmap_live += b.size;
-  return new_block(a, &b);
+  if (e->size == 0) { /* the whole mapping at that address */
+    int found;
+    if (drop_block(a, e->addr, MT_CLASS_MMAP, e->seq, e->tid, &found)) return -1;
+    return found ? 0 : unmatched(a, e->addr, MT_CLASS_MMAP, e->seq);
+  }
+  uint64_t lo = e->addr, hi = e->addr + e->size;
+  int cut = 0;
+  mt__block b;
+  while (next_cut(a, lo, hi, &b)) {
+    int found;
+    if (drop_block(a, b.addr, MT_CLASS_MMAP, e->seq, e->tid, &found)) return -1;
+    if (!found) break;
+    cut = 1;
+    uint64_t end = b.addr + b.size;
+    mt__block piece = b;
+    if (b.addr < lo) {
+      piece.size = lo - b.addr;
+      a->t.mmap_live += piece.size;
+      if (new_block(a, &piece)) return -1;
+    }
+    if (end > hi) {
+      piece.addr = hi;
+      piece.size = end - hi;
+      a->t.mmap_live += piece.size;
+      if (new_block(a, &piece)) return -1;
+    }
+    lo = end < hi ? end : hi;
+  }
+  return cut ? 0 : unmatched(a, e->addr, MT_CLASS_MMAP, e->seq);
 }
 
 int mt__accum_event(mt__accum *a, const mt__event *e) {

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "mapranges.h"
 #include "u64map.h"
 
 /* One event of the ordered stream (ALLOC, FREE, REALLOC, or a record that only carries time). */
@@ -74,6 +75,7 @@ typedef struct {
   mt__u64map pending;     /* live key -> seq of a free that came before its allocation */
   mt__u64map stale;       /* live key -> block of an older incarnation of a live address,
                            * allocated before it but delivered after it (its free is due) */
+  mt__mapranges maps;     /* starts of the live mmap blocks, for partial unmaps */
   uint64_t epoch;         /* bumped each time a new heap peak is reached */
   mt__totals t;
   mt__mark *marks;

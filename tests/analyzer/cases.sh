@@ -42,6 +42,18 @@ case_totals_peak_seq_and_mmap() {
 1150,12,1,4096,0" "$(cat out)"
 }
 
+case_munmap_cuts_any_part_of_mappings() {
+  gen maps maps.mt
+  run_status 0 "$R" sql "SELECT mmap_allocations, mmap_bytes, unmatched_frees FROM totals" --format csv maps.mt
+  expect totals "mmap_allocations,mmap_bytes,unmatched_frees
+2,24576,1" "$(cat out)"
+  run_status 0 "$R" sql "SELECT printf('0x%x', address) AS address, size, stack_id FROM leaks WHERE class = 'mmap' ORDER BY address" --format csv maps.mt
+  expect pieces "address,size,stack_id
+0x100000,8192,2
+0x104000,4096,2
+0x109000,12288,3" "$(cat out)"
+}
+
 case_symbols_resolve_function_file_line() {
   gen basic basic.mt
   run_status 0 "$R" sql "SELECT DISTINCT function FROM frames WHERE resolved = 1 ORDER BY function" --format csv basic.mt

@@ -311,6 +311,24 @@ static void scenario_pool(void) {
   flush();
 }
 
+/* maps: munmaps that cut mappings in the middle, at the end and across two adjacent ones
+ * (A: 8 pages from stack 2 at 0x100000, B: 4 pages from stack 3 right after it), and one
+ * of nothing. What stays mapped: A's pages 0-1 and 4, B's last 3 pages (24576 bytes). */
+static void scenario_maps(void) {
+  const uint64_t pg = 4096, a = 0x100000, b = a + 8 * pg;
+  process(104, "/usr/bin/maps", "", 0);
+  module_self();
+  stacks();
+  alloc_k(MT_ALLOC_MMAP, a, 8 * pg, 2);
+  free_k(MT_ALLOC_MMAP, a + 2 * pg, 2 * pg); /* middle: pages 0-1 and 4-7 stay */
+  free_k(MT_ALLOC_MMAP, a + 6 * pg, 2 * pg); /* end: pages 4-5 stay */
+  alloc_k(MT_ALLOC_MMAP, b, 4 * pg, 3);
+  free_k(MT_ALLOC_MMAP, a + 5 * pg, 4 * pg); /* page 5 of A, a hole, page 0 of B */
+  free_k(MT_ALLOC_MMAP, 0x900000, pg);       /* nothing mapped there */
+  end(0, 6 * pg);
+  flush();
+}
+
 /* storm N: N events over a few stacks, half allocations, half frees, for benchmarks. */
 static void scenario_storm(unsigned long long n) {
   process(300, "/usr/bin/storm", "", 0);
@@ -327,7 +345,7 @@ static void scenario_storm(unsigned long long n) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: gen_trace basic|threads|forker|child PARENT|noend|pool|storm N OUT.mt\n");
+    fprintf(stderr, "usage: gen_trace basic|threads|forker|child PARENT|noend|pool|maps|storm N OUT.mt\n");
     return 2;
   }
   const char *out = argv[argc - 1];
@@ -347,6 +365,7 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "child") == 0 && argc == 4) scenario_child(argv[2]);
   else if (strcmp(argv[1], "noend") == 0) scenario_noend();
   else if (strcmp(argv[1], "pool") == 0) scenario_pool();
+  else if (strcmp(argv[1], "maps") == 0) scenario_maps();
   else if (strcmp(argv[1], "forker") == 0) scenario_forker();
   else if (strcmp(argv[1], "storm") == 0 && argc == 4) scenario_storm(strtoull(argv[2], NULL, 10));
   else {
