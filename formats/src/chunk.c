@@ -142,10 +142,6 @@ int mt_chunk_empty(const mt_chunk *c) {
   return c->len <= 2 + mt__put_varint(tid_bytes, c->tid); /* just the CHUNK record */
 }
 
-int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
-  if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
-  return put_record(c, rec->type, rec);
-}
 
 /* The four hot record types are also encoded directly, without walking their field table:
  * the shim calls these once per event. Each mirrors its layout in layouts.c field by field
@@ -220,4 +216,21 @@ int mt_chunk_put_stack(mt_chunk *c, const mt_rec_stack *s) {
   p += mt__put_varint(p, s->id - s->parent - 1);
   p = fast_delta(p, &c->prev_ip, s->ip);
   return fast_end(c, p);
+}
+
+int mt__chunk_put_by_layout(mt_chunk *c, const mt_record *rec) {
+  if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
+  return put_record(c, rec->type, rec);
+}
+
+/* Events and stack nodes take their direct encoders; everything else walks its layout. */
+int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
+  switch (rec->type) {
+  case MT_REC_ALLOC: return mt_chunk_put_alloc(c, &rec->u.alloc);
+  case MT_REC_FREE: return mt_chunk_put_free(c, &rec->u.free);
+  case MT_REC_REALLOC: return mt_chunk_put_realloc(c, &rec->u.realloc);
+  case MT_REC_STACK: return mt_chunk_put_stack(c, &rec->u.stack);
+  case MT_REC_CHUNK: return MT_EINVAL;
+  default: return put_record(c, rec->type, rec);
+  }
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "memtrace/trace.h"
+#include "memtrace/trace_chunk.h"
 
 #define MT__VARINT_MAX 10
 
@@ -85,6 +86,10 @@ static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
   }
   return MT_ECORRUPT;
 }
+
+/* Append one record by walking its layout, the reference for the direct encoders (exported
+ * for test_codec). Same results as mt_chunk_put. */
+int mt__chunk_put_by_layout(mt_chunk *c, const mt_record *rec);
 
 /* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
  * short reason in *why. */

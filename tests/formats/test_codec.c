@@ -397,7 +397,7 @@ static void test_fast_path_matches_tables(void) {
         err_fast = mt_chunk_put_stack(&fast, &rec.u.stack);
         break;
     }
-    err_table = mt_chunk_put(&table, &rec);
+    err_table = mt__chunk_put_by_layout(&table, &rec);
     CHECK_EQ(err_fast, err_table);
     if (err_fast) break; /* both full at the same record */
     CHECK_EQ(fast.len, table.len);
