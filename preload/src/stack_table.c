@@ -53,6 +53,13 @@ static uint64_t find_in(const node_table *t, uint64_t key) {
   }
 }
 
+/* Ask for the home slot's key (and id) before probing: a large table is not in cache. */
+static inline void prefetch_slot(const node_table *t, uint64_t key, int with_id) {
+  __builtin_prefetch(&t->key[key & t->mask]);
+  if (with_id)
+    __builtin_prefetch(&t->id[key & t->mask]);
+}
+
 static node_table *table_new(size_t cap) {
   size_t bytes = HEADER + cap * (sizeof(uint64_t) + sizeof(uint32_t));
   node_table *t = mt__os_reserve(bytes);
@@ -154,6 +161,8 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
     common++;
   if (common == n && n == m && memo->leaf)
     return memo->leaf;
+  /* The previous stack is known, so are its prefixes: those shared with this one. */
+  int lo = common && memo->leaf ? common - 1 : -1;
   uint64_t h = common ? memo->hash[common - 1] : SEED;
   for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
@@ -162,10 +171,20 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
   memo->n = n;
   memo->leaf = 0;
   node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
+  if (t)
+    prefetch_slot(t, h, 1);
   uint64_t id = t ? find_in(t, h) : 0;
+  if (!id && t) {
+    /* The probes below, the parent's id and the insertions that follow would each wait
+     * for memory in a large table: ask for all their slots at once. */
+    if (lo >= 0)
+      prefetch_slot(t, memo->hash[lo], 1);
+    for (int k = lo + 1; k < n - 1; k++)
+      prefetch_slot(t, memo->hash[k], 0);
+  }
   if (!id) {
     /* Longest known prefix: prefixes of a known stack are all known, so search. */
-    int lo = -1, hi = n - 1;
+    int hi = n - 1;
     while (t && hi - lo > 1) {
       int mid = (lo + hi) / 2;
       if (find_in(t, memo->hash[mid]))
