@@ -51,6 +51,8 @@ static int stripe_grow(stripe *s) {
     e = initial + (size_t)(s - stripes) * STRIPE_INITIAL;
   } else {
     e = mt__os_alloc(cap * sizeof(entry));
+    if (e) /* at 1/4 full after the copy, every page gets entries */
+      mt__os_populate(e, cap * sizeof(entry));
   }
   if (!e)
     return -1;

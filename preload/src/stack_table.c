@@ -98,6 +98,8 @@ static node_table *reserve_one(void) {
   node_table *bigger = table_new((t->mask + 1) * 2);
   if (!bigger)
     return fits(t, 7, 8) ? t : NULL;
+  /* the copy below reaches every page: map them all at once */
+  mt__os_populate((char *)bigger + HEADER, bigger->bytes - HEADER);
   for (size_t i = 0; i <= t->mask; i++) {
     uint64_t k = atomic_load_explicit(&t->key[i], memory_order_relaxed);
     if (k)
