@@ -291,6 +291,9 @@ void mt__cfi_reset_after_fork(void);
 
 /* Insert; @return 1 and *old_size when the address was already present (a free we missed). */
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size);
+/* Start loading the slot where addr would go: a new block's slot is a cache miss, which the
+ * unwinding done before the insertion can hide. */
+void mt__live_prefetch(uintptr_t addr);
 /* Remove; @return 1 and *size when present. */
 int mt__live_remove(uintptr_t addr, uint64_t *size);
 void mt__live_reset(void);

@@ -80,6 +80,16 @@ static inline stripe *stripe_of(uintptr_t addr, uint64_t h) {
   return &stripes[(region >> 60) * PER_GROUP + (h >> 60)];
 }
 
+void mt__live_prefetch(uintptr_t addr) {
+  uint64_t h = addr_hash(addr);
+  stripe *s = stripe_of(addr, h);
+  /* read without the lock: a stale array only makes the hint useless (prefetches never fault) */
+  entry *e = __atomic_load_n(&s->e, __ATOMIC_RELAXED);
+  size_t mask = __atomic_load_n(&s->mask, __ATOMIC_RELAXED);
+  if (e)
+    __builtin_prefetch(&e[h & mask], 1);
+}
+
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {
   uint64_t h = addr_hash(addr);
   stripe *s = stripe_of(addr, h);
