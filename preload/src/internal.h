@@ -54,6 +54,10 @@ void *mt__os_alloc(size_t size);
 void mt__os_free(void *p, size_t size);
 /* Reserve address space with MAP_NORESERVE (pages count when touched). */
 void *mt__os_reserve(size_t size);
+/* Map every page of [p, p+size) writable now, in one call, when the caller is about to write
+ * all over it: a table filled by probing would take a read fault and then a write fault on
+ * each page. Best effort (nothing happens on kernels before 5.14). */
+void mt__os_populate(void *p, size_t size);
 /* Give the pages of a retired lock-free table back to the kernel but keep the mapping: a
  * late reader finds only zeros (empty slots), which every lookup treats as a miss. */
 void mt__os_release(void *p, size_t size);
@@ -287,6 +291,9 @@ void mt__cfi_reset_after_fork(void);
 
 /* Insert; @return 1 and *old_size when the address was already present (a free we missed). */
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size);
+/* Start loading the slot where addr would go: a new block's slot is a cache miss, which the
+ * unwinding done before the insertion can hide. */
+void mt__live_prefetch(uintptr_t addr);
 /* Remove; @return 1 and *size when present. */
 int mt__live_remove(uintptr_t addr, uint64_t *size);
 void mt__live_reset(void);

@@ -45,8 +45,10 @@ typedef struct {
   size_t n;
   uint8_t *state;
   uint8_t *vptr;          /* 1: the block starts with no vtable pointer, 2: with one */
-  uint32_t *stack;        /* work list of block indexes */
+  uint32_t *stack;        /* work list: blocks just made reachable (or indirect, tracing) */
   size_t top;
+  uint32_t *possible;     /* blocks made possibly lost, scanned once the reachable are done */
+  size_t possible_top;
   uintptr_t lo, hi;       /* [first block, end of the last) */
   uint8_t *mem;           /* one mapping holds every array below */
   size_t mem_bytes;
@@ -305,7 +307,7 @@ static inline void visit(uintptr_t v) {
     S.stack[S.top++] = (uint32_t)i;
   } else if (*st == UNREACHED) {
     *st = POSSIBLE;
-    S.stack[S.top++] = (uint32_t)i;
+    S.possible[S.possible_top++] = (uint32_t)i;
   }
 }
 
@@ -372,12 +374,23 @@ static void scan_block(size_t i) {
   }
 }
 
+/* Scan every block on the work list: the reachable ones (or, tracing, the clique). */
 static void drain(void) {
-  while (S.top > 0) {
-    size_t i = S.stack[--S.top];
-    if (!S.clique_mode)
-      S.prior_definite = S.state[i] != POSSIBLE;
-    scan_block(i);
+  S.prior_definite = 1;
+  while (S.top > 0)
+    scan_block(S.stack[--S.top]);
+}
+
+/* Once no more blocks can become reachable, scan the possibly lost ones. Deferring them
+ * scans each block once: memcheck's order would scan one reached through an interior
+ * pointer first as possible, then again when a start pointer makes it reachable. What they
+ * reach can only be possibly lost too, so the result is the same. */
+static void drain_possible(void) {
+  S.prior_definite = 0;
+  while (S.possible_top > 0) {
+    size_t i = S.possible[--S.possible_top];
+    if (S.state[i] == POSSIBLE)
+      scan_block(i);
   }
 }
 
@@ -529,8 +542,8 @@ static void release(void) {
 static int prepare(void) {
   size_t cap = mt__live_count() + 1024;
   size_t bytes = WINDOW + cap * sizeof(mt_live_block) * 2 /* blocks, sort buffer */ +
-                 65536 * sizeof(size_t) + cap * sizeof(uint32_t) * 2 /* work list: a block
-                 enters it twice at most */ + cap /* state */ + cap /* vptr */;
+                 65536 * sizeof(size_t) + cap * sizeof(uint32_t) * 2 /* work lists: a block
+                 enters each once at most */ + cap /* state */ + cap /* vptr */;
   uint8_t *p = mt__os_alloc(bytes);
   if (!p)
     return -1;
@@ -545,7 +558,9 @@ static int prepare(void) {
   size_t *count = (size_t *)(void *)p;
   p += 65536 * sizeof(size_t);
   S.stack = (uint32_t *)(void *)p;
-  p += cap * sizeof(uint32_t) * 2;
+  p += cap * sizeof(uint32_t);
+  S.possible = (uint32_t *)(void *)p;
+  p += cap * sizeof(uint32_t);
   S.state = p;
   p += cap;
   S.vptr = p;
@@ -604,6 +619,7 @@ __attribute__((noinline)) static int scan_roots(uint32_t self) {
   mt__maps_free(&maps);
   S.in_libc = 0;
   drain();
+  drain_possible();
   return 0;
 }
 

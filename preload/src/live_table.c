@@ -51,6 +51,8 @@ static int stripe_grow(stripe *s) {
     e = initial + (size_t)(s - stripes) * STRIPE_INITIAL;
   } else {
     e = mt__os_alloc(cap * sizeof(entry));
+    if (e) /* at 1/4 full after the copy, every page gets entries */
+      mt__os_populate(e, cap * sizeof(entry));
   }
   if (!e)
     return -1;
@@ -76,6 +78,16 @@ static int stripe_grow(stripe *s) {
 static inline stripe *stripe_of(uintptr_t addr, uint64_t h) {
   uint64_t region = (uint64_t)(addr >> 26) * 0x9E3779B97F4A7C15ull;
   return &stripes[(region >> 60) * PER_GROUP + (h >> 60)];
+}
+
+void mt__live_prefetch(uintptr_t addr) {
+  uint64_t h = addr_hash(addr);
+  stripe *s = stripe_of(addr, h);
+  /* read without the lock: a stale array only makes the hint useless (prefetches never fault) */
+  entry *e = __atomic_load_n(&s->e, __ATOMIC_RELAXED);
+  size_t mask = __atomic_load_n(&s->mask, __ATOMIC_RELAXED);
+  if (e)
+    __builtin_prefetch(&e[h & mask], 1);
 }
 
 int mt__live_insert(uintptr_t addr, uint64_t size, uint64_t *old_size) {

@@ -89,6 +89,16 @@ void *mt__os_reserve(size_t size) {
   return p;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+void mt__os_populate(void *p, size_t size) {
+  int saved = errno;
+  syscall(SYS_madvise, p, PAGE_ROUND(size), MADV_POPULATE_WRITE); /* older kernels: EINVAL */
+  errno = saved;
+}
+
 void mt__os_release(void *p, size_t size) {
   if (!p)
     return;

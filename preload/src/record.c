@@ -141,6 +141,8 @@ static inline __attribute__((always_inline)) void record_alloc(int kind, void *p
   mt_tbuf *tb = mt__tbuf_get();
   if (!tb)
     goto out;
+  if (is_heap(kind))
+    mt__live_prefetch((uintptr_t)p);
   uint64_t stack = ips ? given_stack(tb, ips, nips) : capture_stack(tb);
   mt_record r = {.type = MT_REC_ALLOC};
   if (is_heap(kind)) {
@@ -185,6 +187,7 @@ static void record_realloc(int kind, void *old, uint64_t old_size, void *q, uint
     heap_free_known(tb, old, old_size); /* paused: the old block leaves, the new is unseen */
     goto out;
   }
+  mt__live_prefetch((uintptr_t)q);
   uint64_t stack = ips ? given_stack(tb, ips, nips) : capture_stack(tb);
   uint64_t prev;
   if (mt__live_insert((uintptr_t)q, n, &prev))

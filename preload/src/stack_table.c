@@ -6,8 +6,9 @@
  * under a lock. Each thread keeps its previous stack with its prefix hashes, so only the
  * frames that differ are hashed (none when the stack repeats). New nodes are written as
  * STACK records into the creating thread's chunk, before the event that uses them. The
- * table lives in mmap'd memory and doubles when half full; an old table stays mapped for
- * late readers but its pages go back to the kernel (they read as empty).
+ * table keeps keys and 32-bit ids in two arrays (12 bytes a slot; a probe reads only keys)
+ * in mmap'd memory and doubles when 3/4 full; an old table stays mapped for late readers
+ * but its pages go back to the kernel (they read as empty).
  * Two different prefixes with the same 64-bit hash would be merged (odds ~1e-8 for a
  * million nodes). */
 #include "internal.h"
@@ -19,16 +20,14 @@
 #define TABLE_INITIAL (1u << 14)
 #define SEED 0x243F6A8885A308D3ull
 
-typedef struct {
-  _Atomic uint64_t key; /* prefix hash, never 0; published after id */
-  uint64_t id;
-} node_entry;
+#define HEADER 4096u /* the slots start on their own page, so all of them can be released */
 
 typedef struct node_table {
   struct node_table *older;
   size_t mask, count, bytes;
   size_t released; /* bytes given back with mt__os_release (no longer in shim_bytes) */
-  node_entry e[];
+  _Atomic uint64_t *key; /* prefix hash, never 0; published after its id */
+  uint32_t *id;          /* node ids; 0 reads as a miss (a released table) */
 } node_table;
 
 mt_lock mt__stack_lock;
@@ -46,31 +45,44 @@ static inline uint64_t extend(uint64_t h, uint64_t ip) {
 
 static uint64_t find_in(const node_table *t, uint64_t key) {
   for (size_t i = key & t->mask;; i = (i + 1) & t->mask) {
-    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_acquire);
+    uint64_t k = atomic_load_explicit(&t->key[i], memory_order_acquire);
     if (k == key)
-      return t->e[i].id;
+      return t->id[i];
     if (!k)
       return 0;
   }
 }
 
+/* Ask for the home slot's key (and id) before probing: a large table is not in cache. */
+static inline void prefetch_slot(const node_table *t, uint64_t key, int with_id) {
+  __builtin_prefetch(&t->key[key & t->mask]);
+  if (with_id)
+    __builtin_prefetch(&t->id[key & t->mask]);
+}
+
 static node_table *table_new(size_t cap) {
-  size_t bytes = sizeof(node_table) + cap * sizeof(node_entry);
+  size_t bytes = HEADER + cap * (sizeof(uint64_t) + sizeof(uint32_t));
   node_table *t = mt__os_reserve(bytes);
   if (t) {
     t->mask = cap - 1;
     t->bytes = bytes;
+    t->key = (_Atomic uint64_t *)(void *)((char *)t + HEADER);
+    t->id = (uint32_t *)(void *)(t->key + cap);
   }
   return t;
 }
 
-static void put_in(node_table *t, uint64_t key, uint64_t id) {
+static void put_in(node_table *t, uint64_t key, uint32_t id) {
   size_t i = key & t->mask;
-  while (atomic_load_explicit(&t->e[i].key, memory_order_relaxed))
+  while (atomic_load_explicit(&t->key[i], memory_order_relaxed))
     i = (i + 1) & t->mask;
-  t->e[i].id = id;
-  atomic_store_explicit(&t->e[i].key, key, memory_order_release);
+  t->id[i] = id;
+  atomic_store_explicit(&t->key[i], key, memory_order_release);
   t->count++;
+}
+
+static int fits(const node_table *t, size_t num, size_t den) {
+  return (t->count + 1) * den <= (t->mask + 1) * num;
 }
 
 /* Under the lock: a table with room for one more node, or NULL. */
@@ -81,25 +93,24 @@ static node_table *reserve_one(void) {
     atomic_store_explicit(&nodes, t, memory_order_release);
     return t;
   }
-  if ((t->count + 1) * 2 <= t->mask + 1)
+  if (fits(t, 3, 4)) /* linear probing stays short up to 3/4 */
     return t;
   node_table *bigger = table_new((t->mask + 1) * 2);
   if (!bigger)
-    return (t->count + 1) * 8 <= (t->mask + 1) * 7 ? t : NULL;
+    return fits(t, 7, 8) ? t : NULL;
+  /* the copy below reaches every page: map them all at once */
+  mt__os_populate((char *)bigger + HEADER, bigger->bytes - HEADER);
   for (size_t i = 0; i <= t->mask; i++) {
-    uint64_t k = atomic_load_explicit(&t->e[i].key, memory_order_relaxed);
+    uint64_t k = atomic_load_explicit(&t->key[i], memory_order_relaxed);
     if (k)
-      put_in(bigger, k, t->e[i].id);
+      put_in(bigger, k, t->id[i]);
   }
   bigger->older = t;
   atomic_store_explicit(&nodes, bigger, memory_order_release);
-  /* Readers still in the old table see empty slots from now on: a miss, then the lock. The
-   * header page keeps `older` and `bytes` for the fork reset. */
-  size_t header = 4096;
-  if (t->bytes > header) {
-    mt__os_release((char *)t + header, t->bytes - header);
-    t->released = t->bytes - header;
-  }
+  /* Readers still in the old table see empty slots (or id 0) from now on: a miss, then the
+   * lock. The header page keeps `older` and `bytes` for the fork reset. */
+  mt__os_release((char *)t + HEADER, t->bytes - HEADER);
+  t->released = ((t->bytes + 4095) & ~(size_t)4095) - HEADER;
   return bigger;
 }
 
@@ -119,13 +130,13 @@ static uint64_t create(mt_tbuf *tb, const mt_stack_memo *memo, int known) {
     t = atomic_load_explicit(&nodes, memory_order_relaxed);
     uint64_t id = t ? find_in(t, memo->hash[k]) : 0;
     if (!id) {
-      t = reserve_one();
+      t = next_id <= UINT32_MAX ? reserve_one() : NULL;
       if (!t) {
         parent = 0;
         break;
       }
       id = next_id++;
-      put_in(t, memo->hash[k], id);
+      put_in(t, memo->hash[k], (uint32_t)id);
       made[nmade++] = (mt_rec_stack){id, parent, memo->ips[k]};
     }
     parent = id;
@@ -152,6 +163,8 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
     common++;
   if (common == n && n == m && memo->leaf)
     return memo->leaf;
+  /* The previous stack is known, so are its prefixes: those shared with this one. */
+  int lo = common && memo->leaf ? common - 1 : -1;
   uint64_t h = common ? memo->hash[common - 1] : SEED;
   for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
@@ -160,10 +173,20 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
   memo->n = n;
   memo->leaf = 0;
   node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
+  if (t)
+    prefetch_slot(t, h, 1);
   uint64_t id = t ? find_in(t, h) : 0;
+  if (!id && t) {
+    /* The probes below, the parent's id and the insertions that follow would each wait
+     * for memory in a large table: ask for all their slots at once. */
+    if (lo >= 0)
+      prefetch_slot(t, memo->hash[lo], 1);
+    for (int k = lo + 1; k < n - 1; k++)
+      prefetch_slot(t, memo->hash[k], 0);
+  }
   if (!id) {
     /* Longest known prefix: prefixes of a known stack are all known, so search. */
-    int lo = -1, hi = n - 1;
+    int hi = n - 1;
     while (t && hi - lo > 1) {
       int mid = (lo + hi) / 2;
       if (find_in(t, memo->hash[mid]))
