@@ -10,8 +10,10 @@
 #include "db.h"
 #include "u64map.h"
 
+/* frames: the node's frame list, resolved from its ip once when the node is loaded (first
+ * frame index << 8 | count; 0 when the ip has no frames). */
 typedef struct {
-  uint64_t parent, ip;
+  uint64_t parent, frames;
 } node;
 
 struct mt__callstacks {
@@ -20,6 +22,8 @@ struct mt__callstacks {
   int64_t pid;
   sqlite3_stmt *lookup;   /* lazy mode: fetches one node on demand (NULL once all loaded) */
   size_t capnodes;
+  uint64_t max_id;        /* lazy mode: largest stack id */
+  size_t lazy_max;        /* lazy mode: nodes fetched one by one before loading them all */
   mt__u64map node_index;  /* stack id -> index in nodes, when not dense */
   node *nodes;
   size_t nnodes, nslots;
@@ -58,19 +62,30 @@ void mt__cs_free(mt__callstacks *cs) {
 
 #define ABSENT UINT64_MAX
 
+static uint64_t frames_of_ip(const mt__callstacks *cs, uint64_t ip) {
+  const uint64_t *fr = mt__u64map_get(&cs->ip_index, ip);
+  return fr ? *fr : 0;
+}
+
+/* Largest stack id of the process (ids are dense, so about the number of nodes). */
+static uint64_t max_stack_id(sqlite3 *db, int64_t pid, mt__err *e) {
+  sqlite3_stmt *st;
+  if (mt__db_prepare(db, &st, "SELECT max(id) FROM stacks WHERE process_id = ?", e)) return 0;
+  sqlite3_bind_int64(st, 1, pid);
+  uint64_t max = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  return max;
+}
+
 /* Stack ids are dense (1..N), so nodes live in an array indexed by id when the largest id
- * allows; a hash map otherwise (damaged or unusual traces). */
+ * allows; a hash map otherwise (damaged or unusual traces). The rows of every process bound
+ * N: SQLite counts a whole table from its pages, without the scan a WHERE would need. */
 static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT count(*), max(id) FROM stacks WHERE process_id = ?", e)) return -1;
-  sqlite3_bind_int64(st, 1, pid);
-  size_t n = 0;
-  uint64_t max = 0;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    n = (size_t)sqlite3_column_int64(st, 0);
-    max = (uint64_t)sqlite3_column_int64(st, 1);
-  }
+  if (mt__db_prepare(db, &st, "SELECT count(*) FROM stacks", e)) return -1;
+  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
   sqlite3_finalize(st);
+  uint64_t max = max_stack_id(db, pid, e);
   cs->dense = max < 4 * (uint64_t)n + 4096;
   size_t slots = cs->dense ? (size_t)max + 1 : (n ? n : 1);
   cs->nodes = malloc(slots * sizeof *cs->nodes);
@@ -83,7 +98,7 @@ static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) 
   sqlite3_bind_int64(st, 1, pid);
   while (sqlite3_step(st) == SQLITE_ROW) {
     uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-    node d = {(uint64_t)sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2)};
+    node d = {(uint64_t)sqlite3_column_int64(st, 1), frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
     if (cs->dense) {
       if (id < slots) cs->nodes[id] = d;
     } else if (cs->nnodes < n) {
@@ -99,14 +114,16 @@ static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) 
   return 0;
 }
 
-/* Lazy mode: a node not seen yet is read from the table and kept; past LAZY_MAX nodes the
- * walk is a big one and every node is loaded at once instead. */
+/* Lazy mode: a node not seen yet is read from the table and kept; past lazy_max nodes the
+ * walk is a big one and every node is loaded at once instead. Fetching one node costs about
+ * as much as reading FETCH_COST nodes in the full scan. */
 #define LAZY_MAX 20000
+#define FETCH_COST 10
 
 static const node *node_of(mt__callstacks *cs, uint64_t id);
 
 static const node *fetch(mt__callstacks *cs, uint64_t id) {
-  if (cs->nnodes >= LAZY_MAX) {
+  if (cs->nnodes >= cs->lazy_max) {
     mt__err ignored;
     if (mt__cs_load_all(cs, &ignored) == 0) return node_of(cs, id);
   }
@@ -124,7 +141,7 @@ static const node *fetch(mt__callstacks *cs, uint64_t id) {
     }
     if (cs->nnodes < cs->capnodes && mt__u64map_put(&cs->node_index, id, cs->nnodes) == 0) {
       cs->nodes[cs->nnodes] = (node){(uint64_t)sqlite3_column_int64(cs->lookup, 0),
-                                     (uint64_t)sqlite3_column_int64(cs->lookup, 1)};
+                                     frames_of_ip(cs, (uint64_t)sqlite3_column_int64(cs->lookup, 1))};
       found = &cs->nodes[cs->nnodes++];
     }
   }
@@ -197,10 +214,16 @@ int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out,
   mt__u64map_init(&cs->ip_index);
   cs->db = db;
   cs->pid = process_id;
-  int rc = lazy ? mt__db_prepare(db, &cs->lookup,
-                                 "SELECT parent, ip FROM stacks WHERE process_id = ? AND id = ?", e)
-                : load_nodes(db, process_id, cs, e);
-  if (rc || load_frames(db, process_id, cs, e)) {
+  /* frames first: nodes resolve their frame list as they are loaded */
+  int rc = load_frames(db, process_id, cs, e);
+  if (rc == 0 && lazy) {
+    cs->max_id = max_stack_id(db, process_id, e);
+    cs->lazy_max = cs->max_id / FETCH_COST < LAZY_MAX ? cs->max_id / FETCH_COST : LAZY_MAX;
+    rc = mt__db_prepare(db, &cs->lookup, "SELECT parent, ip FROM stacks WHERE process_id = ? AND id = ?", e);
+  } else if (rc == 0) {
+    rc = load_nodes(db, process_id, cs, e);
+  }
+  if (rc) {
     mt__cs_free(cs);
     return -1;
   }
@@ -220,18 +243,23 @@ int mt__cs_load_all(mt__callstacks *cs, mt__err *e) {
   return load_nodes(cs->db, cs->pid, cs, e);
 }
 
+/* A stack brings about this many nodes not fetched yet by the stacks walked before it. */
+#define NEW_NODES_PER_STACK 16
+
+int mt__cs_plan_walk(mt__callstacks *cs, size_t stacks, mt__err *e) {
+  if (!cs->lookup || stacks * NEW_NODES_PER_STACK * FETCH_COST < cs->max_id) return 0;
+  return mt__cs_load_all(cs, e);
+}
+
 size_t mt__cs_frames(mt__callstacks *cs, uint64_t stack_id, const mt__frame **out, size_t max) {
   size_t n = 0;
   /* parent < id by the format (checked here too for damaged tables), so the walk ends */
   while (stack_id != 0) {
     const node *d = node_of(cs, stack_id);
     if (!d) break;
-    uint64_t *fr = mt__u64map_get(&cs->ip_index, d->ip);
-    if (fr) {
-      size_t first = *fr >> 8, count = *fr & 0xff;
-      for (size_t i = 0; i < count; i++, n++)
-        if (n < max) out[n] = &cs->frames[first + i];
-    }
+    size_t first = d->frames >> 8, count = d->frames & 0xff;
+    for (size_t i = 0; i < count; i++, n++)
+      if (n < max) out[n] = &cs->frames[first + i];
     if (d->parent >= stack_id) break;
     stack_id = d->parent;
   }
