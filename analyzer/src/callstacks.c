@@ -3,6 +3,7 @@
  * string pool, so walking every stack of a process costs no SQL. */
 #include "callstacks.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,74 @@ static uint64_t max_stack_id(sqlite3 *db, int64_t pid, mt__err *e) {
   return max;
 }
 
+/* Nodes of ids lo < id <= hi into the dense array. @return the nodes read, or -1. */
+static int64_t scan_dense(sqlite3 *db, int64_t pid, uint64_t lo, uint64_t hi, mt__callstacks *cs) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT id, parent, ip FROM stacks WHERE process_id = ? AND id > ? AND id <= ?",
+                         -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  sqlite3_bind_int64(st, 1, pid);
+  sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+  sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
+  int64_t n = 0;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    cs->nodes[id] = (node){(uint64_t)sqlite3_column_int64(st, 1),
+                           frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
+    n++;
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? n : -1;
+}
+
+/* The upper half of a dense load, read by a second thread through its own connection. */
+typedef struct {
+  const char *path;
+  int64_t pid;
+  uint64_t lo, hi;
+  mt__callstacks *cs;
+  int64_t read;           /* nodes read, -1 on failure (the caller reads the half itself) */
+} half_scan;
+
+static void *scan_half(void *arg) {
+  half_scan *h = arg;
+  sqlite3 *db;
+  h->read = -1;
+  if (sqlite3_open_v2(h->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+    h->read = scan_dense(db, h->pid, h->lo, h->hi, h->cs);
+  sqlite3_close(db); /* busy (a writer waits for the first half's lock): no wait, no harm */
+  return NULL;
+}
+
+/* Below this many nodes a second thread saves less than it costs. */
+#define PARALLEL_MIN_NODES 100000
+
+/* Every node of a dense table; the two halves are read in parallel when the table is big
+ * and in a file, and no transaction of this connection is open (the second connection would
+ * not see its changes). The first half's statement holds the shared lock before the second
+ * starts, so no writer can commit in between: both halves see the same database. */
+static int load_dense(sqlite3 *db, int64_t pid, uint64_t max, mt__callstacks *cs, mt__err *e) {
+  const char *path = sqlite3_db_filename(db, "main");
+  half_scan upper = {path, pid, max / 2, max, cs, -1};
+  pthread_t thread;
+  int threaded = 0;
+  sqlite3_stmt *lock = NULL;
+  if (max >= PARALLEL_MIN_NODES && path && *path && sqlite3_get_autocommit(db) &&
+      sqlite3_prepare_v2(db, "SELECT 1 FROM stacks WHERE process_id = ?", -1, &lock, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(lock, 1, pid);
+    if (sqlite3_step(lock) == SQLITE_ROW) threaded = pthread_create(&thread, NULL, scan_half, &upper) == 0;
+  }
+  int64_t lower = scan_dense(db, pid, 0, threaded ? max / 2 : max, cs);
+  if (threaded) pthread_join(thread, NULL);
+  sqlite3_finalize(lock);
+  if (threaded && lower >= 0 && upper.read < 0) upper.read = scan_dense(db, pid, max / 2, max, cs);
+  if (lower < 0 || (threaded && upper.read < 0))
+    return mt__fail(e, "database error: %s", sqlite3_errmsg(db));
+  cs->nnodes = (size_t)lower + (size_t)(threaded ? upper.read : 0);
+  return 0;
+}
+
 /* Stack ids are dense (1..N), so nodes live in an array indexed by id when the largest id
  * allows; a hash map otherwise (damaged or unusual traces). The rows of every process bound
  * N: SQLite counts a whole table from its pages, without the scan a WHERE would need. */
@@ -90,18 +159,18 @@ static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) 
   size_t slots = cs->dense ? (size_t)max + 1 : (n ? n : 1);
   cs->nodes = malloc(slots * sizeof *cs->nodes);
   if (!cs->nodes) return mt__fail(e, "out of memory");
-  if (cs->dense)
-    for (size_t i = 0; i < slots; i++) cs->nodes[i].parent = ABSENT;
   cs->nslots = slots;
+  if (cs->dense) {
+    for (size_t i = 0; i < slots; i++) cs->nodes[i].parent = ABSENT;
+    return load_dense(db, pid, max, cs, e);
+  }
   if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
     return -1;
   sqlite3_bind_int64(st, 1, pid);
   while (sqlite3_step(st) == SQLITE_ROW) {
     uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
     node d = {(uint64_t)sqlite3_column_int64(st, 1), frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
-    if (cs->dense) {
-      if (id < slots) cs->nodes[id] = d;
-    } else if (cs->nnodes < n) {
+    if (cs->nnodes < n) {
       cs->nodes[cs->nnodes] = d;
       if (mt__u64map_put(&cs->node_index, id, cs->nnodes)) {
         sqlite3_finalize(st);
