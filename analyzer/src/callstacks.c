@@ -78,6 +78,21 @@ static uint64_t max_stack_id(sqlite3 *db, int64_t pid, mt__err *e) {
   return max;
 }
 
+/* Append a node to the sparse set (indexed through node_index). @return it, NULL when out
+ * of memory. */
+static const node *add_node(mt__callstacks *cs, uint64_t id, node d) {
+  if (cs->nnodes == cs->capnodes) {
+    size_t n = cs->capnodes ? 2 * cs->capnodes : 1024;
+    node *nn = realloc(cs->nodes, n * sizeof *nn);
+    if (!nn) return NULL;
+    cs->nodes = nn;
+    cs->capnodes = n;
+  }
+  if (mt__u64map_put(&cs->node_index, id, cs->nnodes)) return NULL;
+  cs->nodes[cs->nnodes] = d;
+  return &cs->nodes[cs->nnodes++];
+}
+
 /* Nodes of ids lo < id <= hi into the dense array. @return the nodes read, or -1. */
 static int64_t scan_dense(sqlite3 *db, int64_t pid, uint64_t lo, uint64_t hi, mt__callstacks *cs) {
   sqlite3_stmt *st;
@@ -146,22 +161,25 @@ static int load_dense(sqlite3 *db, int64_t pid, uint64_t max, mt__callstacks *cs
   return 0;
 }
 
+/* A row of the stacks table takes at least this many bytes of the database file. */
+#define MIN_ROW_BYTES 8
+
 /* Stack ids are dense (1..N), so nodes live in an array indexed by id when the largest id
- * allows; a hash map otherwise (damaged or unusual traces). The rows of every process bound
- * N: SQLite counts a whole table from its pages, without the scan a WHERE would need. */
+ * allows; a hash map otherwise (damaged or unusual traces). The size of the database file
+ * bounds N at no cost (counting rows would read the whole table once more). */
 static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT count(*) FROM stacks", e)) return -1;
-  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+  if (mt__db_prepare(db, &st, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", e))
+    return -1;
+  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) / MIN_ROW_BYTES : 0;
   sqlite3_finalize(st);
   uint64_t max = max_stack_id(db, pid, e);
-  cs->dense = max < 4 * (uint64_t)n + 4096;
-  size_t slots = cs->dense ? (size_t)max + 1 : (n ? n : 1);
-  cs->nodes = malloc(slots * sizeof *cs->nodes);
-  if (!cs->nodes) return mt__fail(e, "out of memory");
-  cs->nslots = slots;
+  cs->dense = max < (uint64_t)n + 4096;
   if (cs->dense) {
-    for (size_t i = 0; i < slots; i++) cs->nodes[i].parent = ABSENT;
+    cs->nslots = (size_t)max + 1;
+    cs->nodes = malloc(cs->nslots * sizeof *cs->nodes);
+    if (!cs->nodes) return mt__fail(e, "out of memory");
+    for (size_t i = 0; i < cs->nslots; i++) cs->nodes[i].parent = ABSENT;
     return load_dense(db, pid, max, cs, e);
   }
   if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
@@ -170,14 +188,10 @@ static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) 
   while (sqlite3_step(st) == SQLITE_ROW) {
     uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
     node d = {(uint64_t)sqlite3_column_int64(st, 1), frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
-    if (cs->nnodes < n) {
-      cs->nodes[cs->nnodes] = d;
-      if (mt__u64map_put(&cs->node_index, id, cs->nnodes)) {
-        sqlite3_finalize(st);
-        return mt__fail(e, "out of memory");
-      }
+    if (add_node(cs, id, d) == NULL) {
+      sqlite3_finalize(st);
+      return mt__fail(e, "out of memory");
     }
-    cs->nnodes++;
   }
   sqlite3_finalize(st);
   return 0;
@@ -199,21 +213,9 @@ static const node *fetch(mt__callstacks *cs, uint64_t id) {
   sqlite3_bind_int64(cs->lookup, 1, cs->pid);
   sqlite3_bind_int64(cs->lookup, 2, (sqlite3_int64)id);
   const node *found = NULL;
-  if (sqlite3_step(cs->lookup) == SQLITE_ROW) {
-    if (cs->nnodes == cs->capnodes) {
-      size_t n = cs->capnodes ? 2 * cs->capnodes : 1024;
-      node *nn = realloc(cs->nodes, n * sizeof *nn);
-      if (nn) {
-        cs->nodes = nn;
-        cs->capnodes = n;
-      }
-    }
-    if (cs->nnodes < cs->capnodes && mt__u64map_put(&cs->node_index, id, cs->nnodes) == 0) {
-      cs->nodes[cs->nnodes] = (node){(uint64_t)sqlite3_column_int64(cs->lookup, 0),
-                                     frames_of_ip(cs, (uint64_t)sqlite3_column_int64(cs->lookup, 1))};
-      found = &cs->nodes[cs->nnodes++];
-    }
-  }
+  if (sqlite3_step(cs->lookup) == SQLITE_ROW)
+    found = add_node(cs, id, (node){(uint64_t)sqlite3_column_int64(cs->lookup, 0),
+                                    frames_of_ip(cs, (uint64_t)sqlite3_column_int64(cs->lookup, 1))});
   sqlite3_reset(cs->lookup);
   return found;
 }
