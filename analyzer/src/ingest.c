@@ -15,20 +15,15 @@
 #include <memtrace/trace_reader.h>
 
 #include "accum.h"
+#include "batch.h"
 #include "db.h"
 #include "reorder.h"
 #include "results.h"
 #include "u64map.h"
 
 enum {
-  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_STACKS, ST_FORK, ST_END,
-  ST_FRAME, ST_COUNT
+  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_FRAME, ST_COUNT
 };
-
-#define STACK_BATCH 64
-#define STACK_ROW4 "(?,?,?,?),(?,?,?,?),(?,?,?,?),(?,?,?,?)"
-#define STACK_ROWS_16 STACK_ROW4 "," STACK_ROW4 "," STACK_ROW4 "," STACK_ROW4
-#define STACK_ROWS_64 STACK_ROWS_16 "," STACK_ROWS_16 "," STACK_ROWS_16 "," STACK_ROWS_16
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PROCESS] = "INSERT INTO processes(trace_id, pid, ppid, origin, parent_trace, program,"
@@ -38,7 +33,6 @@ static const char *const stmt_sql[ST_COUNT] = {
                   " VALUES(?,?,?,?,?,?)",
     [ST_UNLOAD] = "UPDATE modules SET unload_seq = ? WHERE process_id = ? AND id = ?",
     [ST_THREAD] = "INSERT OR REPLACE INTO threads(process_id, tid, name) VALUES(?,?,?)",
-    [ST_STACKS] = "INSERT OR REPLACE INTO stacks VALUES" STACK_ROWS_64,
     [ST_FORK] = "INSERT INTO forks(process_id, seq, time_ns, child_pid) VALUES(?,?,?,?)",
     [ST_END] = "UPDATE processes SET end_how = ?, exit_status = ?, duration_ns = ? WHERE id = ?",
     [ST_FRAME] = "INSERT OR REPLACE INTO frames VALUES(?,?,?,?,?,?,?,?,?,?)",
@@ -63,8 +57,7 @@ typedef struct {
   char **labels;          /* marker labels, indexed by mt__mark.label */
   size_t nlabels, caplabels;
   uint64_t records;
-  mt_rec_stack stack_buf[STACK_BATCH];
-  size_t nstack;
+  mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
   mt__err *e;
 } ingest_ctx;
 
@@ -140,35 +133,10 @@ static int on_realloc(ingest_ctx *c, const mt_record *r) {
   return push(c, &ev);
 }
 
-/* Stack nodes are inserted STACK_BATCH rows per statement: a million-node trace spends
- * its time in SQLite otherwise. */
-static int flush_stacks(ingest_ctx *c) {
-  if (c->nstack == 0) return 0;
-  sqlite3_stmt *st = c->nstack == STACK_BATCH ? c->st[ST_STACKS] : NULL;
-  if (!st) { /* a last, shorter batch */
-    char sql[64 + STACK_BATCH * 16];
-    size_t n = (size_t)snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO stacks VALUES");
-    for (size_t i = 0; i < c->nstack; i++) n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?)", i ? "," : "");
-    if (mt__db_prepare(c->db, &st, sql, c->e)) return -1;
-  }
-  for (size_t i = 0; i < c->nstack; i++) {
-    sqlite3_bind_int64(st, (int)(4 * i + 1), c->process_id);
-    sqlite3_bind_int64(st, (int)(4 * i + 2), (sqlite3_int64)c->stack_buf[i].id);
-    sqlite3_bind_int64(st, (int)(4 * i + 3), (sqlite3_int64)c->stack_buf[i].parent);
-    sqlite3_bind_int64(st, (int)(4 * i + 4), (sqlite3_int64)c->stack_buf[i].ip);
-  }
-  int rc = sqlite3_step(st);
-  if (st == c->st[ST_STACKS]) sqlite3_reset(st);
-  else sqlite3_finalize(st);
-  c->nstack = 0;
-  return rc == SQLITE_DONE ? 0 : mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));
-}
-
 static int on_stack(ingest_ctx *c, const mt_record *r) {
   const mt_rec_stack *s = &r->u.stack;
   if (mt__u64map_put(&c->ips, s->ip, 0)) return mt__fail(c->e, "out of memory");
-  c->stack_buf[c->nstack++] = *s;
-  return c->nstack == STACK_BATCH ? flush_stacks(c) : 0;
+  return mt__batch_row(&c->stacks, "iiii", (uint64_t)c->process_id, s->id, s->parent, s->ip);
 }
 
 static int on_module(ingest_ctx *c, const mt_record *r) {
@@ -361,7 +329,7 @@ static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsi
 }
 
 static int finish(ingest_ctx *c) {
-  if (flush_stacks(c)) return -1;
+  if (mt__batch_flush(&c->stacks)) return -1;
   if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
@@ -412,6 +380,7 @@ static int update_trace(ingest_ctx *c, mt_reader *rd, mt__ingest_result *r) {
 
 static void ctx_free(ingest_ctx *c) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  mt__batch_free(&c->stacks);
   mt__accum_free(&c->acc);
   mt__reorder_free(&c->win);
   mt__sym_destroy(c->sym);
@@ -425,6 +394,7 @@ static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const str
                        const mt__ingest_opts *o, mt__ingest_result *r) {
   for (int i = 0; i < ST_COUNT; i++)
     if (mt__db_prepare(c->db, &c->st[i], stmt_sql[i], c->e)) return -1;
+  if (mt__batch_init(&c->stacks, c->db, "INSERT OR REPLACE INTO stacks", 4, c->e)) return -1;
   if (insert_trace(c, path, sb)) return -1;
   int rc = 0;
   int isatty_progress = o->progress && isatty(2);
