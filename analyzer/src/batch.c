@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* "head VALUES(?,?),(?,?)" for nrows rows into a malloc'd string. */
 static char *insert_sql(const mt__batch *b, int nrows) {
@@ -60,6 +61,13 @@ int mt__batch_flush(mt__batch *b) {
   return rc == SQLITE_DONE ? 0 : mt__fail(b->e, "database error: %s", sqlite3_errmsg(b->db));
 }
 
+static int row_added(mt__batch *b) { return ++b->nrows == MT__BATCH_ROWS ? mt__batch_flush(b) : 0; }
+
+int mt__batch_values(mt__batch *b, const mt__batch_value *row) {
+  memcpy(&b->vals[b->nrows * b->ncols], row, (size_t)b->ncols * sizeof *row);
+  return row_added(b);
+}
+
 int mt__batch_row(mt__batch *b, const char *types, ...) {
   mt__batch_value *row = &b->vals[b->nrows * b->ncols];
   va_list ap;
@@ -70,7 +78,7 @@ int mt__batch_row(mt__batch *b, const char *types, ...) {
     else if (types[c] == 't') row[c].u.t = va_arg(ap, const char *);
   }
   va_end(ap);
-  return ++b->nrows == MT__BATCH_ROWS ? mt__batch_flush(b) : 0;
+  return row_added(b);
 }
 
 void mt__batch_free(mt__batch *b) {

@@ -37,6 +37,16 @@ int mt__batch_init(mt__batch *b, sqlite3 *db, const char *head, int ncols, mt__e
  * 'n' null without an argument). Text is not copied: it must stay valid until the batch is
  * flushed (the next MT__BATCH_ROWS rows, or mt__batch_flush). @return 0 or -1 with e filled. */
 int mt__batch_row(mt__batch *b, const char *types, ...);
+/* Add a row of ncols values (built with the helpers below). @return 0 or -1 with e filled. */
+int mt__batch_values(mt__batch *b, const mt__batch_value *row);
+
+static inline mt__batch_value mt__bv_int(int64_t v) { return (mt__batch_value){'i', {.i = v}}; }
+static inline mt__batch_value mt__bv_null(void) { return (mt__batch_value){'n', {.i = 0}}; }
+/* Text (kept as for mt__batch_row); NULL gives SQL NULL. */
+static inline mt__batch_value mt__bv_text(const char *t) {
+  return t ? (mt__batch_value){'t', {.t = t}} : mt__bv_null();
+}
+
 /* Write the rows collected so far. @return 0 or -1 with e filled. */
 int mt__batch_flush(mt__batch *b);
 /* Release the batch (rows not flushed are dropped). */

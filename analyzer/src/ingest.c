@@ -19,10 +19,11 @@
 #include "db.h"
 #include "reorder.h"
 #include "results.h"
+#include "symthread.h"
 #include "u64map.h"
 
 enum {
-  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_FRAME, ST_COUNT
+  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -35,8 +36,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_THREAD] = "INSERT OR REPLACE INTO threads(process_id, tid, name) VALUES(?,?,?)",
     [ST_FORK] = "INSERT INTO forks(process_id, seq, time_ns, child_pid) VALUES(?,?,?,?)",
     [ST_END] = "UPDATE processes SET end_how = ?, exit_status = ?, duration_ns = ? WHERE id = ?",
-    [ST_FRAME] = "INSERT OR REPLACE INTO frames VALUES(?,?,?,?,?,?,?,?,?,?)",
-};
+  };
 
 static const char *const end_how_names[] = {"exit", "signal", "exec", "stopped"};
 static const char *const origin_names[] = {"launch", "fork", "exec"};
@@ -49,8 +49,7 @@ typedef struct {
   mt_rec_end end;
   mt__accum acc;
   mt__reorder win;
-  mt__symbolizer *sym;
-  mt__u64map ips;         /* distinct instruction pointers of all stack nodes */
+  mt__symthread *sym;     /* symbolizes stack addresses while the trace is read */
   mt__u64map reach;       /* address -> leak kind from REACH records */
   int have_scan;
   mt_rec_scan scan;
@@ -135,7 +134,7 @@ static int on_realloc(ingest_ctx *c, const mt_record *r) {
 
 static int on_stack(ingest_ctx *c, const mt_record *r) {
   const mt_rec_stack *s = &r->u.stack;
-  if (mt__u64map_put(&c->ips, s->ip, 0)) return mt__fail(c->e, "out of memory");
+  if (mt__symthread_add_ip(c->sym, s->ip)) return mt__fail(c->e, "out of memory");
   return mt__batch_row(&c->stacks, "iiii", (uint64_t)c->process_id, s->id, s->parent, s->ip);
 }
 
@@ -147,7 +146,7 @@ static int on_module(ingest_ctx *c, const mt_record *r) {
   hex[2 * (m->build_id_len < MT_BUILD_ID_MAX ? m->build_id_len : MT_BUILD_ID_MAX)] = 0;
   if (run(c, ST_MODULE, "iistii", (uint64_t)c->process_id, m->id, m->path, hex, m->base, m->seq))
     return -1;
-  if (mt__sym_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
+  if (mt__symthread_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
   return tick(c, r, m->seq);
 }
 
@@ -230,39 +229,29 @@ static int deliver(void *ctx, const mt__event *ev) {
 }
 
 typedef struct {
-  ingest_ctx *c;
-  uint64_t ip, module_id, offset;
-} frame_ctx;
+  mt__batch rows;
+  int64_t process_id;
+} frame_rows;
 
-static int put_frame(void *ctx, const mt__symframe *f, int depth) {
-  frame_ctx *fc = ctx;
-  sqlite3_stmt *st = fc->c->st[ST_FRAME];
-  sqlite3_bind_int64(st, 1, fc->c->process_id);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)fc->ip);
-  sqlite3_bind_int(st, 3, depth);
-  sqlite3_bind_text(st, 4, f->function, -1, SQLITE_TRANSIENT);
-  if (f->file) sqlite3_bind_text(st, 5, f->file, -1, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, 5);
-  if (f->line) sqlite3_bind_int(st, 6, f->line);
-  else sqlite3_bind_null(st, 6);
-  if (fc->module_id) sqlite3_bind_int64(st, 7, (sqlite3_int64)fc->module_id);
-  else sqlite3_bind_null(st, 7);
-  sqlite3_bind_int64(st, 8, (sqlite3_int64)fc->offset);
-  sqlite3_bind_int(st, 9, f->inlined);
-  sqlite3_bind_int(st, 10, f->resolved);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? 0 : mt__fail(fc->c->e, "database error: %s", sqlite3_errmsg(fc->c->db));
+static int put_frame(void *ctx, uint64_t ip, uint64_t module_id, uint64_t offset,
+                     const mt__symframe *f, int depth) {
+  frame_rows *fr = ctx;
+  mt__batch_value row[10] = {
+      mt__bv_int(fr->process_id), mt__bv_int((int64_t)ip), mt__bv_int(depth),
+      mt__bv_text(f->function), mt__bv_text(f->file),
+      f->line ? mt__bv_int(f->line) : mt__bv_null(),
+      module_id ? mt__bv_int((int64_t)module_id) : mt__bv_null(),
+      mt__bv_int((int64_t)offset), mt__bv_int(f->inlined), mt__bv_int(f->resolved)};
+  return mt__batch_values(&fr->rows, row);
 }
 
 static int write_frames(ingest_ctx *c) {
-  size_t pos = 0;
-  uint64_t ip, unused;
-  while (mt__u64map_next(&c->ips, &pos, &ip, &unused)) {
-    frame_ctx fc = {.c = c, .ip = ip};
-    /* mt__sym_resolve fills module_id and offset before the first callback */
-    if (mt__sym_resolve(c->sym, ip, put_frame, &fc, &fc.module_id, &fc.offset)) return -1;
-  }
+  if (mt__symthread_finish(c->sym, c->e)) return -1;
+  frame_rows fr = {.process_id = c->process_id};
+  if (mt__batch_init(&fr.rows, c->db, "INSERT OR REPLACE INTO frames", 10, c->e)) return -1;
+  int rc = mt__symthread_frames(c->sym, put_frame, &fr) || mt__batch_flush(&fr.rows);
+  mt__batch_free(&fr.rows);
+  if (rc) return -1;
   sqlite3_stmt *st;
   if (mt__db_prepare(c->db, &st, "UPDATE modules SET debug_file = ? WHERE process_id = ? AND id = ?",
                      c->e))
@@ -275,7 +264,7 @@ static int write_frames(ingest_ctx *c) {
   sqlite3_bind_int64(ids, 1, c->process_id);
   while (sqlite3_step(ids) == SQLITE_ROW) {
     uint64_t id = (uint64_t)sqlite3_column_int64(ids, 0);
-    const char *f = mt__sym_module_file(c->sym, id);
+    const char *f = mt__symthread_module_file(c->sym, id);
     if (!f) continue;
     sqlite3_bind_text(st, 1, f, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, c->process_id);
@@ -383,8 +372,7 @@ static void ctx_free(ingest_ctx *c) {
   mt__batch_free(&c->stacks);
   mt__accum_free(&c->acc);
   mt__reorder_free(&c->win);
-  mt__sym_destroy(c->sym);
-  mt__u64map_free(&c->ips);
+  mt__symthread_free(c->sym);
   mt__u64map_free(&c->reach);
   for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
   free(c->labels);
@@ -429,12 +417,11 @@ int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__inge
   c.e = e;
   mt__accum_init(&c.acc, 0, UINT64_MAX);
   mt__reorder_init(&c.win, deliver, &c);
-  mt__u64map_init(&c.ips);
   mt__u64map_init(&c.reach);
-  if (mt__sym_create(&c.sym, o->sym)) {
+  if (mt__symthread_start(&c.sym, o->sym, e)) {
     mt_reader_close(rd);
     ctx_free(&c);
-    return mt__fail(e, "out of memory");
+    return -1;
   }
   rc = ingest_body(&c, rd, path, &sb, o, r);
   mt_reader_close(rd);
