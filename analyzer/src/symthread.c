@@ -139,10 +139,10 @@ static void *work(void *arg) {
     /* take the modules (appended to ours) and swap the address lists */
     if (!failed && RESERVE(t->mods, t->capmods, t->nmods + t->nmods_in)) failed = 1;
     size_t first_mod = t->nmods;
-    if (!failed) {
+    if (!failed && t->nmods_in) {
       memcpy(t->mods + t->nmods, t->mods_in, t->nmods_in * sizeof *t->mods);
       t->nmods += t->nmods_in;
-    } else {
+    } else if (failed) {
       for (size_t i = 0; i < t->nmods_in; i++) free((char *)t->mods_in[i].path.data);
     }
     t->nmods_in = 0;
@@ -194,6 +194,7 @@ int mt__symthread_start(mt__symthread **out, const mt__symopts *o, mt__err *e) {
 
 /* Move the pending addresses to the hand-over list; the caller holds the lock. */
 static int hand_over_ips(mt__symthread *t) {
+  if (t->npending == 0) return 0;
   if (RESERVE(t->ips_in, t->capips_in, t->nips_in + t->npending)) return -1;
   memcpy(t->ips_in + t->nips_in, t->pending, t->npending * sizeof *t->pending);
   t->nips_in += t->npending;
