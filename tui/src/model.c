@@ -36,7 +36,7 @@ struct mt__model {
   int64_t *stack_ids;     /* sorted */
   uint32_t *stack_parent; /* index, NONE for the outermost frame */
   uint64_t *stack_ip;
-  long *stack_ipx;        /* index in ips of the stack's ip (-1: no frames), found once */
+  int32_t *stack_ipx;     /* index in ips of the stack's ip (-1: no frames), found once */
   size_t nstacks;
   uint32_t *stat_stack; /* stat -> stack index, NONE when the stack is unknown */
   int64_t *stat_id;     /* stat -> stack id */
@@ -248,7 +248,7 @@ static int load_stacks(mt__model *m, sqlite3 *db, int64_t pid) {
   for (size_t i = 0; i < m->nstacks; i++) {
     long p = parents[i] ? find_i64(m->stack_ids, m->nstacks, parents[i]) : -1;
     m->stack_parent[i] = p >= 0 ? (uint32_t)p : NONE;
-    m->stack_ipx[i] = find_ip(m, m->stack_ip[i]);
+    m->stack_ipx[i] = (int32_t)find_ip(m, m->stack_ip[i]);
   }
   free(parents);
   return 0;
