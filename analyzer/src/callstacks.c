@@ -136,25 +136,38 @@ static void *scan_half(void *arg) {
 /* Below this many nodes a second thread saves less than it costs. */
 #define PARALLEL_MIN_NODES 100000
 
+/* Whether the database uses a rollback journal, where a reader's shared lock keeps every
+ * writer from committing (in WAL mode each reader has its own snapshot instead). */
+static int rollback_journal(sqlite3 *db) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK) return 0;
+  const char *mode = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  int rollback = mode && strcmp(mode, "wal") != 0;
+  sqlite3_finalize(st);
+  return rollback;
+}
+
 /* Every node of a dense table; the two halves are read in parallel when the table is big
- * and in a file, and no transaction of this connection is open (the second connection would
- * not see its changes). The first half's statement holds the shared lock before the second
- * starts, so no writer can commit in between: both halves see the same database. */
+ * and in a file with a rollback journal, and no transaction of this connection is open (the
+ * second connection would not see its changes). A statement of this connection holds the
+ * shared lock from before the second connection starts until both halves are read, so no
+ * writer can commit in between: both halves see the same database. */
 static int load_dense(sqlite3 *db, int64_t pid, uint64_t max, mt__callstacks *cs, mt__err *e) {
   const char *path = sqlite3_db_filename(db, "main");
   half_scan upper = {path, pid, max / 2, max, cs, -1};
   pthread_t thread;
   int threaded = 0;
   sqlite3_stmt *lock = NULL;
-  if (max >= PARALLEL_MIN_NODES && path && *path && sqlite3_get_autocommit(db) &&
+  if (max >= PARALLEL_MIN_NODES && path && *path && sqlite3_get_autocommit(db) && rollback_journal(db) &&
       sqlite3_prepare_v2(db, "SELECT 1 FROM stacks WHERE process_id = ?", -1, &lock, NULL) == SQLITE_OK) {
     sqlite3_bind_int64(lock, 1, pid);
     if (sqlite3_step(lock) == SQLITE_ROW) threaded = pthread_create(&thread, NULL, scan_half, &upper) == 0;
   }
   int64_t lower = scan_dense(db, pid, 0, threaded ? max / 2 : max, cs);
   if (threaded) pthread_join(thread, NULL);
-  sqlite3_finalize(lock);
+  /* still under the lock: the half read again here comes from the same database */
   if (threaded && lower >= 0 && upper.read < 0) upper.read = scan_dense(db, pid, max / 2, max, cs);
+  sqlite3_finalize(lock);
   if (lower < 0 || (threaded && upper.read < 0))
     return mt__fail(e, "database error: %s", sqlite3_errmsg(db));
   cs->nnodes = (size_t)lower + (size_t)(threaded ? upper.read : 0);
