@@ -136,13 +136,18 @@ static int release_block(mt__accum *a, uint32_t ix) {
  * temporary). A live block allocated after seq is a later incarnation of the address: the
  * free then belongs to the stale one, if any. */
 static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32_t tid, int *found) {
-  uint64_t ix, key = mt__live_key(addr, cls);
+  uint64_t ix = 0, key = mt__live_key(addr, cls);
   uint64_t *live = mt__u64map_get(&a->live, key);
   if (live && a->blocks[*live].seq > seq) {
     *found = a->stale.count && mt__u64map_del(&a->stale, key, &ix);
+  } else if (live) {
+    ix = *live;
+    mt__u64map_del_at(&a->live, live);
+    *found = 1;
+    if (cls == MT_CLASS_MMAP) mt__mapranges_remove(&a->maps, addr);
   } else {
-    *found = mt__u64map_del(&a->live, key, &ix);
-    if (*found && cls == MT_CLASS_MMAP) mt__mapranges_remove(&a->maps, addr);
+    *found = 0;
+  }
   }
   if (!*found) return 0;
   mt__block *b = &a->blocks[ix];
@@ -206,8 +211,8 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
     uint64_t old;
     if (mt__u64map_del(&a->stale, mt__live_key(addr, cls), &old) && release_block(a, (uint32_t)old))
       return -1;
-  } else if (drop_block(a, addr, cls, e->seq, e->tid, &found)) {
-    return -1; /* a lost free: forget the old block */
+  } else if (live && drop_block(a, addr, cls, e->seq, e->tid, &found)) {
+    return -1; /* a lost free: forget the old block (no block there: nothing to drop) */
   }
   mt__block blk = {.addr = addr, .size = e->size, .seq = e->seq, .time = e->time, .stack = e->stack,
                    .site = UINT32_MAX, .cls = (uint8_t)cls, .kind = e->kind};

@@ -25,6 +25,9 @@ typedef struct mt__callstacks mt__callstacks;
 int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e);
 /* Switch a lazy set to every node at once, before walking all stacks. */
 int mt__cs_load_all(mt__callstacks *cs, mt__err *e);
+/* Before walking `stacks` stacks: switch a lazy set to every node at once when that is
+ * estimated cheaper than fetching their nodes one by one. @return 0 or -1 with e filled. */
+int mt__cs_plan_walk(mt__callstacks *cs, size_t stacks, mt__err *e);
 void mt__cs_free(mt__callstacks *cs);
 
 /* Frames of a stack, innermost first (inlined frames expanded). Fills at most max pointers

@@ -121,11 +121,12 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *v) {
 int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
   *out = NULL;
   sqlite3 *db;
-  int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+  /* NOMUTEX: a connection is used by one thread only, so SQLite need not lock each call */
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path, &db, flags, NULL);
   if (rc != SQLITE_OK && !create) {
     sqlite3_close(db);
-    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
   }
   if (rc != SQLITE_OK) {
     mt__fail(e, "cannot open database %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");

@@ -15,20 +15,16 @@
 #include <memtrace/trace_reader.h>
 
 #include "accum.h"
+#include "batch.h"
 #include "db.h"
 #include "reorder.h"
 #include "results.h"
+#include "symthread.h"
 #include "u64map.h"
 
 enum {
-  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_STACKS, ST_FORK, ST_END,
-  ST_FRAME, ST_COUNT
+  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_COUNT
 };
-
-#define STACK_BATCH 64
-#define STACK_ROW4 "(?,?,?,?),(?,?,?,?),(?,?,?,?),(?,?,?,?)"
-#define STACK_ROWS_16 STACK_ROW4 "," STACK_ROW4 "," STACK_ROW4 "," STACK_ROW4
-#define STACK_ROWS_64 STACK_ROWS_16 "," STACK_ROWS_16 "," STACK_ROWS_16 "," STACK_ROWS_16
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_PROCESS] = "INSERT INTO processes(trace_id, pid, ppid, origin, parent_trace, program,"
@@ -38,11 +34,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                   " VALUES(?,?,?,?,?,?)",
     [ST_UNLOAD] = "UPDATE modules SET unload_seq = ? WHERE process_id = ? AND id = ?",
     [ST_THREAD] = "INSERT OR REPLACE INTO threads(process_id, tid, name) VALUES(?,?,?)",
-    [ST_STACKS] = "INSERT OR REPLACE INTO stacks VALUES" STACK_ROWS_64,
     [ST_FORK] = "INSERT INTO forks(process_id, seq, time_ns, child_pid) VALUES(?,?,?,?)",
     [ST_END] = "UPDATE processes SET end_how = ?, exit_status = ?, duration_ns = ? WHERE id = ?",
-    [ST_FRAME] = "INSERT OR REPLACE INTO frames VALUES(?,?,?,?,?,?,?,?,?,?)",
-};
+  };
 
 static const char *const end_how_names[] = {"exit", "signal", "exec", "stopped"};
 static const char *const origin_names[] = {"launch", "fork", "exec"};
@@ -55,16 +49,14 @@ typedef struct {
   mt_rec_end end;
   mt__accum acc;
   mt__reorder win;
-  mt__symbolizer *sym;
-  mt__u64map ips;         /* distinct instruction pointers of all stack nodes */
+  mt__symthread *sym;     /* symbolizes stack addresses while the trace is read */
   mt__u64map reach;       /* address -> leak kind from REACH records */
   int have_scan;
   mt_rec_scan scan;
   char **labels;          /* marker labels, indexed by mt__mark.label */
   size_t nlabels, caplabels;
   uint64_t records;
-  mt_rec_stack stack_buf[STACK_BATCH];
-  size_t nstack;
+  mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
   mt__err *e;
 } ingest_ctx;
 
@@ -140,35 +132,10 @@ static int on_realloc(ingest_ctx *c, const mt_record *r) {
   return push(c, &ev);
 }
 
-/* Stack nodes are inserted STACK_BATCH rows per statement: a million-node trace spends
- * its time in SQLite otherwise. */
-static int flush_stacks(ingest_ctx *c) {
-  if (c->nstack == 0) return 0;
-  sqlite3_stmt *st = c->nstack == STACK_BATCH ? c->st[ST_STACKS] : NULL;
-  if (!st) { /* a last, shorter batch */
-    char sql[64 + STACK_BATCH * 16];
-    size_t n = (size_t)snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO stacks VALUES");
-    for (size_t i = 0; i < c->nstack; i++) n += (size_t)snprintf(sql + n, sizeof sql - n, "%s(?,?,?,?)", i ? "," : "");
-    if (mt__db_prepare(c->db, &st, sql, c->e)) return -1;
-  }
-  for (size_t i = 0; i < c->nstack; i++) {
-    sqlite3_bind_int64(st, (int)(4 * i + 1), c->process_id);
-    sqlite3_bind_int64(st, (int)(4 * i + 2), (sqlite3_int64)c->stack_buf[i].id);
-    sqlite3_bind_int64(st, (int)(4 * i + 3), (sqlite3_int64)c->stack_buf[i].parent);
-    sqlite3_bind_int64(st, (int)(4 * i + 4), (sqlite3_int64)c->stack_buf[i].ip);
-  }
-  int rc = sqlite3_step(st);
-  if (st == c->st[ST_STACKS]) sqlite3_reset(st);
-  else sqlite3_finalize(st);
-  c->nstack = 0;
-  return rc == SQLITE_DONE ? 0 : mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));
-}
-
 static int on_stack(ingest_ctx *c, const mt_record *r) {
   const mt_rec_stack *s = &r->u.stack;
-  if (mt__u64map_put(&c->ips, s->ip, 0)) return mt__fail(c->e, "out of memory");
-  c->stack_buf[c->nstack++] = *s;
-  return c->nstack == STACK_BATCH ? flush_stacks(c) : 0;
+  if (mt__symthread_add_ip(c->sym, s->ip)) return mt__fail(c->e, "out of memory");
+  return mt__batch_row(&c->stacks, "iiii", (uint64_t)c->process_id, s->id, s->parent, s->ip);
 }
 
 static int on_module(ingest_ctx *c, const mt_record *r) {
@@ -179,7 +146,7 @@ static int on_module(ingest_ctx *c, const mt_record *r) {
   hex[2 * (m->build_id_len < MT_BUILD_ID_MAX ? m->build_id_len : MT_BUILD_ID_MAX)] = 0;
   if (run(c, ST_MODULE, "iistii", (uint64_t)c->process_id, m->id, m->path, hex, m->base, m->seq))
     return -1;
-  if (mt__sym_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
+  if (mt__symthread_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
   return tick(c, r, m->seq);
 }
 
@@ -262,39 +229,29 @@ static int deliver(void *ctx, const mt__event *ev) {
 }
 
 typedef struct {
-  ingest_ctx *c;
-  uint64_t ip, module_id, offset;
-} frame_ctx;
+  mt__batch rows;
+  int64_t process_id;
+} frame_rows;
 
-static int put_frame(void *ctx, const mt__symframe *f, int depth) {
-  frame_ctx *fc = ctx;
-  sqlite3_stmt *st = fc->c->st[ST_FRAME];
-  sqlite3_bind_int64(st, 1, fc->c->process_id);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)fc->ip);
-  sqlite3_bind_int(st, 3, depth);
-  sqlite3_bind_text(st, 4, f->function, -1, SQLITE_TRANSIENT);
-  if (f->file) sqlite3_bind_text(st, 5, f->file, -1, SQLITE_TRANSIENT);
-  else sqlite3_bind_null(st, 5);
-  if (f->line) sqlite3_bind_int(st, 6, f->line);
-  else sqlite3_bind_null(st, 6);
-  if (fc->module_id) sqlite3_bind_int64(st, 7, (sqlite3_int64)fc->module_id);
-  else sqlite3_bind_null(st, 7);
-  sqlite3_bind_int64(st, 8, (sqlite3_int64)fc->offset);
-  sqlite3_bind_int(st, 9, f->inlined);
-  sqlite3_bind_int(st, 10, f->resolved);
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  return rc == SQLITE_DONE ? 0 : mt__fail(fc->c->e, "database error: %s", sqlite3_errmsg(fc->c->db));
+static int put_frame(void *ctx, uint64_t ip, uint64_t module_id, uint64_t offset,
+                     const mt__symframe *f, int depth) {
+  frame_rows *fr = ctx;
+  mt__batch_value row[10] = {
+      mt__bv_int(fr->process_id), mt__bv_int((int64_t)ip), mt__bv_int(depth),
+      mt__bv_text(f->function), mt__bv_text(f->file),
+      f->line ? mt__bv_int(f->line) : mt__bv_null(),
+      module_id ? mt__bv_int((int64_t)module_id) : mt__bv_null(),
+      mt__bv_int((int64_t)offset), mt__bv_int(f->inlined), mt__bv_int(f->resolved)};
+  return mt__batch_values(&fr->rows, row);
 }
 
 static int write_frames(ingest_ctx *c) {
-  size_t pos = 0;
-  uint64_t ip, unused;
-  while (mt__u64map_next(&c->ips, &pos, &ip, &unused)) {
-    frame_ctx fc = {.c = c, .ip = ip};
-    /* mt__sym_resolve fills module_id and offset before the first callback */
-    if (mt__sym_resolve(c->sym, ip, put_frame, &fc, &fc.module_id, &fc.offset)) return -1;
-  }
+  if (mt__symthread_finish(c->sym, c->e)) return -1;
+  frame_rows fr = {.process_id = c->process_id};
+  if (mt__batch_init(&fr.rows, c->db, "INSERT OR REPLACE INTO frames", 10, c->e)) return -1;
+  int rc = mt__symthread_frames(c->sym, put_frame, &fr) || mt__batch_flush(&fr.rows);
+  mt__batch_free(&fr.rows);
+  if (rc) return -1;
   sqlite3_stmt *st;
   if (mt__db_prepare(c->db, &st, "UPDATE modules SET debug_file = ? WHERE process_id = ? AND id = ?",
                      c->e))
@@ -307,7 +264,7 @@ static int write_frames(ingest_ctx *c) {
   sqlite3_bind_int64(ids, 1, c->process_id);
   while (sqlite3_step(ids) == SQLITE_ROW) {
     uint64_t id = (uint64_t)sqlite3_column_int64(ids, 0);
-    const char *f = mt__sym_module_file(c->sym, id);
+    const char *f = mt__symthread_module_file(c->sym, id);
     if (!f) continue;
     sqlite3_bind_text(st, 1, f, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, c->process_id);
@@ -361,7 +318,7 @@ static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsi
 }
 
 static int finish(ingest_ctx *c) {
-  if (flush_stacks(c)) return -1;
+  if (mt__batch_flush(&c->stacks)) return -1;
   if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
@@ -412,10 +369,10 @@ static int update_trace(ingest_ctx *c, mt_reader *rd, mt__ingest_result *r) {
 
 static void ctx_free(ingest_ctx *c) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
+  mt__batch_free(&c->stacks);
   mt__accum_free(&c->acc);
   mt__reorder_free(&c->win);
-  mt__sym_destroy(c->sym);
-  mt__u64map_free(&c->ips);
+  mt__symthread_free(c->sym);
   mt__u64map_free(&c->reach);
   for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
   free(c->labels);
@@ -425,6 +382,7 @@ static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const str
                        const mt__ingest_opts *o, mt__ingest_result *r) {
   for (int i = 0; i < ST_COUNT; i++)
     if (mt__db_prepare(c->db, &c->st[i], stmt_sql[i], c->e)) return -1;
+  if (mt__batch_init(&c->stacks, c->db, "INSERT OR REPLACE INTO stacks", 4, c->e)) return -1;
   if (insert_trace(c, path, sb)) return -1;
   int rc = 0;
   int isatty_progress = o->progress && isatty(2);
@@ -459,12 +417,11 @@ int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__inge
   c.e = e;
   mt__accum_init(&c.acc, 0, UINT64_MAX);
   mt__reorder_init(&c.win, deliver, &c);
-  mt__u64map_init(&c.ips);
   mt__u64map_init(&c.reach);
-  if (mt__sym_create(&c.sym, o->sym)) {
+  if (mt__symthread_start(&c.sym, o->sym, e)) {
     mt_reader_close(rd);
     ctx_free(&c);
-    return mt__fail(e, "out of memory");
+    return -1;
   }
   rc = ingest_body(&c, rd, path, &sb, o, r);
   mt_reader_close(rd);

@@ -15,6 +15,35 @@ static int kind_id(const char *name) {
   return -1;
 }
 
+/* Filters per group (every stack walked: the call stacks are planned for that), then the
+ * totals of heap groups. */
+static int classify(mt__report_ctx *c, mt__leakset *out) {
+  mt__callstacks *cs = mt__report_stacks(c);
+  if (!cs || mt__cs_plan_walk(cs, out->n, c->e)) return -1;
+  for (size_t i = 0; i < out->n; i++) {
+    mt__leak_group *g = &out->groups[i];
+    const mt__frame *frames[MT__MAX_FRAMES];
+    size_t nf = mt__report_frames(c, g->stack_id, frames, MT__MAX_FRAMES, &g->excluded);
+    g->suppressed = g->excluded ? NULL : mt__filter_suppressed(c->filter, frames, nf);
+    if (strcmp(g->cls, "heap") != 0) continue;
+    if (g->kind_id >= 0 && !g->excluded && !g->suppressed) {
+      out->kind_bytes[g->kind_id] += g->bytes;
+      out->kind_blocks[g->kind_id] += g->blocks;
+    }
+    if (g->excluded) {
+      out->excluded_bytes += g->bytes;
+      out->excluded_blocks += g->blocks;
+    } else if (g->suppressed) {
+      out->suppressed_bytes += g->bytes;
+      out->suppressed_blocks += g->blocks;
+    } else if (!g->unlisted) {
+      out->bytes += g->bytes;
+      out->blocks += g->blocks;
+    }
+  }
+  return 0;
+}
+
 int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
@@ -33,6 +62,7 @@ int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
       mt__leak_group *ng = realloc(out->groups, cap * sizeof *ng);
       if (!ng) {
         sqlite3_finalize(st);
+        mt__leakset_free(out);
         return mt__fail(c->e, "out of memory");
       }
       out->groups = ng;
@@ -48,32 +78,16 @@ int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
     if (g->kind_id >= 0) out->have_kinds = 1;
     const char *cls = (const char *)sqlite3_column_text(st, 4);
     snprintf(g->cls, sizeof g->cls, "%s", cls ? cls : "heap");
-    const mt__frame *frames[MT__MAX_FRAMES];
-    size_t nf = mt__report_frames(c, g->stack_id, frames, MT__MAX_FRAMES, &g->excluded);
-    if (!c->cs) {
-      sqlite3_finalize(st);
-      return -1;
-    }
-    g->suppressed = g->excluded ? NULL : mt__filter_suppressed(c->filter, frames, nf);
-    if (strcmp(g->cls, "heap") != 0) continue;
-    if (g->kind_id >= 0 && !g->excluded && !g->suppressed) {
-      out->kind_bytes[g->kind_id] += g->bytes;
-      out->kind_blocks[g->kind_id] += g->blocks;
-    }
-    if (g->excluded) {
-      out->excluded_bytes += g->bytes;
-      out->excluded_blocks += g->blocks;
-    } else if (g->suppressed) {
-      out->suppressed_bytes += g->bytes;
-      out->suppressed_blocks += g->blocks;
-    } else if (!g->unlisted) {
-      out->bytes += g->bytes;
-      out->blocks += g->blocks;
-    }
   }
   sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->in.db));
-  return 0;
+  if (rc != SQLITE_DONE) {
+    mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->in.db));
+    mt__leakset_free(out);
+    return -1;
+  }
+  if (classify(c, out) == 0) return 0;
+  mt__leakset_free(out);
+  return -1;
 }
 
 void mt__leakset_free(mt__leakset *s) {

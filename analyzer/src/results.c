@@ -1,18 +1,28 @@
 /* SPDX-License-Identifier: MIT */
-/* One statement per result table, bound through mt__db_run; leaked totals are summed while
- * the live blocks are written, and timeline buckets carry values across empty buckets. */
+/* The big tables (stack_stats, leaks, timeline) are written in multi-row batches, the others
+ * one statement per row through mt__db_run; leaked totals are summed while the live blocks
+ * are written, and timeline buckets carry values across empty buckets. */
 #include "results.h"
 
 #include <stdio.h>
 
+#include "batch.h"
 #include "db.h"
 
-enum { W_SITE, W_LEAK, W_TIMELINE, W_MARKER, W_TOTALS, W_COUNT };
+enum { B_SITE, B_LEAK, B_TIMELINE, B_COUNT };
+
+static const struct {
+  const char *table;
+  int ncols;
+} batch_tables[B_COUNT] = {
+    [B_SITE] = {"stack_stats", 9},
+    [B_LEAK] = {"leaks", 9},
+    [B_TIMELINE] = {"timeline", 9},
+};
+
+enum { W_MARKER, W_TOTALS, W_COUNT };
 
 static const char *const write_sql[W_COUNT] = {
-    [W_SITE] = "INSERT INTO %s.stack_stats VALUES(?,?,?,?,?,?,?,?,?)",
-    [W_LEAK] = "INSERT INTO %s.leaks VALUES(?,?,?,?,?,?,?,?,?)",
-    [W_TIMELINE] = "INSERT INTO %s.timeline VALUES(?,?,?,?,?,?,?,?,?)",
     [W_MARKER] = "INSERT INTO %s.markers VALUES(?,?,?,?,?)",
     [W_TOTALS] = "INSERT INTO %s.totals VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                 " ?,?,?,?,?,?,?,?,?)",
@@ -21,6 +31,7 @@ static const char *const write_sql[W_COUNT] = {
 typedef struct {
   sqlite3 *db;
   sqlite3_stmt *st[W_COUNT];
+  mt__batch batch[B_COUNT];
   uint64_t pid;
   const mt__results *r;
   mt__err *e;
@@ -32,11 +43,11 @@ static int write_sites(writer *w) {
     const mt__site *s = &a->sites[i];
     uint64_t pb, pn;
     mt__accum_site_peak(a, s, &pb, &pn);
-    if (mt__db_run(w->db, w->st[W_SITE], w->e, "iiiiiiiii", w->pid, s->stack, s->allocations,
-                   s->bytes, s->temporary, s->leaked_blocks, s->leaked_bytes, pn, pb))
+    if (mt__batch_row(&w->batch[B_SITE], "iiiiiiiii", w->pid, s->stack, s->allocations,
+                      s->bytes, s->temporary, s->leaked_blocks, s->leaked_bytes, pn, pb))
       return -1;
   }
-  return 0;
+  return mt__batch_flush(&w->batch[B_SITE]);
 }
 
 static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_blocks) {
@@ -54,12 +65,13 @@ static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_block
     const char *kind = mt_alloc_kind_name(b->kind);
     uint64_t *reach = w->r->reach ? mt__u64map_get(w->r->reach, addr) : NULL;
     const char *leak_kind = reach ? mt_reach_kind_name((int)*reach) : NULL;
-    if (mt__db_run(w->db, w->st[W_LEAK], w->e, leak_kind ? "iiittiiit" : "iiittiiin", w->pid,
-                   addr, b->size, kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack,
-                   b->seq, b->time, leak_kind))
+    /* the names are static strings: they outlive the batch */
+    if (mt__batch_row(&w->batch[B_LEAK], leak_kind ? "iiittiiit" : "iiittiiin", w->pid, addr,
+                      b->size, kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack,
+                      b->seq, b->time, leak_kind))
       return -1;
   }
-  return 0;
+  return mt__batch_flush(&w->batch[B_LEAK]);
 }
 
 static int write_timeline(writer *w) {
@@ -81,11 +93,11 @@ static int write_timeline(writer *w) {
     }
     uint64_t t = (uint64_t)(i + 1) * a->bucket_ns;
     if (t > a->t.last_time) t = a->t.last_time;
-    if (mt__db_run(w->db, w->st[W_TIMELINE], w->e, "iiiiiiiii", w->pid, (uint64_t)i, t, seq, heap,
-                   max, blocks, rss, mmap))
+    if (mt__batch_row(&w->batch[B_TIMELINE], "iiiiiiiii", w->pid, (uint64_t)i, t, seq, heap,
+                      max, blocks, rss, mmap))
       return -1;
   }
-  return 0;
+  return mt__batch_flush(&w->batch[B_TIMELINE]);
 }
 
 static int write_markers(writer *w) {
@@ -133,7 +145,13 @@ int mt__results_write(sqlite3 *db, const char *schema, int64_t process_id, const
     snprintf(sql, sizeof sql, write_sql[i], schema);
     rc = mt__db_prepare(db, &w.st[i], sql, e);
   }
+  for (int i = 0; i < B_COUNT && rc == 0; i++) {
+    char head[64];
+    snprintf(head, sizeof head, "INSERT INTO %s.%s", schema, batch_tables[i].table);
+    rc = mt__batch_init(&w.batch[i], db, head, batch_tables[i].ncols, e);
+  }
   if (rc == 0) rc = write_sites(&w) || write_totals(&w) || write_timeline(&w) || write_markers(&w);
   for (int i = 0; i < W_COUNT; i++) sqlite3_finalize(w.st[i]);
+  for (int i = 0; i < B_COUNT; i++) mt__batch_free(&w.batch[i]);
   return rc ? -1 : 0;
 }

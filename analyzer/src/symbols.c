@@ -41,7 +41,8 @@ struct mt__symbolizer {
   char *sysroot;
   sym_module *mods;
   size_t nmods, capmods;
-  int reported;
+  size_t nreported;       /* mods[0..nreported) were reported to dwfl */
+  int dwfl_failed;
   char name[4096], name2[4096], fallback[512];
 };
 
@@ -161,12 +162,22 @@ static void report_module(mt__symbolizer *s, sym_module *m) {
   }
 }
 
-static void report_all(mt__symbolizer *s) {
-  s->reported = 1;
-  s->dwfl = dwfl_begin(&s->callbacks);
-  if (!s->dwfl) return;
-  dwfl_report_begin(s->dwfl);
-  for (size_t i = 0; i < s->nmods; i++) report_module(s, &s->mods[i]);
+/* Report the modules added since the last call: all of them the first time, the new ones
+ * after that (a trace read while symbolizing adds modules as they come). */
+static void report_new(mt__symbolizer *s) {
+  if (s->nreported == s->nmods || s->dwfl_failed) return;
+  if (!s->dwfl) {
+    s->dwfl = dwfl_begin(&s->callbacks);
+    if (!s->dwfl) {
+      s->dwfl_failed = 1;
+      return;
+    }
+    dwfl_report_begin(s->dwfl);
+  } else {
+    dwfl_report_begin_add(s->dwfl);
+  }
+  for (size_t i = s->nreported; i < s->nmods; i++) report_module(s, &s->mods[i]);
+  s->nreported = s->nmods;
   dwfl_report_end(s->dwfl, NULL, NULL);
 }
 
@@ -178,6 +189,18 @@ static sym_module *module_at(mt__symbolizer *s, uint64_t pc) {
     if (pc >= m->lo && pc < m->hi && (!best || m->load_seq >= best->load_seq)) best = m;
   }
   return best;
+}
+
+uint64_t mt__sym_module_at(mt__symbolizer *s, uint64_t ip) {
+  sym_module *m = module_at(s, ip ? ip - 1 : 0);
+  return m ? m->id : 0;
+}
+
+int mt__sym_modules_overlap(const mt__symbolizer *s) {
+  for (size_t i = 0; i < s->nmods; i++)
+    for (size_t j = i + 1; j < s->nmods; j++)
+      if (s->mods[i].lo < s->mods[j].hi && s->mods[j].lo < s->mods[i].hi) return 1;
+  return 0;
 }
 
 static const char *die_name(Dwarf_Die *die, char *buf, size_t len) {
@@ -296,7 +319,7 @@ static const char *symbol_at(sym_module *m, uint64_t pc) {
 
 int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
                     uint64_t *module_id, uint64_t *offset) {
-  if (!s->reported) report_all(s);
+  report_new(s);
   uint64_t pc = ip ? ip - 1 : 0;
   sym_module *m = module_at(s, pc);
   *module_id = m ? m->id : 0;

@@ -36,7 +36,8 @@ typedef int (*mt__sym_cb)(void *ctx, const mt__symframe *f, int depth);
 int mt__sym_create(mt__symbolizer **out, const mt__symopts *o);
 void mt__sym_destroy(mt__symbolizer *s);
 
-/* Register a module of the traced process (copies everything). @return 0 or -1 (no memory). */
+/* Register a module of the traced process (copies everything). Modules may be added after
+ * addresses were resolved: later resolutions see them. @return 0 or -1 (no memory). */
 int mt__sym_add_module(mt__symbolizer *s, const mt_rec_module *m);
 
 /* The file used for a module's symbols after resolving, or NULL when none was found. */
@@ -47,6 +48,13 @@ const char *mt__sym_module_file(mt__symbolizer *s, uint64_t module_id);
  * @return 0, or the callback's non-zero result. Never fails on missing or bad debug data. */
 int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
                     uint64_t *module_id, uint64_t *offset);
+
+/* Id of the module holding a return address (as mt__sym_resolve finds it), 0 for none. */
+uint64_t mt__sym_module_at(mt__symbolizer *s, uint64_t ip);
+
+/* True when the address ranges of two modules overlap (one was loaded where another had been
+ * unloaded): which module holds an address then depends on every module of the trace. */
+int mt__sym_modules_overlap(const mt__symbolizer *s);
 
 /* Demangle a C++ or Rust symbol into buf; returns name itself when it is not mangled. */
 const char *mt__demangle(const char *name, char *buf, size_t len);

@@ -3,6 +3,7 @@
  * millions of insert/delete pairs keep short probe chains. */
 #include "u64map.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #define EMPTY UINT64_MAX
@@ -17,8 +18,7 @@ static size_t slot_of(uint64_t key, size_t mask) {
 }
 
 void mt__u64map_init(mt__u64map *m) {
-  m->keys = NULL;
-  m->vals = NULL;
+  m->slots = NULL;
   m->cap = 0;
   m->count = 0;
   m->has_empty_key = 0;
@@ -26,8 +26,7 @@ void mt__u64map_init(mt__u64map *m) {
 }
 
 void mt__u64map_free(mt__u64map *m) {
-  free(m->keys);
-  free(m->vals);
+  free(m->slots);
   mt__u64map_init(m);
 }
 
@@ -36,33 +35,25 @@ uint64_t *mt__u64map_get(const mt__u64map *m, uint64_t key) {
   if (m->cap == 0) return NULL;
   size_t mask = m->cap - 1;
   for (size_t i = slot_of(key, mask);; i = (i + 1) & mask) {
-    if (m->keys[i] == key) return &m->vals[i];
-    if (m->keys[i] == EMPTY) return NULL;
+    if (m->slots[i].key == key) return &m->slots[i].val;
+    if (m->slots[i].key == EMPTY) return NULL;
   }
 }
 
 static int grow(mt__u64map *m) {
   size_t ncap = m->cap ? m->cap * 2 : 64;
-  uint64_t *nk = malloc(ncap * sizeof *nk);
-  uint64_t *nv = malloc(ncap * sizeof *nv);
-  if (!nk || !nv) {
-    free(nk);
-    free(nv);
-    return -1;
-  }
-  for (size_t i = 0; i < ncap; i++) nk[i] = EMPTY;
+  mt__u64slot *ns = malloc(ncap * sizeof *ns);
+  if (!ns) return -1;
+  for (size_t i = 0; i < ncap; i++) ns[i].key = EMPTY;
   size_t mask = ncap - 1;
   for (size_t i = 0; i < m->cap; i++) {
-    if (m->keys[i] == EMPTY) continue;
-    size_t j = slot_of(m->keys[i], mask);
-    while (nk[j] != EMPTY) j = (j + 1) & mask;
-    nk[j] = m->keys[i];
-    nv[j] = m->vals[i];
+    if (m->slots[i].key == EMPTY) continue;
+    size_t j = slot_of(m->slots[i].key, mask);
+    while (ns[j].key != EMPTY) j = (j + 1) & mask;
+    ns[j] = m->slots[i];
   }
-  free(m->keys);
-  free(m->vals);
-  m->keys = nk;
-  m->vals = nv;
+  free(m->slots);
+  m->slots = ns;
   m->cap = ncap;
   return 0;
 }
@@ -77,13 +68,29 @@ int mt__u64map_put(mt__u64map *m, uint64_t key, uint64_t val) {
   if ((m->count + 1) * 4 > m->cap * 3 && grow(m) != 0) return -1;
   size_t mask = m->cap - 1;
   size_t i = slot_of(key, mask);
-  while (m->keys[i] != EMPTY && m->keys[i] != key) i = (i + 1) & mask;
-  if (m->keys[i] == EMPTY) {
-    m->keys[i] = key;
+  while (m->slots[i].key != EMPTY && m->slots[i].key != key) i = (i + 1) & mask;
+  if (m->slots[i].key == EMPTY) {
+    m->slots[i].key = key;
     m->count++;
   }
-  m->vals[i] = val;
+  m->slots[i].val = val;
   return 0;
+}
+
+/* Empty slot i, moving later members of its probe run into the hole when allowed
+ * (backward-shift deletion). */
+static void remove_slot(mt__u64map *m, size_t i) {
+  size_t mask = m->cap - 1, hole = i;
+  for (size_t j = (i + 1) & mask; m->slots[j].key != EMPTY; j = (j + 1) & mask) {
+    size_t home = slot_of(m->slots[j].key, mask);
+    int movable = (hole <= j) ? (home <= hole || home > j) : (home <= hole && home > j);
+    if (movable) {
+      m->slots[hole] = m->slots[j];
+      hole = j;
+    }
+  }
+  m->slots[hole].key = EMPTY;
+  m->count--;
 }
 
 int mt__u64map_del(mt__u64map *m, uint64_t key, uint64_t *val) {
@@ -97,33 +104,30 @@ int mt__u64map_del(mt__u64map *m, uint64_t key, uint64_t *val) {
   if (m->cap == 0) return 0;
   size_t mask = m->cap - 1;
   size_t i = slot_of(key, mask);
-  while (m->keys[i] != key) {
-    if (m->keys[i] == EMPTY) return 0;
+  while (m->slots[i].key != key) {
+    if (m->slots[i].key == EMPTY) return 0;
     i = (i + 1) & mask;
   }
-  if (val) *val = m->vals[i];
-  /* Backward-shift: move later members of the probe run into the hole when allowed. */
-  size_t hole = i;
-  for (size_t j = (i + 1) & mask; m->keys[j] != EMPTY; j = (j + 1) & mask) {
-    size_t home = slot_of(m->keys[j], mask);
-    int movable = (hole <= j) ? (home <= hole || home > j) : (home <= hole && home > j);
-    if (movable) {
-      m->keys[hole] = m->keys[j];
-      m->vals[hole] = m->vals[j];
-      hole = j;
-    }
-  }
-  m->keys[hole] = EMPTY;
-  m->count--;
+  if (val) *val = m->slots[i].val;
+  remove_slot(m, i);
   return 1;
+}
+
+void mt__u64map_del_at(mt__u64map *m, uint64_t *val) {
+  if (val == &m->empty_key_val) {
+    m->has_empty_key = 0;
+    m->count--;
+    return;
+  }
+  remove_slot(m, (size_t)((mt__u64slot *)((char *)val - offsetof(mt__u64slot, val)) - m->slots));
 }
 
 int mt__u64map_next(const mt__u64map *m, size_t *pos, uint64_t *key, uint64_t *val) {
   while (*pos < m->cap) {
     size_t i = (*pos)++;
-    if (m->keys[i] != EMPTY) {
-      *key = m->keys[i];
-      *val = m->vals[i];
+    if (m->slots[i].key != EMPTY) {
+      *key = m->slots[i].key;
+      *val = m->slots[i].val;
       return 1;
     }
   }

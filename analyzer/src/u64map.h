@@ -7,9 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A key and its value side by side: a lookup touches one cache line, not two. */
 typedef struct {
-  uint64_t *keys;
-  uint64_t *vals;
+  uint64_t key, val;
+} mt__u64slot;
+
+typedef struct {
+  mt__u64slot *slots;
   size_t cap;   /* power of two, 0 when nothing is allocated */
   size_t count;
   int has_empty_key;           /* the key used as the "empty slot" marker is stored apart */
@@ -24,6 +28,9 @@ uint64_t *mt__u64map_get(const mt__u64map *m, uint64_t key);
 int mt__u64map_put(mt__u64map *m, uint64_t key, uint64_t val);
 /* Remove key; @return 1 when it was present (its value stored in *val if val), else 0. */
 int mt__u64map_del(mt__u64map *m, uint64_t key, uint64_t *val);
+/* Remove the entry whose value pointer mt__u64map_get just returned (no lookup again; the
+ * map must not have changed in between). */
+void mt__u64map_del_at(mt__u64map *m, uint64_t *val);
 /* Iterate: start with *pos = 0; @return 1 with key/val filled, 0 at the end. */
 int mt__u64map_next(const mt__u64map *m, size_t *pos, uint64_t *key, uint64_t *val);
 

@@ -36,6 +36,7 @@ struct mt__model {
   int64_t *stack_ids;     /* sorted */
   uint32_t *stack_parent; /* index, NONE for the outermost frame */
   uint64_t *stack_ip;
+  int32_t *stack_ipx;     /* index in ips of the stack's ip (-1: no frames), found once */
   size_t nstacks;
   uint32_t *stat_stack; /* stat -> stack index, NONE when the stack is unknown */
   int64_t *stat_id;     /* stat -> stack id */
@@ -106,7 +107,10 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
   return q;
 }
 
+/* Index of v in the sorted array a, or -1. Stack ids are usually 1..n, so the guess a[v - 1]
+ * answers without a search. */
 static long find_i64(const int64_t *a, size_t n, int64_t v) {
+  if (v >= 1 && (uint64_t)v <= n && a[v - 1] == v) return (long)(v - 1);
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -236,9 +240,15 @@ static int load_stacks(mt__model *m, sqlite3 *db, int64_t pid) {
     free(parents);
     return -1;
   }
+  m->stack_ipx = malloc((m->nstacks + 1) * sizeof *m->stack_ipx);
+  if (!m->stack_ipx) {
+    free(parents);
+    return -1;
+  }
   for (size_t i = 0; i < m->nstacks; i++) {
     long p = parents[i] ? find_i64(m->stack_ids, m->nstacks, parents[i]) : -1;
     m->stack_parent[i] = p >= 0 ? (uint32_t)p : NONE;
+    m->stack_ipx[i] = (int32_t)find_ip(m, m->stack_ip[i]);
   }
   free(parents);
   return 0;
@@ -310,6 +320,7 @@ void mt__ui_model_free(mt__model *m) {
   free(m->stack_ids);
   free(m->stack_parent);
   free(m->stack_ip);
+  free(m->stack_ipx);
   free(m->stat_stack);
   free(m->stat_id);
   free(m->stat_cost);
@@ -341,7 +352,7 @@ static int stat_path(mt__model *m, uint32_t stat, path_buf *p) {
     return hit || p->match[m->unknown];
   }
   for (int guard = 0; s != NONE && guard < 65536; guard++, s = m->stack_parent[s]) {
-    long ipx = find_ip(m, m->stack_ip[s]);
+    long ipx = m->stack_ipx[s];
     if (ipx < 0) {
       char hex[32];
       snprintf(hex, sizeof hex, "0x%" PRIx64, m->stack_ip[s]);
