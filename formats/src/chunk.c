@@ -164,16 +164,28 @@ int mt_chunk_empty(const mt_chunk *c) {
   return c->len <= 2 + mt__put_varint(tid_bytes, c->tid); /* just the CHUNK record */
 }
 
-int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
+int mt__chunk_put_by_table(mt_chunk *c, const mt_record *rec) {
   if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
   return put_record(c, rec->type, rec);
 }
 
+/* Events take their fast path, so callers of mt_chunk_put (the shim) get it too. */
+int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
+  switch (rec->type) {
+    case MT_REC_ALLOC: return mt_chunk_put_alloc(c, &rec->u.alloc);
+    case MT_REC_FREE: return mt_chunk_put_free(c, &rec->u.free);
+    case MT_REC_REALLOC: return mt_chunk_put_realloc(c, &rec->u.realloc);
+    case MT_REC_STACK: return mt_chunk_put_stack(c, &rec->u.stack);
+    default: return mt__chunk_put_by_table(c, rec);
+  }
+}
+
 /* The four hot record types are also encoded directly, without walking their field table:
- * the shim calls these once per event. Each mirrors its layout in layouts.c field by field
- * (test_codec's fast_path_matches_tables checks they produce the same bytes). Their payloads
- * stay under 128 bytes, so the length is one byte. Anything unusual (little room left, an
- * invalid value) takes the table-driven path, which reports it exactly. */
+ * they run once per event, called directly or through mt_chunk_put. Each mirrors its layout
+ * in layouts.c field by field (test_codec's fast_path_matches_tables checks they produce the
+ * same bytes). Their payloads stay under 128 bytes, so the length is one byte. Anything
+ * unusual (little room left, an invalid value) takes the table-driven path, which reports it
+ * exactly. */
 #define FAST_ROOM MT_EVENT_MAX_BYTES
 
 static inline uint8_t *fast_begin(mt_chunk *c, int type) {

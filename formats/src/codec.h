@@ -134,6 +134,9 @@ static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
   return MT_ECORRUPT;
 }
 
+/* mt_chunk_put without the event fast paths: the layout tables alone (tests compare both). */
+int mt__chunk_put_by_table(mt_chunk *c, const mt_record *rec);
+
 /* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
  * short reason in *why. */
 int mt__decode_payload(const mt__record_layout *layout, mt__cursor *c, mt__delta *d, mt_record *rec,

@@ -49,7 +49,8 @@ MT_API int mt_chunk_empty(const mt_chunk *c);
  *         unknown type or a field out of the format's range (e.g. too many segments). */
 MT_API int mt_chunk_put(mt_chunk *c, const mt_record *rec);
 
-/* Typed fast paths for the four hot record types; same return values as mt_chunk_put. */
+/* Typed fast paths for the four hot record types, which mt_chunk_put also takes for them;
+ * same return values and bytes as mt_chunk_put. */
 MT_API int mt_chunk_put_alloc(mt_chunk *c, const mt_rec_alloc *a);
 MT_API int mt_chunk_put_free(mt_chunk *c, const mt_rec_free *f);
 MT_API int mt_chunk_put_realloc(mt_chunk *c, const mt_rec_realloc *r);
