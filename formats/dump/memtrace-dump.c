@@ -58,6 +58,8 @@ static void print_field(const mt__field *f, const mt_record *rec) {
     case MT__F_DSEQ:
     case MT__F_DTIME:
     case MT__F_DADDR:
+    case MT__F_NEW_ADDR:
+    case MT__F_OLD_ADDR:
     case MT__F_DIP:
     case MT__F_DSTACK:
     case MT__F_PARENT: printf(f->hex ? "0x%llx" : "%llu", (unsigned long long)*(const uint64_t *)at); break;

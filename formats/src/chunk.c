@@ -42,6 +42,22 @@ static uint64_t delta_put(uint64_t *prev, uint64_t v) {
   return z;
 }
 
+/* Reference to address: its position + 1 in `from` (taken out of it), or 0 when absent. The
+ * address then becomes the newest of `to`. */
+static uint64_t address_ref(mt_recent *from, mt_recent *to, uint64_t address) {
+  int i = mt__recent_find(from, address);
+  if (i >= 0) mt__recent_take(from, (uint32_t)i);
+  mt__recent_push(to, address);
+  return (uint64_t)(i + 1);
+}
+
+static void put_address(out_cursor *o, mt__delta *d, mt_recent *from, mt_recent *to, uint64_t address) {
+  uint64_t ref = address_ref(from, to, address);
+  put_varint(o, ref);
+  if (ref) d->address = address;
+  else put_varint(o, delta_put(&d->address, address));
+}
+
 /* Encode the fields of rec; @return 0 or MT_EINVAL for a value out of the format's range. */
 static int put_fields(out_cursor *o, const mt__record_layout *l, const mt_record *rec, mt__delta *d) {
   const char *base = (const char *)&rec->u;
@@ -81,6 +97,8 @@ static int put_fields(out_cursor *o, const mt__record_layout *l, const mt_record
       case MT__F_DSEQ: put_varint(o, delta_put(&d->seq, *(const uint64_t *)at)); break;
       case MT__F_DTIME: put_varint(o, delta_put(&d->time, *(const uint64_t *)at)); break;
       case MT__F_DADDR: put_varint(o, delta_put(&d->address, *(const uint64_t *)at)); break;
+      case MT__F_NEW_ADDR: put_address(o, d, &d->freed, &d->live, *(const uint64_t *)at); break;
+      case MT__F_OLD_ADDR: put_address(o, d, &d->live, &d->freed, *(const uint64_t *)at); break;
       case MT__F_DIP: put_varint(o, delta_put(&d->ip, *(const uint64_t *)at)); break;
       case MT__F_DSTACK: put_varint(o, delta_put(&d->stack, *(const uint64_t *)at)); break;
       case MT__F_PARENT:
@@ -97,7 +115,7 @@ static int put_record(mt_chunk *c, int type, const mt_record *rec) {
   const mt__record_layout *l = mt__layout(type);
   if (!l) return MT_EINVAL;
   if (c->cap - c->len < 2) return MT_ENOSPC;
-  mt__delta d = {c->prev_seq, c->prev_time, c->prev_address, c->prev_ip, c->prev_stack};
+  mt__delta d = {c->prev_seq, c->prev_time, c->prev_address, c->prev_ip, c->prev_stack, c->live, c->freed};
   uint8_t *start = c->data + c->len;
   /* Payload goes after a one-byte length guess; moved if the length needs more bytes. */
   out_cursor o = {start + 2, c->data + c->cap, 0};
@@ -119,6 +137,8 @@ static int put_record(mt_chunk *c, int type, const mt_record *rec) {
   c->prev_address = d.address;
   c->prev_ip = d.ip;
   c->prev_stack = d.stack;
+  c->live = d.live;
+  c->freed = d.freed;
   return 0;
 }
 
@@ -132,6 +152,8 @@ void mt_chunk_reset(mt_chunk *c, uint32_t tid) {
   c->len = 0;
   c->tid = tid;
   c->prev_seq = c->prev_time = c->prev_address = c->prev_ip = c->prev_stack = 0;
+  memset(&c->live, 0, sizeof c->live);
+  memset(&c->freed, 0, sizeof c->freed);
   mt_record rec;
   rec.u.chunk.tid = tid;
   put_record(c, MT_REC_CHUNK, &rec);
@@ -142,12 +164,28 @@ int mt_chunk_empty(const mt_chunk *c) {
   return c->len <= 2 + mt__put_varint(tid_bytes, c->tid); /* just the CHUNK record */
 }
 
+int mt__chunk_put_by_table(mt_chunk *c, const mt_record *rec) {
+  if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
+  return put_record(c, rec->type, rec);
+}
+
+/* Events take their fast path, so callers of mt_chunk_put (the shim) get it too. */
+int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
+  switch (rec->type) {
+    case MT_REC_ALLOC: return mt_chunk_put_alloc(c, &rec->u.alloc);
+    case MT_REC_FREE: return mt_chunk_put_free(c, &rec->u.free);
+    case MT_REC_REALLOC: return mt_chunk_put_realloc(c, &rec->u.realloc);
+    case MT_REC_STACK: return mt_chunk_put_stack(c, &rec->u.stack);
+    default: return mt__chunk_put_by_table(c, rec);
+  }
+}
 
 /* The four hot record types are also encoded directly, without walking their field table:
- * the shim calls these once per event. Each mirrors its layout in layouts.c field by field
- * (test_codec's fast_path_matches_tables checks they produce the same bytes). Their payloads
- * stay under 128 bytes, so the length is one byte. Anything unusual (little room left, an
- * invalid value) takes the table-driven path, which reports it exactly. */
+ * they run once per event, called directly or through mt_chunk_put. Each mirrors its layout
+ * in layouts.c field by field (test_codec's fast_path_matches_tables checks they produce the
+ * same bytes). Their payloads stay under 128 bytes, so the length is one byte. Anything
+ * unusual (little room left, an invalid value) takes the table-driven path, which reports it
+ * exactly. */
 #define FAST_ROOM MT_EVENT_MAX_BYTES
 
 static inline uint8_t *fast_begin(mt_chunk *c, int type) {
@@ -169,6 +207,14 @@ static inline uint8_t *fast_delta(uint8_t *p, uint64_t *prev, uint64_t v) {
   return p;
 }
 
+static inline uint8_t *fast_address(uint8_t *p, mt_chunk *c, mt_recent *from, mt_recent *to, uint64_t address) {
+  uint64_t ref = address_ref(from, to, address);
+  p += mt__put_varint(p, ref);
+  if (!ref) return fast_delta(p, &c->prev_address, address);
+  c->prev_address = address;
+  return p;
+}
+
 int mt_chunk_put_alloc(mt_chunk *c, const mt_rec_alloc *a) {
   if (c->cap - c->len < FAST_ROOM || a->kind >= MT_ALLOC_KIND_COUNT)
     return put_record(c, MT_REC_ALLOC, &(mt_record){.u.alloc = *a});
@@ -176,7 +222,7 @@ int mt_chunk_put_alloc(mt_chunk *c, const mt_rec_alloc *a) {
   *p++ = (uint8_t)a->kind;
   p = fast_delta(p, &c->prev_seq, a->seq);
   p = fast_delta(p, &c->prev_time, a->time_ns);
-  p = fast_delta(p, &c->prev_address, a->address);
+  p = fast_address(p, c, &c->freed, &c->live, a->address);
   p += mt__put_varint(p, a->size);
   p += mt__put_varint(p, a->stack);
   return fast_end(c, p);
@@ -189,7 +235,7 @@ int mt_chunk_put_free(mt_chunk *c, const mt_rec_free *f) {
   *p++ = (uint8_t)f->kind;
   p = fast_delta(p, &c->prev_seq, f->seq);
   p = fast_delta(p, &c->prev_time, f->time_ns);
-  p = fast_delta(p, &c->prev_address, f->address);
+  p = fast_address(p, c, &c->live, &c->freed, f->address);
   p += mt__put_varint(p, f->size);
   return fast_end(c, p);
 }
@@ -201,8 +247,8 @@ int mt_chunk_put_realloc(mt_chunk *c, const mt_rec_realloc *r) {
   *p++ = (uint8_t)r->kind;
   p = fast_delta(p, &c->prev_seq, r->seq);
   p = fast_delta(p, &c->prev_time, r->time_ns);
-  p = fast_delta(p, &c->prev_address, r->old_address);
-  p = fast_delta(p, &c->prev_address, r->new_address);
+  p = fast_address(p, c, &c->live, &c->freed, r->old_address);
+  p = fast_address(p, c, &c->freed, &c->live, r->new_address);
   p += mt__put_varint(p, r->size);
   p += mt__put_varint(p, r->stack);
   return fast_end(c, p);
@@ -216,21 +262,4 @@ int mt_chunk_put_stack(mt_chunk *c, const mt_rec_stack *s) {
   p += mt__put_varint(p, s->id - s->parent - 1);
   p = fast_delta(p, &c->prev_ip, s->ip);
   return fast_end(c, p);
-}
-
-int mt__chunk_put_by_layout(mt_chunk *c, const mt_record *rec) {
-  if (rec->type == MT_REC_CHUNK) return MT_EINVAL;
-  return put_record(c, rec->type, rec);
-}
-
-/* Events and stack nodes take their direct encoders; everything else walks its layout. */
-int mt_chunk_put(mt_chunk *c, const mt_record *rec) {
-  switch (rec->type) {
-  case MT_REC_ALLOC: return mt_chunk_put_alloc(c, &rec->u.alloc);
-  case MT_REC_FREE: return mt_chunk_put_free(c, &rec->u.free);
-  case MT_REC_REALLOC: return mt_chunk_put_realloc(c, &rec->u.realloc);
-  case MT_REC_STACK: return mt_chunk_put_stack(c, &rec->u.stack);
-  case MT_REC_CHUNK: return MT_EINVAL;
-  default: return put_record(c, rec->type, rec);
-  }
 }

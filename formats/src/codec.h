@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal: varint primitives and the per-record field tables shared by the encoder
- * (chunk.c) and the decoder (decode.c), so the two can never disagree on a layout. */
+/* Internal: varint primitives, the recent-address lists and the per-record field tables
+ * shared by the encoder (chunk.c) and the decoder (decode.c), so the two can never disagree
+ * on a layout. */
 #ifndef MT_CODEC_H
 #define MT_CODEC_H
 
 #include <stdint.h>
 #include <string.h>
 
-#include "memtrace/trace.h"
 #include "memtrace/trace_chunk.h"
 
 #define MT__VARINT_MAX 10
@@ -15,7 +15,49 @@
 /* Delta state of a chunk (see "Delta state" in docs/trace-format.md). */
 typedef struct {
   uint64_t seq, time, address, ip, stack;
+  mt_recent live, freed;
 } mt__delta;
+
+_Static_assert(MT_RECENT_MAX <= 32 && (MT_RECENT_MAX & (MT_RECENT_MAX - 1)) == 0,
+               "one bit per slot in a uint32_t; positions wrap around the ring by masking");
+
+static inline uint64_t *mt__recent_slot(mt_recent *r, uint32_t i) {
+  return &r->address[(r->head - 1 - i) % MT_RECENT_MAX];
+}
+
+/* Position of the newest entry equal to address, or -1. The newest entry is the most common
+ * match (a block freed right after its allocation, or a freed block allocated again at once),
+ * so it is tried first. Otherwise every slot is compared without branching, as most searches
+ * miss (a program freeing in no particular order), and the newest match is the matching slot
+ * just below head, else the highest one. Positions from count on are stale slots (left by
+ * removals, or zeros from the chunk start); they come after every entry, so when the newest
+ * match is one of them, no entry matches. */
+static inline int mt__recent_find(mt_recent *r, uint64_t address) {
+  if (r->count && *mt__recent_slot(r, 0) == address) return 0;
+  uint32_t match = 0;
+#pragma GCC unroll 32
+  for (uint32_t s = 0; s < MT_RECENT_MAX; s++) match |= (uint32_t)(r->address[s] == address) << s;
+  if (!match) return -1;
+  uint32_t h = r->head % MT_RECENT_MAX, below = match & ((1u << h) - 1);
+  uint32_t slot = 31 - (uint32_t)__builtin_clz(below ? below : match);
+  uint32_t i = (h - 1 - slot) % MT_RECENT_MAX;
+  return i < r->count ? (int)i : -1;
+}
+
+/* Remove entry i (< count) and return its address; newer entries move up one position. */
+static inline uint64_t mt__recent_take(mt_recent *r, uint32_t i) {
+  uint64_t address = *mt__recent_slot(r, i);
+  for (; i > 0; i--) *mt__recent_slot(r, i) = *mt__recent_slot(r, i - 1);
+  r->head--;
+  r->count--;
+  return address;
+}
+
+/* Make address the newest entry, dropping the oldest when full. */
+static inline void mt__recent_push(mt_recent *r, uint64_t address) {
+  r->address[r->head++ % MT_RECENT_MAX] = address;
+  if (r->count < MT_RECENT_MAX) r->count++;
+}
 
 /* How one field is stored on disk and where it lives in the record's struct. */
 typedef enum {
@@ -30,6 +72,8 @@ typedef enum {
   MT__F_DSEQ,      /* svarint delta against delta.seq (uint64_t) */
   MT__F_DTIME,     /* svarint delta against delta.time */
   MT__F_DADDR,     /* svarint delta against delta.address, which it then replaces */
+  MT__F_NEW_ADDR,  /* address reference into delta.freed; the address joins delta.live */
+  MT__F_OLD_ADDR,  /* address reference into delta.live; the address joins delta.freed */
   MT__F_DIP,       /* svarint delta against delta.ip */
   MT__F_DSTACK,    /* svarint delta against delta.stack, which it then replaces */
   MT__F_PARENT     /* varint (stack id - parent - 1): the id must be decoded just before */
@@ -50,8 +94,11 @@ typedef struct {
   const char *(*validate)(const mt_record *rec); /* extra checks: NULL when valid, else why */
 } mt__record_layout;
 
-/* Layout of a known record type, or NULL. */
+/* Layout of a known record type in the format version this library writes, or NULL. */
 const mt__record_layout *mt__layout(int type);
+
+/* Layout of a known record type in traces of format `major` (a supported one), or NULL. */
+const mt__record_layout *mt__layout_of_major(int major, int type);
 
 static inline size_t mt__put_varint(uint8_t *p, uint64_t v) {
   size_t n = 0;
@@ -87,9 +134,8 @@ static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
   return MT_ECORRUPT;
 }
 
-/* Append one record by walking its layout, the reference for the direct encoders (exported
- * for test_codec). Same results as mt_chunk_put. */
-int mt__chunk_put_by_layout(mt_chunk *c, const mt_record *rec);
+/* mt_chunk_put without the event fast paths: the layout tables alone (tests compare both). */
+int mt__chunk_put_by_table(mt_chunk *c, const mt_record *rec);
 
 /* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
  * short reason in *why. */

@@ -18,6 +18,26 @@ static uint64_t delta_get(uint64_t *prev, uint64_t z) {
   return *prev;
 }
 
+/* Resolve an address reference `ref` (its delta, when 0, still to read) and move the address
+ * from `from` to `to`, as the encoder did; @return 0 or MT_ECORRUPT. */
+static int get_address(mt__cursor *c, mt__delta *d, mt_recent *from, mt_recent *to, uint64_t ref, uint64_t *out,
+                       const char **why) {
+  if (ref > from->count) return *why = "address reference past the recent addresses", MT_ECORRUPT;
+  if (ref) {
+    d->address = mt__recent_take(from, (uint32_t)(ref - 1));
+  } else {
+    uint64_t z;
+    if (mt__get_varint(c, &z)) {
+      *why = c->p >= c->end ? "record shorter than its fields" : "malformed varint";
+      return MT_ECORRUPT;
+    }
+    delta_get(&d->address, z);
+  }
+  mt__recent_push(to, d->address);
+  *out = d->address;
+  return 0;
+}
+
 int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, mt_record *rec,
                        const char **why) {
   char *base = (char *)&rec->u;
@@ -79,6 +99,12 @@ int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, 
       case MT__F_DSEQ: *(uint64_t *)at = delta_get(&d->seq, v); break;
       case MT__F_DTIME: *(uint64_t *)at = delta_get(&d->time, v); break;
       case MT__F_DADDR: *(uint64_t *)at = delta_get(&d->address, v); break;
+      case MT__F_NEW_ADDR:
+        if (get_address(c, d, &d->freed, &d->live, v, (uint64_t *)at, why)) return MT_ECORRUPT;
+        break;
+      case MT__F_OLD_ADDR:
+        if (get_address(c, d, &d->live, &d->freed, v, (uint64_t *)at, why)) return MT_ECORRUPT;
+        break;
       case MT__F_DIP: *(uint64_t *)at = delta_get(&d->ip, v); break;
       case MT__F_DSTACK: *(uint64_t *)at = delta_get(&d->stack, v); break;
       case MT__F_PARENT:

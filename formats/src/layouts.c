@@ -31,19 +31,26 @@ static const mt__field end_fields[] = {
     F(U64, mt_rec_end, live_blocks),   F(U64, mt_rec_end, peak_rss_bytes),
     F(U64, mt_rec_end, mmap_live_bytes), F(U64, mt_rec_end, shim_bytes)};
 
-static const mt__field alloc_fields[] = {
-    F(KIND, mt_rec_alloc, kind),     F(DSEQ, mt_rec_alloc, seq), F(DTIME, mt_rec_alloc, time_ns),
-    FX(DADDR, mt_rec_alloc, address), F(U64, mt_rec_alloc, size), F(U64, mt_rec_alloc, stack)};
+/* The event layouts, given how their addresses are stored: format 2 refers to recent
+ * addresses (NEW_ADDR, OLD_ADDR), format 1 stored every address as a delta (DADDR). */
+#define ALLOC_FIELDS(new_addr)                                                                  \
+  {F(KIND, mt_rec_alloc, kind),      F(DSEQ, mt_rec_alloc, seq), F(DTIME, mt_rec_alloc, time_ns), \
+   FX(new_addr, mt_rec_alloc, address), F(U64, mt_rec_alloc, size), F(U64, mt_rec_alloc, stack)}
+#define FREE_FIELDS(old_addr)                                                                \
+  {F(KIND, mt_rec_free, kind), F(DSEQ, mt_rec_free, seq), F(DTIME, mt_rec_free, time_ns), \
+   FX(old_addr, mt_rec_free, address), F(U64, mt_rec_free, size)}
+#define REALLOC_FIELDS(old_addr, new_addr)                                          \
+  {F(KIND, mt_rec_realloc, kind),           F(DSEQ, mt_rec_realloc, seq),         \
+   F(DTIME, mt_rec_realloc, time_ns),       FX(old_addr, mt_rec_realloc, old_address), \
+   FX(new_addr, mt_rec_realloc, new_address), F(U64, mt_rec_realloc, size),       \
+   F(U64, mt_rec_realloc, stack)}
 
-static const mt__field free_fields[] = {
-    F(KIND, mt_rec_free, kind), F(DSEQ, mt_rec_free, seq), F(DTIME, mt_rec_free, time_ns),
-    FX(DADDR, mt_rec_free, address), F(U64, mt_rec_free, size)};
-
-static const mt__field realloc_fields[] = {
-    F(KIND, mt_rec_realloc, kind),         F(DSEQ, mt_rec_realloc, seq),
-    F(DTIME, mt_rec_realloc, time_ns),     FX(DADDR, mt_rec_realloc, old_address),
-    FX(DADDR, mt_rec_realloc, new_address), F(U64, mt_rec_realloc, size),
-    F(U64, mt_rec_realloc, stack)};
+static const mt__field alloc_fields[] = ALLOC_FIELDS(NEW_ADDR);
+static const mt__field free_fields[] = FREE_FIELDS(OLD_ADDR);
+static const mt__field realloc_fields[] = REALLOC_FIELDS(OLD_ADDR, NEW_ADDR);
+static const mt__field v1_alloc_fields[] = ALLOC_FIELDS(DADDR);
+static const mt__field v1_free_fields[] = FREE_FIELDS(DADDR);
+static const mt__field v1_realloc_fields[] = REALLOC_FIELDS(DADDR, DADDR);
 
 static const mt__field stack_fields[] = {F(DSTACK, mt_rec_stack, id), F(PARENT, mt_rec_stack, parent),
                                          FX(DIP, mt_rec_stack, ip)};
@@ -114,10 +121,27 @@ static const mt__record_layout layouts[] = {
     LAYOUT(EXEC, "exec", exec_fields, NULL),
 };
 
-const mt__record_layout *mt__layout(int type) {
-  for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
-    if (layouts[i].type == type) return &layouts[i];
+/* Format 1 differs from the current format in these layouts only. */
+static const mt__record_layout v1_layouts[] = {
+    LAYOUT(ALLOC, "alloc", v1_alloc_fields, NULL),
+    LAYOUT(FREE, "free", v1_free_fields, NULL),
+    LAYOUT(REALLOC, "realloc", v1_realloc_fields, NULL),
+};
+
+static const mt__record_layout *find_layout(const mt__record_layout *table, size_t n, int type) {
+  for (size_t i = 0; i < n; i++)
+    if (table[i].type == type) return &table[i];
   return NULL;
+}
+
+const mt__record_layout *mt__layout(int type) {
+  return find_layout(layouts, sizeof(layouts) / sizeof(layouts[0]), type);
+}
+
+const mt__record_layout *mt__layout_of_major(int major, int type) {
+  const mt__record_layout *old = NULL;
+  if (major == 1) old = find_layout(v1_layouts, sizeof(v1_layouts) / sizeof(v1_layouts[0]), type);
+  return old ? old : mt__layout(type);
 }
 
 const char *mt_record_type_name(int type) {

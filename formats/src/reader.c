@@ -146,8 +146,9 @@ static int read_header(mt_reader *r) {
   if (err == MT_ETRUNCATED)
     return fail(r, err, 0, n ? "file ends %zu bytes into the %d-byte header" : "file is empty", n, MT_HEADER_SIZE);
   if (err) return fail(r, err, 0, "expected a memtrace header");
-  if (r->major != MT_FORMAT_MAJOR)
-    return fail(r, MT_EVERSION, 16, "format %d.%d, this reader reads %d.x", r->major, r->minor, MT_FORMAT_MAJOR);
+  if (r->major < MT_FORMAT_MAJOR_OLDEST || r->major > MT_FORMAT_MAJOR)
+    return fail(r, MT_EVERSION, 16, "format %d.%d, this reader reads %d.x to %d.x", r->major, r->minor,
+                MT_FORMAT_MAJOR_OLDEST, MT_FORMAT_MAJOR);
   r->in_pos += MT_HEADER_SIZE;
   r->state = READING;
   return 0;
@@ -283,7 +284,7 @@ int mt_reader_next(mt_reader *r, mt_record *rec) {
     mt__cursor payload;
     int err = record_header(r, &type, &payload);
     if (err) return err;
-    const mt__record_layout *layout = mt__layout(type);
+    const mt__record_layout *layout = mt__layout_of_major(r->major, type);
     if (!layout) {
       if (type & MT_RECORD_OPTIONAL) continue;
       return fail(r, MT_EUNKNOWN, r->frame_offset, "record type 0x%02x", (unsigned)type);

@@ -161,6 +161,40 @@ static void basic(const char *name, int with_end) {
   finish(&g);
 }
 
+/* Address references, with seq numbers from *seq on: a full list of live blocks and one more,
+ * so the oldest is pushed out and its free stores a delta; frees and reuses at the newest,
+ * the oldest and a middle position; a realloc in place; a block allocated twice without a
+ * free in between (a recorder that missed it), freed twice. */
+static void address_references(golden *g, uint64_t *seq) {
+  const uint64_t base = 0x7f0000010000ull, step = 0x100;
+  mt_record r;
+  for (uint64_t i = 0; i <= MT_RECENT_MAX; i++) {
+    r = REC(ALLOC, alloc, .kind = MT_ALLOC_MALLOC, .seq = (*seq)++, .time_ns = 10, .address = base + i * step, .size = 16, .stack = 2);
+    put(g, &r);
+  }
+  static const uint64_t freed[] = {0, 1, MT_RECENT_MAX, 8};
+  for (size_t i = 0; i < sizeof freed / sizeof freed[0]; i++) {
+    r = REC(FREE, free, .kind = MT_ALLOC_MALLOC, .seq = (*seq)++, .time_ns = 10, .address = base + freed[i] * step);
+    put(g, &r);
+  }
+  static const uint64_t reused[] = {1, 8};
+  for (size_t i = 0; i < sizeof reused / sizeof reused[0]; i++) {
+    r = REC(ALLOC, alloc, .kind = MT_ALLOC_MALLOC, .seq = (*seq)++, .time_ns = 11, .address = base + reused[i] * step, .size = 32, .stack = 2);
+    put(g, &r);
+  }
+  r = REC(REALLOC, realloc, .kind = MT_ALLOC_REALLOC, .seq = (*seq)++, .time_ns = 11, .old_address = base + step,
+          .new_address = base + step, .size = 48, .stack = 2);
+  put(g, &r);
+  for (int twice = 0; twice < 2; twice++) {
+    r = REC(ALLOC, alloc, .kind = MT_ALLOC_MALLOC, .seq = (*seq)++, .time_ns = 12, .address = base + 3 * step, .size = 16, .stack = 2);
+    put(g, &r);
+  }
+  for (int twice = 0; twice < 2; twice++) {
+    r = REC(FREE, free, .kind = MT_ALLOC_MALLOC, .seq = (*seq)++, .time_ns = 12, .address = base + 3 * step);
+    put(g, &r);
+  }
+}
+
 /* Extreme values: 64-bit addresses, size 0 and UINT64_MAX, empty argv, a 4 KiB path,
  * 32 segments, a 64-byte build-id, an unknown optional record and a skippable frame. */
 static void edges(const char *name) {
@@ -198,7 +232,9 @@ static void edges(const char *name) {
   flush(&g, 1);
   static const uint8_t skippable[] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'n', 'o', 't', 'e'};
   if (write(g.fd, skippable, sizeof skippable) != sizeof skippable) exit(1);
-  r = end_record(8);
+  uint64_t seq = 8;
+  address_references(&g, &seq);
+  r = end_record(seq);
   r.u.end.how = MT_END_SIGNAL;
   r.u.end.status = -2147483647 - 1;
   put(&g, &r);
@@ -265,7 +301,7 @@ int main(int argc, char **argv) {
   minimal("invalid_trailing_garbage.mt", 1);
   write_file("invalid_bad_magic.mt", "#!/bin/sh\necho this is not a trace\n", 35);
   write_file("invalid_empty.mt", "", 0);
-  static const uint8_t future[] = {0x5D, 0x2A, 0x4D, 0x18, 16, 0, 0, 0, 'M', 'E', 'M', 'T', 'R', 'A', 'C', 'E', 2, 0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t future[] = {0x5D, 0x2A, 0x4D, 0x18, 16, 0, 0, 0, 'M', 'E', 'M', 'T', 'R', 'A', 'C', 'E', MT_FORMAT_MAJOR + 1, 0, 0, 0, 0, 0, 0, 0};
   write_file("invalid_future_version.mt", future, sizeof future);
   static const uint8_t overlong_varint[] = {0x10, 13, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0};
   damaged_chunk("invalid_corrupt_varint.mt", overlong_varint, sizeof overlong_varint);
@@ -277,6 +313,8 @@ int main(int argc, char **argv) {
   damaged_chunk("invalid_bad_reach_kind.mt", bad_reach_kind, sizeof bad_reach_kind);
   static const uint8_t stack_loop[] = {0x20, 3, 4, 5, 2}; /* id 2, parent stored 5: above id - 1 */
   damaged_chunk("invalid_stack_parent.mt", stack_loop, sizeof stack_loop);
+  static const uint8_t free_of_nothing[] = {0x11, 5, 0, 2, 2, 1, 0}; /* refers to entry 0 of an empty list */
+  damaged_chunk("invalid_bad_address_ref.mt", free_of_nothing, sizeof free_of_nothing);
   static const uint8_t length_past_end[] = {0x31, 40, 1, 1};
   damaged_chunk("invalid_record_length.mt", length_past_end, sizeof length_past_end);
   uint64_t frame2 = second_frame("valid_basic.mt");

@@ -364,7 +364,8 @@ static void test_error_names(void) {
   CHECK(mt_record_type_name(0x7e) == NULL);
 }
 
-/* The typed fast paths and the table-driven mt_chunk_put must produce the same bytes. */
+/* The typed fast paths (which mt_chunk_put takes for events) and the tables must produce the
+ * same bytes. */
 static void test_fast_path_matches_tables(void) {
   static uint8_t fast_buf[1 << 16], table_buf[1 << 16];
   mt_chunk fast, table;
@@ -377,6 +378,9 @@ static void test_fast_path_matches_tables(void) {
       x ^= x << 13, x ^= x >> 7, x ^= x << 17;
       v[k] = (k & 1) ? x : x >> (x & 63); /* mix of huge and small values */
     }
+    /* every other address comes from a small pool, so events also refer to recent addresses */
+    if (v[7] & 1) v[3] = 0x7f0000000000ull + (v[7] >> 1) % (2 * MT_RECENT_MAX) * 16;
+    if (v[7] & 2) v[4] = 0x7f0000000000ull + (v[7] >> 2) % (2 * MT_RECENT_MAX) * 16;
     mt_record rec;
     int err_fast, err_table;
     switch (i % 4) {
@@ -397,7 +401,7 @@ static void test_fast_path_matches_tables(void) {
         err_fast = mt_chunk_put_stack(&fast, &rec.u.stack);
         break;
     }
-    err_table = mt__chunk_put_by_layout(&table, &rec);
+    err_table = mt__chunk_put_by_table(&table, &rec);
     CHECK_EQ(err_fast, err_table);
     if (err_fast) break; /* both full at the same record */
     CHECK_EQ(fast.len, table.len);
@@ -406,10 +410,57 @@ static void test_fast_path_matches_tables(void) {
   CHECK(!memcmp(fast_buf, table_buf, fast.len));
   CHECK(fast.prev_seq == table.prev_seq && fast.prev_time == table.prev_time && fast.prev_address == table.prev_address);
   CHECK(fast.prev_ip == table.prev_ip && fast.prev_stack == table.prev_stack);
+  CHECK(!memcmp(&fast.live, &table.live, sizeof fast.live) && !memcmp(&fast.freed, &table.freed, sizeof fast.freed));
+  CHECK(fast.live.count == MT_RECENT_MAX && fast.freed.count == MT_RECENT_MAX);
+}
+
+/* Payload bytes of the last record of chunk c, whose payload is under 128 bytes. */
+static const uint8_t *last_payload(const mt_chunk *c, size_t start, size_t *len) {
+  *len = c->data[start + 1];
+  CHECK_EQ(start + 2 + *len, c->len);
+  return c->data + start + 2;
+}
+
+/* The bytes of docs/trace-format.md "Address references": a free names the block by its
+ * position among the live ones, an allocation reusing a freed address by its position among
+ * the freed ones, and an address in neither list is a delta after a 0. */
+static void test_events_refer_to_recent_addresses(void) {
+  mt_chunk c;
+  mt_chunk_init(&c, buf, 4096, 1);
+  const uint64_t a = 0x7f0000001000ull, b = 0x7f0000002000ull;
+  size_t start, len;
+  const uint8_t *p;
+  start = c.len;
+  CHECK_EQ(mt_chunk_put_alloc(&c, &(mt_rec_alloc){MT_ALLOC_MALLOC, 1, 0, a, 16, 1}), 0);
+  p = last_payload(&c, start, &len);
+  CHECK_EQ(len, 3 + 1 + 7 + 2); /* kind, seq, time; ref 0, then the 7-byte delta from 0; size, stack */
+  CHECK_EQ(p[3], 0);
+  CHECK_EQ(mt_chunk_put_alloc(&c, &(mt_rec_alloc){MT_ALLOC_MALLOC, 2, 0, b, 16, 1}), 0);
+  start = c.len;
+  CHECK_EQ(mt_chunk_put_free(&c, &(mt_rec_free){MT_ALLOC_MALLOC, 3, 0, a, 0}), 0);
+  p = last_payload(&c, start, &len);
+  static const uint8_t free_a[] = {MT_ALLOC_MALLOC, 2, 0, 2, 0}; /* a is the second newest live block */
+  CHECK_EQ(len, sizeof free_a);
+  CHECK(!memcmp(p, free_a, sizeof free_a));
+  start = c.len;
+  CHECK_EQ(mt_chunk_put_alloc(&c, &(mt_rec_alloc){MT_ALLOC_CALLOC, 4, 0, a, 32, 1}), 0);
+  p = last_payload(&c, start, &len);
+  static const uint8_t alloc_a[] = {MT_ALLOC_CALLOC, 2, 0, 1, 32, 1}; /* a is the newest freed address */
+  CHECK_EQ(len, sizeof alloc_a);
+  CHECK(!memcmp(p, alloc_a, sizeof alloc_a));
+  start = c.len;
+  CHECK_EQ(mt_chunk_put_free(&c, &(mt_rec_free){MT_ALLOC_MALLOC, 5, 0, b + 16, 0}), 0);
+  p = last_payload(&c, start, &len);
+  static const uint8_t free_unknown[] = {MT_ALLOC_MALLOC, 2, 0, 0, 0x80 | 0x20, 0x40, 0}; /* delta b+16-a = 0x1010 */
+  CHECK_EQ(len, sizeof free_unknown);
+  CHECK(!memcmp(p, free_unknown, sizeof free_unknown));
+  CHECK_EQ(c.live.count, 2);  /* b, a */
+  CHECK_EQ(c.freed.count, 1); /* b + 16 */
 }
 
 static const mt_unit_test tests[] = {
     {"fast_path_matches_tables", test_fast_path_matches_tables},
+    {"events_refer_to_recent_addresses", test_events_refer_to_recent_addresses},
     {"varint_sizes", test_varint_sizes},
     {"varint_rejects_malformed", test_varint_rejects_malformed},
     {"roundtrip_every_record_type", test_roundtrip_every_record_type},

@@ -18,9 +18,10 @@ extern "C" {
 #define MT_API
 #endif
 
-/* Version of the format this library writes; it reads every 1.x. */
-#define MT_FORMAT_MAJOR 1
+/* Version of the format this library writes; it reads every 1.x and 2.x. */
+#define MT_FORMAT_MAJOR 2
 #define MT_FORMAT_MINOR 0
+#define MT_FORMAT_MAJOR_OLDEST 1
 
 /* The file header is a zstd skippable frame, so a trace is also a valid .zst stream. */
 #define MT_HEADER_SIZE 24
@@ -31,6 +32,7 @@ extern "C" {
 #define MT_CHUNK_MAX (4u << 20)     /* decompressed bytes of one frame */
 #define MT_BUILD_ID_MAX 64
 #define MT_SEGMENTS_MAX 32
+#define MT_RECENT_MAX 16            /* addresses an event may refer to by position (format 2) */
 #define MT_RECORD_OPTIONAL 0x80     /* type bit: readers skip unknown optional records */
 
 /* Error codes: 0 is success, every error is negative. One list makes both the enum and

@@ -14,14 +14,24 @@ extern "C" {
  * this much room left always accepts the next event. */
 #define MT_EVENT_MAX_BYTES 80
 
+/* The addresses of a chunk's latest allocations still live, or of its latest frees, newest
+ * first: an event names an address found here by its position, which repeats far more than
+ * the address does (docs/trace-format.md, "Address references"). A ring of MT_RECENT_MAX:
+ * entry i (0 is the newest) is address[(head - 1 - i) % MT_RECENT_MAX], for i < count. */
+typedef struct {
+  uint64_t address[MT_RECENT_MAX];
+  uint32_t head, count;
+} mt_recent;
+
 /* A chunk under construction. Deltas (sequence, time, address, stack ip and id) are relative
- * to the previous record of the chunk and restart at zero in every chunk, so frames decode
- * independently. */
+ * to the previous record of the chunk, and the recent addresses those of the chunk; all
+ * restart empty in every chunk, so frames decode independently. */
 typedef struct {
   uint8_t *data;
   size_t len, cap;
   uint32_t tid;
   uint64_t prev_seq, prev_time, prev_address, prev_ip, prev_stack;
+  mt_recent live, freed;
 } mt_chunk;
 
 /* Attach a buffer of cap bytes (at most MT_CHUNK_MAX) and start the first chunk for tid. */
@@ -39,7 +49,8 @@ MT_API int mt_chunk_empty(const mt_chunk *c);
  *         unknown type or a field out of the format's range (e.g. too many segments). */
 MT_API int mt_chunk_put(mt_chunk *c, const mt_record *rec);
 
-/* Typed fast paths for the four hot record types; same return values as mt_chunk_put. */
+/* Typed fast paths for the four hot record types, which mt_chunk_put also takes for them;
+ * same return values and bytes as mt_chunk_put. */
 MT_API int mt_chunk_put_alloc(mt_chunk *c, const mt_rec_alloc *a);
 MT_API int mt_chunk_put_free(mt_chunk *c, const mt_rec_free *f);
 MT_API int mt_chunk_put_realloc(mt_chunk *c, const mt_rec_realloc *r);
