@@ -148,7 +148,6 @@ static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32
   } else {
     *found = 0;
   }
-  }
   if (!*found) return 0;
   mt__block *b = &a->blocks[ix];
   switch (b->cls) {
