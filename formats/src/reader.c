@@ -261,6 +261,19 @@ static int next_chunk(mt_reader *r) {
   }
 }
 
+/* Bytes of the record union a type fills: the events are small, the union is about 1 KiB
+ * (MODULE), and clearing all of it for every event was a sixth of a big ingest. */
+static size_t decoded_size(int type) {
+  const mt_record *r = NULL;
+  switch (type) {
+    case MT_REC_ALLOC: return sizeof r->u.alloc;
+    case MT_REC_FREE: return sizeof r->u.free;
+    case MT_REC_REALLOC: return sizeof r->u.realloc;
+    case MT_REC_STACK: return sizeof r->u.stack;
+    default: return sizeof r->u;
+  }
+}
+
 int mt_reader_next(mt_reader *r, mt_record *rec) {
   if (r->error) return r->error;
   if (r->state == FINISHED) return 0;
@@ -295,7 +308,7 @@ int mt_reader_next(mt_reader *r, mt_record *rec) {
       return fail(r, MT_ECORRUPT, r->frame_offset, "first record is %s, expected process", layout->name);
     if (r->saw_process && type == MT_REC_PROCESS)
       return fail(r, MT_ECORRUPT, r->frame_offset, "second process record");
-    memset(rec, 0, sizeof *rec);
+    memset(&rec->u, 0, decoded_size(type));
     rec->type = type;
     const char *why;
     if (mt__decode_payload(layout, &payload, &r->delta, rec, &why))
