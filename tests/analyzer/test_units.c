@@ -63,40 +63,38 @@ static int collect(void *ctx, const mt__event *e) {
   return 0;
 }
 
-/* Three threads' events arrive interleaved by chunk; they come out in sequence order. */
-static void reorder_merges_threads(void) {
-  static const struct { uint32_t tid; uint64_t seq; } in[] = {
-      {2, 3}, {2, 5}, {2, 9}, {1, 1}, {1, 2}, {1, 4}, {3, 6}, {3, 7}, {1, 8}, {1, 10}};
+typedef struct {
+  uint32_t tid;
+  uint64_t seq;
+} tid_seq;
+
+/* Pushes n events in the given order: they must come out as 1..n with none late. */
+static void expect_sequence_order(const tid_seq *in, size_t n) {
   mt__reorder r;
   mt__reorder_init(&r, collect, NULL);
   ndelivered = 0;
-  for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+  for (size_t i = 0; i < n; i++) {
     mt__event e = {.seq = in[i].seq, .tid = in[i].tid, .type = MT__EV_TICK};
     CHECK(mt__reorder_push(&r, &e) == 0);
   }
   CHECK(mt__reorder_drain(&r) == 0);
-  CHECK(ndelivered == 10);
+  CHECK(ndelivered == n);
   for (size_t i = 0; i < ndelivered; i++) CHECK(delivered[i] == i + 1);
   CHECK(r.late == 0);
   mt__reorder_free(&r);
 }
 
+/* Three threads' events arrive interleaved by chunk; they come out in sequence order. */
+static void reorder_merges_threads(void) {
+  static const tid_seq in[] = {{2, 3}, {2, 5}, {2, 9}, {1, 1}, {1, 2},
+                               {1, 4}, {3, 6}, {3, 7}, {1, 8}, {1, 10}};
+  expect_sequence_order(in, sizeof in / sizeof *in);
+}
+
 /* Two chunks of one thread written out of order still merge into sequence order. */
 static void reorder_thread_chunks_out_of_order(void) {
-  static const struct { uint32_t tid; uint64_t seq; } in[] = {
-      {1, 1}, {1, 5}, {1, 6}, {2, 4}, {1, 2}, {1, 3}, {2, 7}};
-  mt__reorder r;
-  mt__reorder_init(&r, collect, NULL);
-  ndelivered = 0;
-  for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
-    mt__event e = {.seq = in[i].seq, .tid = in[i].tid, .type = MT__EV_TICK};
-    CHECK(mt__reorder_push(&r, &e) == 0);
-  }
-  CHECK(mt__reorder_drain(&r) == 0);
-  CHECK(ndelivered == 7);
-  for (size_t i = 0; i < ndelivered; i++) CHECK(delivered[i] == i + 1);
-  CHECK(r.late == 0);
-  mt__reorder_free(&r);
+  static const tid_seq in[] = {{1, 1}, {1, 5}, {1, 6}, {2, 4}, {1, 2}, {1, 3}, {2, 7}};
+  expect_sequence_order(in, sizeof in / sizeof *in);
 }
 
 /* An address reused by another thread, whose events are delivered first: the older
