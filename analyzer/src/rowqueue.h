@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A bounded queue of byte chunks from one producing thread to one consuming thread: ingest's
- * reading thread packs database rows into chunks, the main thread writes them. At most
- * MT__ROWQ_CHUNKS chunks exist, so memory does not grow with the trace. */
+ * reading thread packs database rows into chunks, the main thread writes them. At most 64
+ * chunks of 64 KiB exist (a longer row gets a chunk of its size), so memory does not grow
+ * with the trace. */
 #ifndef MT_ANALYZER_ROWQUEUE_H
 #define MT_ANALYZER_ROWQUEUE_H
 
