@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Ingest driver: record handlers in a table indexed by record type turn records into rows
  * (process, modules, threads, stacks, forks) and ordered events (allocations, markers, RSS);
- * at the end the accounting results and the symbolized frames are written. */
+ * at the end the accounting results and the symbolized frames are written. The records are
+ * read and accounted on a reading thread; the main thread writes their rows, in order. */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +21,21 @@
 #include "db.h"
 #include "reorder.h"
 #include "results.h"
+#include "rowqueue.h"
 #include "symthread.h"
 #include "u64map.h"
 
 enum {
-  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_COUNT
+  ST_PROCESS, ST_MODULE, ST_UNLOAD, ST_THREAD, ST_FORK, ST_END, ST_COUNT,
+  ROW_STACK = ST_COUNT, ROW_KINDS   /* a stacks row goes to the batch, not a statement */
+};
+
+/* Values of each kind of row, as mt__db_run's types plus 'p': the process id, known only to
+ * the writing thread (the PROCESS row's rowid). */
+static const char *const row_types[ROW_KINDS] = {
+    [ST_PROCESS] = "iiitsstsssii", [ST_MODULE] = "pistii", [ST_UNLOAD] = "ipi",
+    [ST_THREAD] = "pis",           [ST_FORK] = "piii",     [ST_END] = "tiip",
+    [ROW_STACK] = "piii",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -42,9 +54,15 @@ static const char *const end_how_names[] = {"exit", "signal", "exec", "stopped"}
 static const char *const origin_names[] = {"launch", "fork", "exec"};
 
 typedef struct {
+  /* main thread: the database */
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
   int64_t trace_id, process_id;
+  mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
+  mt__err *e;
+  /* reading thread (the main thread's once it is joined) */
+  mt__rowq *rows;         /* rows from the reading thread to the main thread */
+  mt__err read_err;
   int have_process, have_end;
   mt_rec_end end;
   mt__accum acc;
@@ -56,21 +74,107 @@ typedef struct {
   char **labels;          /* marker labels, indexed by mt__mark.label */
   size_t nlabels, caplabels;
   uint64_t records;
-  mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
-  mt__err *e;
 } ingest_ctx;
 
-static int run(ingest_ctx *c, int which, const char *types, ...) {
+#define NULL_TEXT UINT64_MAX
+
+static size_t text_words(size_t len) { return (len + 1 + 7) / 8; }   /* with its NUL */
+
+/* Reading thread: queue a row of kind `which`, its values as row_types says ('p' takes no
+ * argument). Strings are copied: the reader's die at the next record. A row is 64-bit
+ * words: the kind, then per value an integer, or a length (NULL_TEXT) and the text. */
+static int put_row(ingest_ctx *c, int which, ...) {
+  const char *types = row_types[which];
+  size_t words = 1;
   va_list ap;
-  va_start(ap, types);
-  int rc = mt__db_vrun(c->db, c->st[which], types, ap, c->e);
+  va_start(ap, which);
+  for (const char *t = types; *t; t++) {
+    if (*t == 'i') {
+      (void)va_arg(ap, uint64_t);
+      words++;
+    } else if (*t == 't') {
+      const char *s = va_arg(ap, const char *);
+      words += 1 + (s ? text_words(strlen(s)) : 0);
+    } else if (*t == 's') {
+      mt_str s = va_arg(ap, mt_str);
+      words += 1 + text_words(s.data ? s.len : 0);
+    }
+  }
   va_end(ap);
-  return rc;
+  uint64_t *w = mt__rowq_reserve(c->rows, words * 8);
+  if (!w) return mt__rowq_stopped(c->rows) ? -1 : mt__fail(&c->read_err, "out of memory");
+  *w++ = (uint64_t)which;
+  va_start(ap, which);
+  for (const char *t = types; *t; t++) {
+    const char *text = NULL;
+    size_t len = 0;
+    if (*t == 'i') {
+      *w++ = va_arg(ap, uint64_t);
+      continue;
+    } else if (*t == 't') {
+      text = va_arg(ap, const char *);
+      len = text ? strlen(text) : 0;
+    } else if (*t == 's') {
+      mt_str s = va_arg(ap, mt_str);
+      text = s.data ? s.data : "";
+      len = s.data ? s.len : 0;
+    } else {
+      continue;
+    }
+    if (!text) {
+      *w++ = NULL_TEXT;
+      continue;
+    }
+    *w++ = len;
+    char *dst = (char *)w;
+    memcpy(dst, text, len);
+    memset(dst + len, 0, text_words(len) * 8 - len);
+    w += text_words(len);
+  }
+  va_end(ap);
+  return 0;
+}
+
+/* Main thread: write the row at w (as put_row made it). @return its length in words, or 0
+ * with c->e filled. */
+static size_t write_row(ingest_ctx *c, const uint64_t *w) {
+  const uint64_t *start = w;
+  int which = (int)*w++;
+  if (which == ROW_STACK) {
+    mt__batch_value row[4] = {mt__bv_int(c->process_id), mt__bv_int((int64_t)w[0]),
+                              mt__bv_int((int64_t)w[1]), mt__bv_int((int64_t)w[2])};
+    return mt__batch_values(&c->stacks, row) ? 0 : 4;
+  }
+  const char *types = row_types[which];
+  sqlite3_stmt *st = c->st[which];
+  for (int i = 0; types[i]; i++) {
+    if (types[i] == 'p') {
+      sqlite3_bind_int64(st, i + 1, c->process_id);
+    } else if (types[i] == 'i') {
+      sqlite3_bind_int64(st, i + 1, (sqlite3_int64)*w++);
+    } else {
+      uint64_t len = *w++;
+      if (len == NULL_TEXT) {
+        sqlite3_bind_null(st, i + 1);
+      } else {
+        sqlite3_bind_text(st, i + 1, (const char *)w, (int)len, SQLITE_STATIC);
+        w += text_words(len);
+      }
+    }
+  }
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    mt__fail(c->e, "database error: %s", sqlite3_errmsg(c->db));
+    return 0;
+  }
+  if (which == ST_PROCESS) c->process_id = sqlite3_last_insert_rowid(c->db);
+  return (size_t)(w - start);
 }
 
 static int push(ingest_ctx *c, const mt__event *ev) {
   int rc = mt__reorder_push(&c->win, ev);
-  if (rc) return mt__fail(c->e, "out of memory while ordering events");
+  if (rc) return mt__fail(&c->read_err, "out of memory while ordering events");
   return 0;
 }
 
@@ -83,19 +187,18 @@ static int on_process(ingest_ctx *c, const mt_record *r) {
   const mt_rec_process *p = &r->u.process;
   /* argv as one string, arguments separated by spaces */
   char *argv = malloc(p->argv.len + 1);
-  if (!argv) return mt__fail(c->e, "out of memory");
+  if (!argv) return mt__fail(&c->read_err, "out of memory");
   memcpy(argv, p->argv.data, p->argv.len);
   argv[p->argv.len] = 0;
   for (size_t i = 0; i + 1 < p->argv.len; i++)
     if (argv[i] == 0) argv[i] = ' ';
   if (p->argv.len) argv[p->argv.len - 1] = 0;
   const char *origin = p->origin < 3 ? origin_names[p->origin] : "unknown";
-  int rc = run(c, ST_PROCESS, "iiitsstsssii", (uint64_t)c->trace_id, (uint64_t)p->pid,
+  int rc = put_row(c, ST_PROCESS, (uint64_t)c->trace_id, (uint64_t)p->pid,
                (uint64_t)p->ppid, origin, p->parent_trace, p->exe, argv, p->hostname,
                p->version, p->options, p->start_wall_ns, (uint64_t)p->page_size);
   free(argv);
   if (rc) return -1;
-  c->process_id = sqlite3_last_insert_rowid(c->db);
   c->have_process = 1;
   return 0;
 }
@@ -104,8 +207,7 @@ static int on_end(ingest_ctx *c, const mt_record *r) {
   c->end = r->u.end;
   c->have_end = 1;
   const char *how = r->u.end.how < 4 ? end_how_names[r->u.end.how] : "unknown";
-  if (run(c, ST_END, "tiii", how, (uint64_t)(int64_t)r->u.end.status, r->u.end.time_ns,
-          (uint64_t)c->process_id))
+  if (put_row(c, ST_END, how, (uint64_t)(int64_t)r->u.end.status, r->u.end.time_ns))
     return -1;
   return tick(c, r, r->u.end.seq);
 }
@@ -134,8 +236,8 @@ static int on_realloc(ingest_ctx *c, const mt_record *r) {
 
 static int on_stack(ingest_ctx *c, const mt_record *r) {
   const mt_rec_stack *s = &r->u.stack;
-  if (mt__symthread_add_ip(c->sym, s->ip)) return mt__fail(c->e, "out of memory");
-  return mt__batch_row(&c->stacks, "iiii", (uint64_t)c->process_id, s->id, s->parent, s->ip);
+  if (mt__symthread_add_ip(c->sym, s->ip)) return mt__fail(&c->read_err, "out of memory");
+  return put_row(c, ROW_STACK, s->id, s->parent, s->ip);
 }
 
 static int on_module(ingest_ctx *c, const mt_record *r) {
@@ -144,21 +246,20 @@ static int on_module(ingest_ctx *c, const mt_record *r) {
   for (uint32_t i = 0; i < m->build_id_len && i < MT_BUILD_ID_MAX; i++)
     snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
   hex[2 * (m->build_id_len < MT_BUILD_ID_MAX ? m->build_id_len : MT_BUILD_ID_MAX)] = 0;
-  if (run(c, ST_MODULE, "iistii", (uint64_t)c->process_id, m->id, m->path, hex, m->base, m->seq))
+  if (put_row(c, ST_MODULE, m->id, m->path, hex, m->base, m->seq))
     return -1;
-  if (mt__symthread_add_module(c->sym, m)) return mt__fail(c->e, "out of memory");
+  if (mt__symthread_add_module(c->sym, m)) return mt__fail(&c->read_err, "out of memory");
   return tick(c, r, m->seq);
 }
 
 static int on_unload(ingest_ctx *c, const mt_record *r) {
-  if (run(c, ST_UNLOAD, "iii", r->u.unload.seq, (uint64_t)c->process_id, r->u.unload.id))
+  if (put_row(c, ST_UNLOAD, r->u.unload.seq, r->u.unload.id))
     return -1;
   return tick(c, r, r->u.unload.seq);
 }
 
 static int on_thread(ingest_ctx *c, const mt_record *r) {
-  if (run(c, ST_THREAD, "iis", (uint64_t)c->process_id, (uint64_t)r->u.thread.tid,
-          r->u.thread.name))
+  if (put_row(c, ST_THREAD, (uint64_t)r->u.thread.tid, r->u.thread.name))
     return -1;
   return tick(c, r, r->u.thread.seq);
 }
@@ -173,13 +274,13 @@ static int on_marker(ingest_ctx *c, const mt_record *r) {
   if (c->nlabels == c->caplabels) {
     size_t n = c->caplabels ? 2 * c->caplabels : 16;
     char **nl = realloc(c->labels, n * sizeof *nl);
-    if (!nl) return mt__fail(c->e, "out of memory");
+    if (!nl) return mt__fail(&c->read_err, "out of memory");
     c->labels = nl;
     c->caplabels = n;
   }
   char *label = strndup(r->u.marker.label.data ? r->u.marker.label.data : "",
                         r->u.marker.label.len);
-  if (!label) return mt__fail(c->e, "out of memory");
+  if (!label) return mt__fail(&c->read_err, "out of memory");
   c->labels[c->nlabels] = label;
   mt__event ev = {.seq = r->u.marker.seq, .time = r->u.marker.time_ns, .addr = c->nlabels++,
                   .tid = r->tid, .type = MT__EV_MARKER};
@@ -187,8 +288,7 @@ static int on_marker(ingest_ctx *c, const mt_record *r) {
 }
 
 static int on_fork(ingest_ctx *c, const mt_record *r) {
-  if (run(c, ST_FORK, "iiii", (uint64_t)c->process_id, r->u.fork.seq, r->u.fork.time_ns,
-          (uint64_t)r->u.fork.child_pid))
+  if (put_row(c, ST_FORK, r->u.fork.seq, r->u.fork.time_ns, (uint64_t)r->u.fork.child_pid))
     return -1;
   return tick(c, r, r->u.fork.seq);
 }
@@ -202,7 +302,7 @@ static int on_scan(ingest_ctx *c, const mt_record *r) {
 }
 
 static int on_reach(ingest_ctx *c, const mt_record *r) {
-  if (mt__u64map_put(&c->reach, r->u.reach.address, r->u.reach.kind)) return mt__fail(c->e, "out of memory");
+  if (mt__u64map_put(&c->reach, r->u.reach.address, r->u.reach.kind)) return mt__fail(&c->read_err, "out of memory");
   return 0;
 }
 
@@ -299,10 +399,11 @@ static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsi
   while ((rc = mt_reader_next(rd, &rec)) == 1) {
     c->records++;
     if (!c->have_process && rec.type != MT_REC_CHUNK && rec.type != MT_REC_PROCESS)
-      return mt__fail(c->e, "%s: trace does not start with a PROCESS record", path);
+      return mt__fail(&c->read_err, "%s: trace does not start with a PROCESS record", path);
     if ((size_t)rec.type < sizeof handlers / sizeof *handlers && handlers[rec.type]) {
       if (handlers[rec.type](c, &rec)) return -1;
     }
+    if ((c->records & 0xffff) == 0 && mt__rowq_stopped(c->rows)) return -1;
     if (o->progress && (c->records & 0xffff) == 0) {
       double t = now_s();
       if (t - last > 0.25) {
@@ -314,6 +415,66 @@ static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsi
   }
   if (shown) progress(path, fsize, fsize, c->records, 1);
   *rc_out = rc;
+  return 0;
+}
+
+/* The reading thread's job and how it ended. */
+typedef struct {
+  ingest_ctx *c;
+  mt_reader *rd;
+  const char *path;
+  uint64_t fsize;
+  const mt__ingest_opts *o;
+  int reader_rc;          /* mt_reader_next's last result */
+  int failed;             /* c->read_err says why, unless the main thread stopped it */
+} reading;
+
+static void *reading_main(void *arg) {
+  reading *job = arg;
+  job->failed = read_all(job->c, job->rd, job->path, job->fsize, job->o, &job->reader_rc);
+  mt__rowq_close(job->c->rows);
+  return NULL;
+}
+
+/* Main thread: write the queued rows until the reading thread closes the queue; on a
+ * database error tell it to stop. @return 0 or -1 with c->e filled. */
+static int write_rows(ingest_ctx *c) {
+  const void *data;
+  size_t len;
+  while (mt__rowq_take(c->rows, &data, &len)) {
+    const uint64_t *w = data, *end = w + len / 8;
+    while (w < end) {
+      size_t words = write_row(c, w);
+      if (!words) {
+        mt__rowq_release(c->rows);
+        mt__rowq_stop(c->rows);
+        return -1;
+      }
+      w += words;
+    }
+    mt__rowq_release(c->rows);
+  }
+  return 0;
+}
+
+/* Read the whole trace on a second thread while this one writes its rows. The rows are
+ * written in record order, so the first failure in that order is the one reported. */
+static int read_and_write(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsize,
+                          const mt__ingest_opts *o, int *rc_out) {
+  c->rows = mt__rowq_new();
+  if (!c->rows) return mt__fail(c->e, "out of memory");
+  reading job = {.c = c, .rd = rd, .path = path, .fsize = fsize, .o = o};
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, reading_main, &job))
+    return mt__fail(c->e, "cannot start the reading thread");
+  int written = write_rows(c);
+  pthread_join(thread, NULL);
+  if (written) return -1;
+  if (job.failed) {
+    *c->e = c->read_err;
+    return -1;
+  }
+  *rc_out = job.reader_rc;
   return 0;
 }
 
@@ -374,6 +535,7 @@ static void ctx_free(ingest_ctx *c) {
   mt__reorder_free(&c->win);
   mt__symthread_free(c->sym);
   mt__u64map_free(&c->reach);
+  mt__rowq_free(c->rows);
   for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
   free(c->labels);
 }
@@ -388,7 +550,7 @@ static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const str
   int isatty_progress = o->progress && isatty(2);
   mt__ingest_opts local = *o;
   local.progress = isatty_progress;
-  if (read_all(c, rd, path, (uint64_t)sb->st_size, &local, &rc)) return -1;
+  if (read_and_write(c, rd, path, (uint64_t)sb->st_size, &local, &rc)) return -1;
   if (rc < 0 && !c->have_process)
     return mt__fail(c->e, "%s: %s", path, mt_reader_error_message(rd));
   if (rc == 0) {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the analyzer's internal pieces, one per ctest case: `test_units NAME`.
  * Each asserts exact values and exits non-zero with a message on the first mismatch. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accum.h"
 #include "reorder.h"
+#include "rowqueue.h"
 #include "symbols.h"
 #include "u64map.h"
 #include "../lib/unit_test.h"
@@ -185,6 +187,64 @@ static void demangle_cxx_and_rust(void) {
   CHECK(strcmp(mt__demangle("_Zgarbage", buf, sizeof buf), "_Zgarbage") == 0);
 }
 
+/* Rows of 8 to 80 bytes, and one longer than a chunk, each holding its number in every word. */
+enum { QUEUE_ROWS = 300000, LONG_ROW = 123456, LONG_WORDS = 100000 };
+
+static size_t row_words(uint64_t i) { return i == LONG_ROW ? LONG_WORDS : 1 + i % 10; }
+
+static void *produce_rows(void *arg) {
+  mt__rowq *q = arg;
+  for (uint64_t i = 0; i < QUEUE_ROWS; i++) {
+    size_t n = row_words(i);
+    uint64_t *w = mt__rowq_reserve(q, n * 8);
+    if (!w) break;
+    for (size_t k = 0; k < n; k++) w[k] = i;
+  }
+  mt__rowq_close(q);
+  return NULL;
+}
+
+/* Every row arrives once, whole and in order, through many chunks. */
+static void rowqueue_keeps_order_across_chunks(void) {
+  mt__rowq *q = mt__rowq_new();
+  CHECK(q != NULL);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, produce_rows, q) == 0);
+  uint64_t next = 0;
+  const void *data;
+  size_t len;
+  while (mt__rowq_take(q, &data, &len)) {
+    const uint64_t *w = data, *end = w + len / 8;
+    while (w < end) {
+      size_t n = row_words(next);
+      CHECK((size_t)(end - w) >= n);
+      for (size_t k = 0; k < n; k++) CHECK(w[k] == next);
+      w += n;
+      next++;
+    }
+    mt__rowq_release(q);
+  }
+  pthread_join(t, NULL);
+  CHECK(next == QUEUE_ROWS);
+  mt__rowq_free(q);
+}
+
+/* A consumer that stops releases a producer waiting for a free chunk. */
+static void rowqueue_stop_releases_producer(void) {
+  mt__rowq *q = mt__rowq_new();
+  CHECK(q != NULL);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, produce_rows, q) == 0);
+  const void *data;
+  size_t len;
+  CHECK(mt__rowq_take(q, &data, &len) == 1);
+  mt__rowq_release(q);
+  mt__rowq_stop(q);
+  pthread_join(t, NULL);
+  CHECK(mt__rowq_stopped(q));
+  mt__rowq_free(q);
+}
+
 static const mt_unit_test tests[] = {
     {"u64map_matches_reference", u64map_matches_reference},
     {"reorder_merges_threads", reorder_merges_threads},
@@ -194,6 +254,8 @@ static const mt_unit_test tests[] = {
     {"accum_pairs_late_allocation", accum_pairs_late_allocation},
     {"accum_peak_snapshot", accum_peak_snapshot},
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
+    {"rowqueue_keeps_order_across_chunks", rowqueue_keeps_order_across_chunks},
+    {"rowqueue_stop_releases_producer", rowqueue_stop_releases_producer},
 };
 
 int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof *tests, argc, argv); }
