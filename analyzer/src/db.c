@@ -3,9 +3,8 @@
  * version lives in PRAGMA user_version so plain sqlite3 users can check it too. */
 #include "db.h"
 
+#include <stdarg.h>
 #include <stdio.h>
-
-#include <memtrace/trace.h>
 #include <string.h>
 
 static const char *const schema[] = {
@@ -218,30 +217,22 @@ int mt__db_link_parents(sqlite3 *db, mt__err *e) {
                      e);
 }
 
-int mt__db_vrun(sqlite3 *db, sqlite3_stmt *st, const char *types, va_list ap, mt__err *e) {
+int mt__db_run(sqlite3 *db, sqlite3_stmt *st, mt__err *e, const char *types, ...) {
+  va_list ap;
+  va_start(ap, types);
   for (int i = 0; types[i]; i++) {
     if (types[i] == 'i') {
       sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, uint64_t));
     } else if (types[i] == 't') {
       const char *s = va_arg(ap, const char *);
       sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
-    } else if (types[i] == 's') {
-      mt_str s = va_arg(ap, mt_str);
-      sqlite3_bind_text(st, i + 1, s.data ? s.data : "", (int)s.len, SQLITE_TRANSIENT);
     } else {
       sqlite3_bind_null(st, i + 1);
     }
   }
+  va_end(ap);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) return mt__fail(e, "database error: %s", sqlite3_errmsg(db));
   return 0;
-}
-
-int mt__db_run(sqlite3 *db, sqlite3_stmt *st, mt__err *e, const char *types, ...) {
-  va_list ap;
-  va_start(ap, types);
-  int rc = mt__db_vrun(db, st, types, ap, e);
-  va_end(ap);
-  return rc;
 }

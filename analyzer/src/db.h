@@ -5,7 +5,6 @@
 #define MT_ANALYZER_DB_H
 
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -28,10 +27,9 @@ int mt__db_is_database(const char *path);
 int mt__db_exec(sqlite3 *db, const char *sql, mt__err *e);
 
 /* Bind a row and step a prepared statement, then reset it. types has one letter per
- * parameter: 'i' uint64_t, 't' C string, 's' mt_str, 'n' null (no argument).
+ * parameter: 'i' uint64_t, 't' C string, 'n' null (no argument).
  * @return 0 or -1 with e filled. */
 int mt__db_run(sqlite3 *db, sqlite3_stmt *st, mt__err *e, const char *types, ...);
-int mt__db_vrun(sqlite3 *db, sqlite3_stmt *st, const char *types, va_list ap, mt__err *e);
 
 /* Prepare a statement. @return 0 or -1 with e filled. */
 int mt__db_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql, mt__err *e);
