@@ -253,7 +253,7 @@ static int emit_punycode(rdm *d, const ident *id) {
     bias = punycode_adapt(i - old_i, count + 1, old_i == 0);
     n += i / (count + 1);
     i %= count + 1;
-    if (!is_scalar_value(n)) return -1;
+    if (!is_scalar_value(n) || n < 0xa0) return -1; /* no C1 controls in an identifier */
     memmove(cp + i + 1, cp + i, (count - i) * sizeof *cp);
     cp[i++] = (uint32_t)n;
     count++;
@@ -642,7 +642,7 @@ static void emit_escaped(rdm *d, uint32_t c, char quote) {
   if (c == (uint32_t)quote) {
     emit_char(d, '\\');
     emit_char(d, quote);
-  } else if (c < 0x20 || c == 0x7f) {
+  } else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) { /* C0 and C1 controls */
     static const char hex[] = "0123456789abcdef";
     char esc[] = {'\\', 'u', '{', hex[c >> 4], hex[c & 15], '}'};
     emitn(d, esc, sizeof esc);
