@@ -26,6 +26,9 @@ static void unescape_rust(char *s) {
                {"$u7b$", "{"}, {"$u7d$", "}"}, {"$u7e$", "~"}, {"..", "::"}};
   char *out = s;
   for (const char *in = s; *in;) {
+    // A segment starting with an escape is prefixed with "_" (`_$u7b$$u7b$closure$u7d$$u7d$`).
+    bool segment_start = in == s || (in - s >= 2 && in[-1] == ':' && in[-2] == ':');
+    if (segment_start && in[0] == '_' && in[1] == '$') in++;
     bool done = false;
     for (const auto &t : table) {
       size_t fl = strlen(t.from);

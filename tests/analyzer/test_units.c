@@ -183,6 +183,8 @@ static void demangle_cxx_and_rust(void) {
                "core::ptr::drop_in_place") == 0);
   CHECK(strcmp(mt__demangle("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$4grow17hfedcba9876543210E", buf,
                             sizeof buf), "alloc::raw_vec::RawVec<T,A>::grow") == 0);
+  CHECK(strcmp(mt__demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17hf37fc9c82d840119E",
+                            buf, sizeof buf), "std::rt::lang_start::{{closure}}") == 0);
   CHECK(strcmp(mt__demangle("plain_c_name", buf, sizeof buf), "plain_c_name") == 0);
   CHECK(strcmp(mt__demangle("_Zgarbage", buf, sizeof buf), "_Zgarbage") == 0);
 }
