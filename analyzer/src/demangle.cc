@@ -27,7 +27,7 @@ static void unescape_rust(char *s) {
   char *out = s;
   for (const char *in = s; *in;) {
     // A segment starting with an escape is prefixed with "_" (`_$u7b$$u7b$closure$u7d$$u7d$`).
-    bool segment_start = in == s || (in - s >= 2 && in[-1] == ':' && in[-2] == ':');
+    bool segment_start = out == s || (out - s >= 2 && out[-1] == ':' && out[-2] == ':');
     if (segment_start && in[0] == '_' && in[1] == '$') in++;
     bool done = false;
     for (const auto &t : table) {
