@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// C++ and Rust (legacy mangling) demangling through libstdc++'s __cxa_demangle; the only C++
-// file of the analyzer, exposing one C function.
+// C++ and Rust legacy names demangled through libstdc++'s __cxa_demangle, Rust v0 names
+// (`_R...`) through demangle_rust.c; the only C++ file of the analyzer, exposing one C function.
 #include <cxxabi.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle_rust.h"
 #include "symbols.h"
 
 // Rust legacy symbols end in "::h" followed by 16 hex digits, and escape punctuation.
@@ -25,6 +26,9 @@ static void unescape_rust(char *s) {
                {"$u7b$", "{"}, {"$u7d$", "}"}, {"$u7e$", "~"}, {"..", "::"}};
   char *out = s;
   for (const char *in = s; *in;) {
+    // A segment starting with an escape is prefixed with "_" (`_$u7b$$u7b$closure$u7d$$u7d$`).
+    bool segment_start = out == s || (out - s >= 2 && out[-1] == ':' && out[-2] == ':');
+    if (segment_start && in[0] == '_' && in[1] == '$') in++;
     bool done = false;
     for (const auto &t : table) {
       size_t fl = strlen(t.from);
@@ -43,7 +47,10 @@ static void unescape_rust(char *s) {
 }
 
 extern "C" const char *mt__demangle(const char *name, char *buf, size_t len) {
-  if (!name || strncmp(name, "_Z", 2) != 0 || len == 0) return name;
+  if (!name || len == 0) return name;
+  if (strncmp(name, "_R", 2) == 0 || strncmp(name, "__R", 3) == 0)
+    return mt__demangle_rust(name, buf, len) == 0 ? buf : name;
+  if (strncmp(name, "_Z", 2) != 0) return name;
   int status = 0;
   char *d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
   if (!d || status != 0) {

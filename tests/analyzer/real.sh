@@ -19,9 +19,9 @@ figures() {
   python3 -c "import json; d=json.load(open('sum.json')); print('%d,%d,%d,%d,%d' % (d['allocations'], d['frees'], d['bytes_allocated'], d['leaked_bytes'], d['leaked_blocks']))"
 }
 
-# valgrind NAME: the same five figures from memcheck's heap summary
+# valgrind PROGRAM: the same five figures from memcheck's heap summary
 valgrind_figures() {
-  valgrind "$X/example-$1" >/dev/null 2>vg.txt || fail "valgrind"
+  valgrind "$1" >/dev/null 2>vg.txt || fail "valgrind"
   python3 - <<'PY'
 import re
 t = open('vg.txt').read().replace(',', '')
@@ -37,7 +37,7 @@ totals_match_end_record() {
 
 with_valgrind() {
   command -v valgrind >/dev/null || { echo "valgrind not installed: compared with documented figures only"; return 0; }
-  expect "$1 vs valgrind" "$(valgrind_figures "$1")" "$(figures "$1")"
+  expect "$1 vs valgrind" "$(valgrind_figures "$X/example-$1")" "$(figures "$1")"
 }
 
 case_example_leak_exact_and_symbolized() {
@@ -116,6 +116,30 @@ case_builtin_suppressions_match_valgrind_freeres() {
   valgrind "$X/stdio_leak" >/dev/null 2>vg.txt || fail valgrind
   grep -q "in use at exit: 100 bytes in 1 blocks" vg.txt || fail "valgrind: $(cat vg.txt)"
   grep -q "total heap usage: 2 allocs" vg.txt || fail "valgrind: $(cat vg.txt)"
+}
+
+# X is this directory; rust_leak.rs is built here with $RUSTC, and the case skips without it.
+case_rust_leak_demangled_matches_valgrind() {
+  command -v "${RUSTC:-rustc}" >/dev/null || { echo "rustc not found: skipped"; exit 77; }
+  "${RUSTC:-rustc}" -g -O -o rust_leak "$X/rust_leak.rs" >rustc.txt 2>&1 || fail "rustc: $(cat rustc.txt)"
+  nm rust_leak | grep -q ' _RNv' || { echo "rustc does not mangle with v0: skipped"; exit 77; }
+  "$M" -q -o rust.mt ./rust_leak >/dev/null 2>&1 || fail "memtrace rust_leak"
+  totals_match_end_record rust
+  if command -v valgrind >/dev/null; then
+    expect "rust vs valgrind" "$(valgrind_figures ./rust_leak)" "$(figures rust)"
+  fi
+  "$R" leaks --format json rust.mt >leaks.json || fail leaks
+  python3 - <<'PY' || fail "rust leak stacks: $(cat leaks.json)"
+import json
+d = json.load(open('leaks.json'))
+groups = {(g['bytes'], g['blocks']) for g in d['leaks']}
+assert groups == {(300, 3), (128, 1), (100, 1)}, groups
+for g in d['leaks']:
+    names = [f.split(' (')[0] for f in g['stack']]
+    assert not [n for n in names if n.startswith('_R')], names
+    assert 'rust_leak::main' in names and 'std::rt::lang_start_internal' in names, names
+    assert names[0] == 'rust_leak::make_nodes', names
+PY
 }
 
 "case_$CASE"

@@ -183,8 +183,174 @@ static void demangle_cxx_and_rust(void) {
                "core::ptr::drop_in_place") == 0);
   CHECK(strcmp(mt__demangle("_ZN5alloc7raw_vec19RawVec$LT$T$C$A$GT$4grow17hfedcba9876543210E", buf,
                             sizeof buf), "alloc::raw_vec::RawVec<T,A>::grow") == 0);
+  CHECK(strcmp(mt__demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17hf37fc9c82d840119E",
+                            buf, sizeof buf), "std::rt::lang_start::{{closure}}") == 0);
   CHECK(strcmp(mt__demangle("plain_c_name", buf, sizeof buf), "plain_c_name") == 0);
   CHECK(strcmp(mt__demangle("_Zgarbage", buf, sizeof buf), "_Zgarbage") == 0);
+}
+
+typedef struct {
+  const char *mangled, *demangled;
+} demangle_case;
+
+static void check_demangled(const demangle_case *cases, size_t n) {
+  char buf[1024];
+  for (size_t i = 0; i < n; i++) {
+    const char *got = mt__demangle(cases[i].mangled, buf, sizeof buf);
+    if (strcmp(got, cases[i].demangled) != 0) {
+      fprintf(stderr, "%s\n  gave     %s\n  expected %s\n", cases[i].mangled, got, cases[i].demangled);
+      exit(1);
+    }
+  }
+}
+
+/* Symbols from rustc 1.95 binaries (std, and a test program with closures, traits, const
+ * generics, dyn and a non-ASCII module), expected as llvm-cxxfilt 14 prints them. */
+static const demangle_case rust_v0_real[] = {
+    {"_RNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal", "std::rt::lang_start_internal"},
+    {"_RNvMs3_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_6RawVecINtNtB7_3vec3VechEE8grow_oneCsjrHSEGnQ3l9_3std",
+     "<alloc::raw_vec::RawVec<alloc::vec::Vec<u8>>>::grow_one"},
+    {"_RNCINvNtCsjrHSEGnQ3l9_3std2rt10lang_startuE0CsbVXqutUjNVO_1x.llvm.4712072269654149495",
+     "std::rt::lang_start::<()>::{closure#0}"},
+    {"_RNvXs_CsbVXqutUjNVO_1xINtB4_4GridKj4_ENtB4_5Shape4areaB4_", "<x::Grid<4> as x::Shape>::area"},
+    {"_RNvYINtCsbVXqutUjNVO_1x4GridKj4_ENtB5_5Shape4nameB5_", "<x::Grid<4> as x::Shape>::name"},
+    {"_RINvCsbVXqutUjNVO_1x7generichReEB2_", "x::generic::<u8, &str>"},
+    {"_RNvNtCsbVXqutUjNVO_1xu7caf_dmau8nave_6pa", "x::caf\xc3\xa9::na\xc3\xafve"},
+    {"_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeINtNtCslNYArtu3iFV_5alloc5boxed3BoxDG0_INtNtNtB4_"
+     "3ops8function2FnTRL1_INtNtCsjrHSEGnQ3l9_3std5panic13PanicHookInfoL0_EEEp6OutputuNtNtB4_6marker"
+     "4SyncNtB2N_4SendEL_EEB1T_",
+     "core::ptr::drop_in_place::<alloc::boxed::Box<dyn for<'a, 'b> core::ops::function::Fn<(&'a "
+     "std::panic::PanicHookInfo<'b>,), Output = ()> + core::marker::Sync + core::marker::Send>>"},
+    {"_RNvMs3_NtCslNYArtu3iFV_5alloc7raw_vecINtB5_6RawVecTOhFUKCBN_EuENtNtCsjrHSEGnQ3l9_3std5alloc6"
+     "SystemE8grow_oneB13_",
+     "<alloc::raw_vec::RawVec<(*mut u8, unsafe extern \"C\" fn(*mut u8)), std::alloc::System>>::grow_one"},
+    {"_RNSNvYNCINvNtCsjrHSEGnQ3l9_3std2rt10lang_startuE0INtNtNtCsgEmfK2I1SDS_4core3ops8function6FnOnce"
+     "uE9call_once6vtableCsbVXqutUjNVO_1x",
+     "<std::rt::lang_start<()>::{closure#0} as core::ops::function::FnOnce<()>>::call_once::{shim:vtable#0}"},
+    /* llvm-cxxfilt and c++filt print '\u{e9}'; rustc-demangle prints printable chars as they are */
+    {"_RINvCsbVXqutUjNVO_1x6constsKb1_Kce9_Kln7_EB2_", "x::consts::<true, '\xc3\xa9', -7>"},
+};
+
+/* Productions the test program did not produce, built by hand. All but the line marked
+ * otherwise are printed the same by llvm-cxxfilt 14. */
+static const demangle_case rust_v0_grammar[] = {
+    {"_RINvC1a1fAhj4_E", "a::f::<[u8; 4]>"},
+    {"_RINvC1a1fQReFKCavEuFUK9rust_callEzPaObE",
+     "a::f::<&mut &str, extern \"C\" fn(i8, ...), unsafe extern \"rust-call\" fn() -> !, *const i8, "
+     "*mut bool>"},
+    {"_RINvC1a1fKyff_Ko123456789abcdef01_Kan80_KpKb0_Kc27_E",
+     "a::f::<255, 0x123456789abcdef01, -128, _, false, '\\''>"},
+    {"_RINvC1a1fFG_RL0_hEuINtC1a1SL_EE", "a::f::<for<'a> fn(&'a u8), a::S<'_>>"},
+    {"_RINvC1a1fDNtC1a8Iteratorp4ItemhEL_E", "a::f::<dyn a::Iterator<Item = u8>>"},
+    {"_RNCNvC1a1fs_0", "a::f::{closure#1}"},
+    {"_RNCNvC1a1f3foo", "a::f::{closure:foo#0}"},
+    {"_RNvNvC1a1f0", "a::f"},
+    {"_RNvCs123_1a1fC1b", "a::f"},
+    {"__RNvC1a1f", "a::f"},
+    {"_RNvC1a1f.cold", "a::f.cold"},
+    /* consts of adt_const_params, as rustc-demangle prints them (llvm-cxxfilt 14 cannot) */
+    {"_RINvC1a1fKRe616263_KAj1_j2_EKTj1_EKVNvC1a4NoneUKVNvC1a4SomeTj5_EKVNvC1a1PS1xj1_1yj2_EKRj5_E",
+     "a::f::<\"abc\", {[1, 2]}, {(1,)}, {a::None}, {a::Some(5)}, {a::P { x: 1, y: 2 }}, {&5}>"},
+};
+
+static void demangle_rust_v0_matches_llvm_cxxfilt(void) {
+  check_demangled(rust_v0_real, sizeof rust_v0_real / sizeof *rust_v0_real);
+}
+
+static void demangle_rust_v0_grammar(void) {
+  check_demangled(rust_v0_grammar, sizeof rust_v0_grammar / sizeof *rust_v0_grammar);
+}
+
+/* Not v0 symbols, or broken ones: each comes back unchanged. */
+static void demangle_rust_v0_rejects_malformed(void) {
+  static const char *const bad[] = {
+      "_R", "_RNvC1a", "_RNvC1a1fE", "_R0NvC1a1f", "_Rust_begin_unwind", "_RNvB9_1f",
+      "_RB_",                 /* a backref to itself */
+      "_RNvNtB_3foo3bar",     /* a backref to the path that contains it: a loop */
+      "_RINvC1a1fRL0_hE",     /* a lifetime no binder introduced */
+      "_RINvC1a1fKb2_E",      /* bool 2 */
+      "_RINvC1a1fKcd800_E",   /* a surrogate is no char */
+      "_RINvC1a1fKReff_E",    /* a str const that is not UTF-8 */
+      "_RNvC1au1b",           /* punycode that ends inside a delta */
+      "_RNvC1a1f.x y",        /* a suffix with a space */
+      "_RNvC1a1f$",
+  };
+  char buf[256];
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    const char *got = mt__demangle(bad[i], buf, sizeof buf);
+    if (got != bad[i]) {
+      fprintf(stderr, "%s demangled to %s\n", bad[i], got);
+      exit(1);
+    }
+  }
+  /* Every prefix of real symbols, each in a block of its exact size so ASan sees any overread. */
+  for (size_t i = 0; i < sizeof rust_v0_real / sizeof *rust_v0_real; i++) {
+    size_t n = strlen(rust_v0_real[i].mangled);
+    for (size_t k = 0; k <= n; k++) {
+      char *p = malloc(k + 1);
+      CHECK(p != NULL);
+      memcpy(p, rust_v0_real[i].mangled, k);
+      p[k] = 0;
+      const char *got = mt__demangle(p, buf, sizeof buf);
+      CHECK(got == p || (got == buf && strlen(buf) < sizeof buf));
+      free(p);
+    }
+  }
+}
+
+static void append_base62(char *s, size_t v) {
+  static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  char tmp[16];
+  size_t n = 0;
+  if (v > 0)
+    for (v--; n == 0 || v > 0; v /= 62) tmp[n++] = digits[v % 62];
+  s += strlen(s);
+  while (n > 0) *s++ = tmp[--n];
+  strcpy(s, "_");
+}
+
+/* Output that would double at each backref is cut at the buffer, deep nesting is refused, and
+ * a buffer of any size gets a NUL-terminated prefix of the full name. */
+static void demangle_rust_v0_bounds_output_and_work(void) {
+  char bomb[4096] = "_RINvC1a1f", buf[256];
+  size_t prev = strlen(bomb) - 2;
+  strcat(bomb, "TuuE");
+  for (int level = 0; level < 60; level++) {
+    size_t at = strlen(bomb) - 2;
+    strcat(bomb, "TB");
+    append_base62(bomb, prev);
+    strcat(bomb, "B");
+    append_base62(bomb, prev);
+    strcat(bomb, "E");
+    prev = at;
+  }
+  strcat(bomb, "E");
+  CHECK(mt__demangle(bomb, buf, sizeof buf) == buf);
+  CHECK_EQ(strlen(buf), sizeof buf - 1);
+  CHECK(strncmp(buf, "a::f::<((), ()), (((), ()), ((), ())), ", 39) == 0);
+
+  enum { DEEP = 100000 };
+  char *deep = malloc(DEEP + 16);
+  CHECK(deep != NULL);
+  strcpy(deep, "_RINvC1a1f");
+  memset(deep + 10, 'R', DEEP);
+  strcpy(deep + 10 + DEEP, "uE");
+  CHECK(mt__demangle(deep, buf, sizeof buf) == deep);
+  free(deep);
+
+  for (size_t i = 0; i < sizeof rust_v0_real / sizeof *rust_v0_real; i++) {
+    const demangle_case *c = &rust_v0_real[i];
+    size_t full = strlen(c->demangled);
+    for (size_t len = 1; len <= full + 1; len++) {
+      char *small = malloc(len);
+      CHECK(small != NULL);
+      CHECK(mt__demangle(c->mangled, small, len) == small);
+      size_t got = strlen(small);
+      CHECK(got < len && strncmp(small, c->demangled, got) == 0);
+      CHECK(got + 4 > len - 1 || got == full); /* cut only to keep a UTF-8 sequence whole */
+      free(small);
+    }
+  }
 }
 
 /* Rows of 8 to 80 bytes, and one longer than a chunk, each holding its number in every word. */
@@ -254,6 +420,10 @@ static const mt_unit_test tests[] = {
     {"accum_pairs_late_allocation", accum_pairs_late_allocation},
     {"accum_peak_snapshot", accum_peak_snapshot},
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
+    {"demangle_rust_v0_matches_llvm_cxxfilt", demangle_rust_v0_matches_llvm_cxxfilt},
+    {"demangle_rust_v0_grammar", demangle_rust_v0_grammar},
+    {"demangle_rust_v0_rejects_malformed", demangle_rust_v0_rejects_malformed},
+    {"demangle_rust_v0_bounds_output_and_work", demangle_rust_v0_bounds_output_and_work},
     {"rowqueue_keeps_order_across_chunks", rowqueue_keeps_order_across_chunks},
     {"rowqueue_stop_releases_producer", rowqueue_stop_releases_producer},
 };
