@@ -42,7 +42,7 @@ static const struct {
    "at exit, classify unfreed blocks as definitely, indirectly or possibly lost\n"
    "                            or still reachable, like valgrind memcheck (default on)"},
   {OPT_ZSTD_LEVEL, NULL, "--zstd-level", "auto|N", "MEMTRACE_ZSTD_LEVEL",
-   "compress the trace at zstd level N (1-19); auto (default): level 1, or 5\n"
+   "compress the trace at zstd level N (1-19); auto (default): level 1, or 9\n"
    "                            while a core is idle and the data is repetitive"},
   {OPT_QUIET, "-q", "--quiet", NULL, "MEMTRACE_QUIET=1", "do not print the summary at exit"},
   {OPT_CHECK, NULL, "--check", NULL, NULL,

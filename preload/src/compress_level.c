@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The zstd level of each frame. Level 1 keeps the writer ahead of the busiest programs. A
- * stronger level (7) shrinks repetitive traces by a quarter (sqlite3: 0.25 -> 0.18 bytes per
- * event) for 4x to 6x the compression time, so the writer thread takes it only when that time
+ * stronger level (9) shrinks repetitive traces by a quarter (sqlite3: 0.25 -> 0.17 bytes per
+ * event) for 5x to 10x the compression time, so the writer thread takes it only when that time
  * costs the program nothing: the last frame shrank at least 4x (near-random data gains
  * nothing), no other buffer waits in the queue, and half a core or more was idle on the
  * machine (or busy with the writer itself) over the last tenth of a second. Frames written
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define LEVEL_FAST 1
-#define LEVEL_STRONG 7
+#define LEVEL_STRONG 9
 #define MIN_RATIO 4              /* raw bytes per compressed byte worth a stronger level */
 #define CPU_WINDOW_NS 100000000ull /* re-measure idle time at most this often */
 

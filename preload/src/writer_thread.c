@@ -129,8 +129,8 @@ void mt__writer_help(void) {
   mt__unlock(&mt__io_lock);
 }
 
-void mt__writer_flush_all_locked(int timed) {
-  drain_locked(0);
+static void flush_all_locked(int timed, int background) {
+  drain_locked(background);
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
     int locked;
     if (timed) {
@@ -140,14 +140,16 @@ void mt__writer_flush_all_locked(int timed) {
       locked = 1;
     }
     if (tb->buf && !mt_chunk_empty(&tb->chunk)) {
-      mt__io_write_chunk(&tb->chunk);
+      write_chunk(&tb->chunk, background);
       mt_chunk_reset(&tb->chunk, tb->tid);
     }
     if (locked)
       mt__unlock(&tb->lock);
   }
-  drain_locked(0);
+  drain_locked(background);
 }
+
+void mt__writer_flush_all_locked(int timed) { flush_all_locked(timed, 0); }
 
 /* Thread ---------------------------------------------------------------------------------------- */
 
@@ -201,7 +203,7 @@ static void *writer_main(void *arg) {
     }
     if (now - last_flush >= MT_FLUSH_INTERVAL_MS * 1000000ull) {
       last_flush = now;
-      mt__writer_flush_all_locked(0);
+      flush_all_locked(0, 1);
     } else {
       drain_locked(1);
     }
