@@ -53,11 +53,12 @@ void mt__zlevel_setup(void) {
   if (ticks_per_s <= 0)
     ticks_per_s = 100;
   /* The first window starts now; the writer thread starts later, so its CPU time counts from
-   * 0. Until the window ends, a machine with two cores or more is taken to have one spare. */
-  core_spare = cpus > 1;
+   * 0. Until the window ends, a machine with two cores or more is taken to have one spare;
+   * without /proc/stat, never. */
   last_wall = mt__os_now_ns(CLOCK_MONOTONIC);
   last_idle = machine_idle_ns();
   last_writer = 0;
+  core_spare = cpus > 1 && last_idle != 0;
 }
 
 /* Was at least half a core free for the writer over the last window: idle on the machine, or
@@ -68,7 +69,9 @@ static int spare_core(void) {
   if (wall - last_wall < CPU_WINDOW_NS)
     return core_spare;
   uint64_t idle = machine_idle_ns(), writer = mt__os_now_ns(CLOCK_THREAD_CPUTIME_ID);
-  if (idle != 0 && last_idle != 0) { /* the kernel's idle count can step back a little */
+  if (idle == 0 || last_idle == 0) {
+    core_spare = 0;
+  } else { /* the kernel's idle count can step back a little */
     uint64_t free_ns = (idle > last_idle ? idle - last_idle : 0) + (writer - last_writer);
     core_spare = 2 * free_ns >= wall - last_wall;
   }
