@@ -69,6 +69,11 @@ int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const
   return 0;
 }
 
+int mt_writer_set_level(mt_writer *w, int level) {
+  if (level < 1 || level > ZSTD_maxCLevel()) return MT_EINVAL;
+  return ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ? MT_EINVAL : 0;
+}
+
 int mt_writer_write_header(mt_writer *w) {
   uint8_t h[MT_HEADER_SIZE];
   mt__header_encode(h, MT_FORMAT_MAJOR, MT_FORMAT_MINOR);

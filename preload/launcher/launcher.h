@@ -25,6 +25,7 @@ typedef struct {
   int start_paused;         /* -1 unset, 1 */
   int toggle_signal;        /* 0 unset */
   int leak_scan;            /* -1 unset, 0, 1 */
+  const char *zstd_level;   /* "auto" or 1..19, NULL unset */
   int quiet;
   int check;                /* --check: the options up to `--` go to memtrace-report check */
   char **check_args;

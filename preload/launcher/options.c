@@ -17,7 +17,7 @@
 #endif
 
 enum { OPT_OUTPUT, OPT_DEPTH, OPT_RSS, OPT_NO_FOLLOW, OPT_PAUSED, OPT_TOGGLE, OPT_QUIET, OPT_LEAK_SCAN,
-       OPT_CHECK, OPT_HELP, OPT_VERSION };
+       OPT_ZSTD_LEVEL, OPT_CHECK, OPT_HELP, OPT_VERSION };
 
 static const struct {
   int id;
@@ -41,6 +41,9 @@ static const struct {
   {OPT_LEAK_SCAN, NULL, "--leak-scan", "on|off", "MEMTRACE_LEAK_SCAN",
    "at exit, classify unfreed blocks as definitely, indirectly or possibly lost\n"
    "                            or still reachable, like valgrind memcheck (default on)"},
+  {OPT_ZSTD_LEVEL, NULL, "--zstd-level", "auto|N", "MEMTRACE_ZSTD_LEVEL",
+   "compress the trace at zstd level N (1-19); auto (default): level 1, or 9\n"
+   "                            while a core is idle and the data is repetitive"},
   {OPT_QUIET, "-q", "--quiet", NULL, "MEMTRACE_QUIET=1", "do not print the summary at exit"},
   {OPT_CHECK, NULL, "--check", NULL, NULL,
    "then budget options up to `--` (--max-leaked 0 ...): check the trace with\n"
@@ -131,6 +134,7 @@ static void apply(mt__options *o, int id, const char *name, const char *v) {
       bad_usage("%s takes on or off", name);
     o->leak_scan = v[1] == 'n' ? 1 : 0;
     break;
+  case OPT_ZSTD_LEVEL: o->zstd_level = strcmp(v, "auto") ? check_number(name, v, 1, 19) : v; break;
   case OPT_QUIET: o->quiet = 1; break;
   case OPT_HELP: usage(stdout); exit(0);
   case OPT_VERSION: printf("memtrace %s\n", MEMTRACE_VERSION); exit(0);
@@ -212,6 +216,8 @@ int mt__options_export(const mt__options *o, const char *output_pattern, const c
   if (o->follow >= 0 && setenv("MEMTRACE_FOLLOW", o->follow ? "1" : "0", 1))
     return -1;
   if (o->start_paused > 0 && setenv("MEMTRACE_START_PAUSED", "1", 1))
+    return -1;
+  if (o->zstd_level && setenv("MEMTRACE_ZSTD_LEVEL", o->zstd_level, 1))
     return -1;
   if (o->leak_scan >= 0 && setenv("MEMTRACE_LEAK_SCAN", o->leak_scan ? "1" : "0", 1))
     return -1;

@@ -148,7 +148,7 @@ static char *const *child_env(char *const envp[], char **out, char *scratch, siz
     static const char *const names[] = {"MEMTRACE_OUTPUT", "MEMTRACE_DEPTH",
                                         "MEMTRACE_RSS_INTERVAL", "MEMTRACE_FOLLOW",
                                         "MEMTRACE_START_PAUSED", "MEMTRACE_TOGGLE_SIGNAL",
-                                        "MEMTRACE_SESSION"};
+                                        "MEMTRACE_ZSTD_LEVEL", "MEMTRACE_SESSION"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
       size_t len = strlen(names[k]);
       int present = 0;

@@ -108,6 +108,7 @@ typedef struct {
   int toggle_installed;      /* install the toggle handler */
   int unwind_libunwind;      /* MEMTRACE_UNWIND=libunwind (default "fast") */
   int leak_scan;             /* MEMTRACE_LEAK_SCAN, default 1: reachability scan at exit */
+  int zstd_level;            /* MEMTRACE_ZSTD_LEVEL, 1..19; default 0: chosen per frame */
   char output[MT_PATH_MAX];  /* MEMTRACE_OUTPUT pattern */
   char session[MT_PATH_MAX]; /* MEMTRACE_SESSION, empty when none */
   char parent_trace[MT_PATH_MAX]; /* from MEMTRACE_PARENT, empty when launched */
@@ -240,6 +241,16 @@ mt_tbuf *mt__tbuf_first(void);
 void mt__tbuf_put_thread_locked(mt_tbuf *tb);
 /* After fork in the child: forget every thread but reuse the memory. */
 void mt__tbuf_reset_after_fork(void);
+
+/* compress_level.c: the zstd level of each frame (io lock held) ------------------------------ */
+
+/* After the trace writer is created (at start and in a forked child). */
+void mt__zlevel_setup(void);
+/* Set the level for the next frame: background is 1 on the writer thread, queued the number
+ * of buffers still waiting. */
+void mt__zlevel_pick(int background, int queued);
+/* The frame just written: raw chunk bytes and the bytes written for it. */
+void mt__zlevel_observe(size_t raw_bytes, uint64_t frame_bytes);
 
 /* writer_thread.c: queue of full buffers, background compression, RSS samples ------------- */
 

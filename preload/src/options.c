@@ -76,6 +76,8 @@ void mt__options_read(mt_options *o) {
   copy_str(o->session, sizeof o->session, mt__getenv("MEMTRACE_SESSION"));
   const char *unwind = mt__getenv("MEMTRACE_UNWIND");
   o->leak_scan = (int)env_number("MEMTRACE_LEAK_SCAN", 0, 1, 1);
+  const char *level = mt__getenv("MEMTRACE_ZSTD_LEVEL");
+  o->zstd_level = level && !strcmp(level, "auto") ? 0 : (int)env_number("MEMTRACE_ZSTD_LEVEL", 1, 19, 0);
   o->unwind_libunwind = unwind && !strcmp(unwind, "libunwind");
   if (unwind && *unwind && !o->unwind_libunwind && strcmp(unwind, "fast"))
     mt__message("ignoring invalid ", "MEMTRACE_UNWIND");
@@ -92,6 +94,11 @@ void mt__options_describe(const mt_options *o, mt_sbuf *b) {
   mt__sb_u64(b, (uint64_t)o->follow);
   mt__sb_str(b, " leak_scan=");
   mt__sb_u64(b, (uint64_t)o->leak_scan);
+  mt__sb_str(b, " zstd_level=");
+  if (o->zstd_level)
+    mt__sb_u64(b, (uint64_t)o->zstd_level);
+  else
+    mt__sb_str(b, "auto");
   mt__sb_str(b, " start_paused=");
   mt__sb_u64(b, (uint64_t)o->start_paused);
   mt__sb_str(b, " toggle_signal=");

@@ -152,6 +152,7 @@ int mt__trace_open(int origin, uint32_t ppid, const char *parent_trace) {
     mt__message("cannot set up the trace writer for ", mt__g.trace_path);
     return -1;
   }
+  mt__zlevel_setup();
   mt__g.fd = fd;
   mt__g.fd_dev = st.st_dev;
   mt__g.fd_ino = st.st_ino;

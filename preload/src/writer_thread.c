@@ -92,7 +92,8 @@ static mt_buf *queue_pop(void) {
 
 /* Writing --------------------------------------------------------------------------------------- */
 
-int mt__io_write_chunk(const mt_chunk *c) {
+/* background: written by the writer thread, which may take a slower, stronger level. */
+static int write_chunk(const mt_chunk *c, int background) {
   if (mt__g.fd < 0 || !mt__g.writer)
     return -1;
   struct stat st;
@@ -100,35 +101,36 @@ int mt__io_write_chunk(const mt_chunk *c) {
     mt__stop("the trace file descriptor was closed by the program", 0);
     return -1;
   }
+  mt__zlevel_pick(background, atomic_load(&queue_len));
+  uint64_t before = mt_writer_bytes_written(mt__g.writer);
   int rc = mt_writer_write_chunk(mt__g.writer, c);
   if (rc != 0) {
     mt__stop("cannot write the trace: ", rc == MT_EIO ? errno : 0);
     return -1;
   }
+  mt__zlevel_observe(c->len, mt_writer_bytes_written(mt__g.writer) - before);
   return 0;
 }
 
-static void write_buf(mt_buf *b) {
-  mt_chunk c = {.data = b->data, .len = b->len, .cap = MT_BUF_DATA_CAP, .tid = b->tid};
-  mt__io_write_chunk(&c);
-}
+int mt__io_write_chunk(const mt_chunk *c) { return write_chunk(c, 0); }
 
-static void drain_locked(void) {
+static void drain_locked(int background) {
   mt_buf *b;
   while ((b = queue_pop()) != NULL) {
-    write_buf(b);
+    mt_chunk c = {.data = b->data, .len = b->len, .cap = MT_BUF_DATA_CAP, .tid = b->tid};
+    write_chunk(&c, background);
     mt__buf_put(b);
   }
 }
 
 void mt__writer_help(void) {
   mt__lock(&mt__io_lock);
-  drain_locked();
+  drain_locked(0);
   mt__unlock(&mt__io_lock);
 }
 
-void mt__writer_flush_all_locked(int timed) {
-  drain_locked();
+static void flush_all_locked(int timed, int background) {
+  drain_locked(background);
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
     int locked;
     if (timed) {
@@ -138,14 +140,16 @@ void mt__writer_flush_all_locked(int timed) {
       locked = 1;
     }
     if (tb->buf && !mt_chunk_empty(&tb->chunk)) {
-      mt__io_write_chunk(&tb->chunk);
+      write_chunk(&tb->chunk, background);
       mt_chunk_reset(&tb->chunk, tb->tid);
     }
     if (locked)
       mt__unlock(&tb->lock);
   }
-  drain_locked();
+  drain_locked(background);
 }
+
+void mt__writer_flush_all_locked(int timed) { flush_all_locked(timed, 0); }
 
 /* Thread ---------------------------------------------------------------------------------------- */
 
@@ -199,9 +203,9 @@ static void *writer_main(void *arg) {
     }
     if (now - last_flush >= MT_FLUSH_INTERVAL_MS * 1000000ull) {
       last_flush = now;
-      mt__writer_flush_all_locked(0);
+      flush_all_locked(0, 1);
     } else {
-      drain_locked();
+      drain_locked(1);
     }
     mt__unlock(&mt__io_lock);
     if (now == last_flush) {

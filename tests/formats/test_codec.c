@@ -318,6 +318,53 @@ static void test_writer_reports_full_disk(void) {
   CHECK_EQ(mt_writer_create(&w, -1, 4096, 1, NULL), (unsigned long long)MT_EINVAL);
 }
 
+/* A stronger level writes a smaller frame for the same repetitive chunk, and both frames read
+ * back as the same records: the level is the writer's choice alone. */
+static void test_writer_level_changes_size_not_records(void) {
+  tmp_trace t;
+  tmp_open(&t);
+  mt_chunk c;
+  size_t frame_bytes[2];
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) CHECK_EQ(mt_writer_set_level(t.w, 9), 0);
+    mt_chunk_init(&c, buf, MT_CHUNK_MAX, 5);
+    if (pass == 0) {
+      mt_record process = sample_process();
+      CHECK_EQ(mt_chunk_put(&c, &process), 0);
+    }
+    uint64_t x = 12345;
+    for (uint64_t i = 1; i <= 40000; i++) { /* a loop of a program: a few sizes, varied addresses */
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      mt_rec_alloc a = {MT_ALLOC_MALLOC, i, i / 1000, 0x10000 + (x % 4096) * 16, 16 + (i % 7) * 24, 1 + i % 5};
+      CHECK_EQ(mt_chunk_put_alloc(&c, &a), 0);
+    }
+    uint64_t before = mt_writer_bytes_written(t.w);
+    CHECK_EQ(mt_writer_write_chunk(t.w, &c), 0);
+    frame_bytes[pass] = (size_t)(mt_writer_bytes_written(t.w) - before);
+  }
+  CHECK(frame_bytes[1] < frame_bytes[0]);
+  CHECK_EQ(mt_writer_set_level(t.w, 0), (unsigned long long)MT_EINVAL);
+  CHECK_EQ(mt_writer_set_level(t.w, 23), (unsigned long long)MT_EINVAL);
+  mt_reader *r = tmp_reader(&t);
+  mt_record got, first[8];
+  uint64_t allocs = 0, size_sum[2] = {0, 0};
+  int rc;
+  while ((rc = mt_reader_next(r, &got)) == 1) {
+    if (got.type != MT_REC_ALLOC) continue;
+    int pass = allocs >= 40000;
+    if (allocs % 40000 < 8) {
+      if (!pass) first[allocs] = got;
+      else CHECK(!memcmp(&first[allocs - 40000].u.alloc, &got.u.alloc, sizeof got.u.alloc));
+    }
+    size_sum[pass] += got.u.alloc.size;
+    allocs++;
+  }
+  CHECK_EQ(rc, (unsigned long long)MT_ENOEND);
+  CHECK_EQ(allocs, 80000);
+  CHECK_EQ(size_sum[0], size_sum[1]);
+  mt_reader_close(r);
+}
+
 static void test_empty_chunk_writes_nothing(void) {
   tmp_trace t;
   tmp_open(&t);
@@ -469,6 +516,7 @@ static const mt_unit_test tests[] = {
     {"encoder_rejects_out_of_range", test_encoder_rejects_out_of_range},
     {"largest_frame", test_largest_frame},
     {"writer_reports_full_disk", test_writer_reports_full_disk},
+    {"writer_level_changes_size_not_records", test_writer_level_changes_size_not_records},
     {"empty_chunk_writes_nothing", test_empty_chunk_writes_nothing},
     {"reader_missing_file", test_reader_missing_file},
     {"error_names", test_error_names},

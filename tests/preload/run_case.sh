@@ -358,8 +358,9 @@ bad_option_usage_error)
 help_lists_every_option)
   "$MEMTRACE" --help > out.txt 2> err.txt
   expect_rc "$?" 0
-  for o in -o --depth --rss-interval --no-follow --start-paused --toggle-signal --quiet --help --version \
-      MEMTRACE_OUTPUT MEMTRACE_DEPTH MEMTRACE_RSS_INTERVAL MEMTRACE_FOLLOW MEMTRACE_START_PAUSED MEMTRACE_TOGGLE_SIGNAL; do
+  for o in -o --depth --rss-interval --no-follow --start-paused --toggle-signal --zstd-level --quiet --help --version \
+      MEMTRACE_OUTPUT MEMTRACE_DEPTH MEMTRACE_RSS_INTERVAL MEMTRACE_FOLLOW MEMTRACE_START_PAUSED MEMTRACE_TOGGLE_SIGNAL \
+      MEMTRACE_ZSTD_LEVEL; do
     grep -qe "$o" out.txt || fail "--help does not mention $o"
   done
   "$MEMTRACE" --version > out.txt
@@ -462,6 +463,35 @@ rss_interval_option)
   facts "$(trace_named sleeper)" facts.txt
   has_re facts.txt '^options .*rss_interval=0 '
   has facts.txt "rss_samples 0"
+  ;;
+
+zstd_level_option)
+  # A fixed level changes the trace's size, never its records; auto is the default.
+  need_example example-small-storm
+  mt --zstd-level 1 "$EXAMPLES/example-small-storm"
+  expect_rc "$rc" 0
+  t=$(trace_named example-small-storm)
+  facts "$t" facts-1.txt
+  has_re facts-1.txt '^options .*zstd_level=1 '
+  size1=$(stat -c %s "$t")
+  rm -f "$dir"/*.mt
+  MEMTRACE_ZSTD_LEVEL=12 "$MEMTRACE" -q -o "$dir/%n.%p.mt" "$EXAMPLES/example-small-storm" > out.txt
+  t=$(trace_named example-small-storm)
+  facts "$t" facts-12.txt
+  has_re facts-12.txt '^options .*zstd_level=12 '
+  size12=$(stat -c %s "$t")
+  [ $((size12 * 4)) -lt "$size1" ] || fail "level 12 wrote $size12 bytes, level 1 $size1"
+  grep -E '^(end|event|counted) ' facts-1.txt > events-1.txt
+  grep -E '^(end|event|counted) ' facts-12.txt > events-12.txt
+  cmp -s events-1.txt events-12.txt || fail "records differ between levels: $(diff events-1.txt events-12.txt | head -5)"
+  has events-12.txt "event alloc malloc 24 x100000"
+  rm -f "$dir"/*.mt
+  mt --zstd-level auto "$EXAMPLES/example-small-storm"
+  facts "$(trace_named example-small-storm)" facts-auto.txt
+  has_re facts-auto.txt '^options .*zstd_level=auto '
+  "$MEMTRACE" --zstd-level 20 true > out.txt 2> err.txt
+  expect_rc "$?" 2
+  [ "$(cat err.txt)" = "memtrace: --zstd-level expects a number from 1 to 19, not '20'; try 'memtrace --help'" ] || fail "message: $(cat err.txt)"
   ;;
 
 example_pool_custom_figures)

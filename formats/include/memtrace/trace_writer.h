@@ -26,6 +26,10 @@ typedef struct mt_writer mt_writer;
 MT_API int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level,
                             const mt_allocator *allocator);
 
+/* Compress the next chunks at zstd level `level` (1 to ZSTD_maxCLevel()); frames already
+ * written keep theirs. Every level reads the same. @return 0 or MT_EINVAL. */
+MT_API int mt_writer_set_level(mt_writer *w, int level);
+
 /* Write the 24-byte file header. Call once, first. @return 0 or MT_EIO (errno is kept). */
 MT_API int mt_writer_write_header(mt_writer *w);
 
