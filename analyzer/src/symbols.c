@@ -5,12 +5,14 @@
 #include "symbols.h"
 
 #include <dwarf.h>
+#include <errno.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A function symbol at its runtime address. */
@@ -36,7 +38,7 @@ typedef struct {
 struct mt__symbolizer {
   Dwfl *dwfl;
   Dwfl_Callbacks callbacks;
-  char *debuginfo_path;   /* for dwfl_standard_find_debuginfo */
+  char *debuginfo_path;   /* for dwfl_standard_find_debuginfo and find_debuginfo */
   char *debug_root;       /* the --debug-path, or NULL */
   char *sysroot;
   sym_module *mods;
@@ -45,6 +47,79 @@ struct mt__symbolizer {
   int dwfl_failed;
   char name[4096], name2[4096], fallback[512];
 };
+
+/* Is there a file dir[/sub]/name other than the module's own file? */
+static int other_file(const struct stat *self, const char *dir, size_t dirlen, const char *sub,
+                      size_t sublen, const char *name) {
+  char path[4096];
+  int n = snprintf(path, sizeof path, "%.*s%s%.*s/%s", (int)dirlen, dir, sub ? "/" : "",
+                   (int)sublen, sub ? sub : "", name);
+  struct stat st;
+  if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) != 0) return 0;
+  return st.st_ino != self->st_ino || st.st_dev != self->st_dev;
+}
+
+/* Could the path search of dwfl_standard_find_debuginfo find anything for file? Tries a
+ * superset of its candidates: the debuglink (or the file's name plus ".debug"), its base name
+ * and the file's name, in the file's directory, in each relative entry of the debuginfo path
+ * under that directory, in each absolute entry alone or followed by any tail of that directory
+ * ("usr/lib/x", "lib/x", "x"), and in ".dwz" under the directory and the absolute entries. */
+static int may_find_in_path(const char *file, const char *debuglink, const char *debuginfo_path) {
+  const char *slash = strrchr(file, '/');
+  struct stat self;
+  if (file[0] != '/' || stat(file, &self) != 0) return 1; /* not worth a guess */
+  const char *base = slash + 1;
+  size_t dirlen = (size_t)(slash - file);
+  char invented[1024];
+  snprintf(invented, sizeof invented, "%s.debug", base);
+  const char *link_base = debuglink ? strrchr(debuglink, '/') : NULL;
+  const char *names[] = {debuglink ? debuglink : invented, link_base ? link_base + 1 : base, base};
+  for (const char *p = debuginfo_path; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+    if (*p == '+' || *p == '-') p++;
+    size_t len = strcspn(p, ":");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+      const char *n = names[i];
+      if (*p != '/') {
+        if (other_file(&self, file, dirlen, len ? p : NULL, len, n) ||
+            other_file(&self, file, dirlen, ".dwz", 4, n))
+          return 1;
+        continue;
+      }
+      if (other_file(&self, p, len, NULL, 0, n) || other_file(&self, p, len, ".dwz", 4, n))
+        return 1;
+      for (const char *tail = file; tail < slash; tail = strchr(tail + 1, '/'))
+        if (other_file(&self, p, len, tail + 1, (size_t)(slash - tail - 1), n)) return 1;
+    }
+  }
+  return 0;
+}
+
+/* dwfl_standard_find_debuginfo without its last resort, the debuginfod client, when no server is
+ * configured: libdwfl would dlopen libdebuginfod (with libcurl, gnutls and krb5: 10 ms or more)
+ * only to hear that there is none. Looks up the build-id as it does, then runs it only if its
+ * path search may find a file; with DEBUGINFOD_URLS set it runs as it is. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+                          const char *file, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file) {
+  const char *urls = getenv("DEBUGINFOD_URLS");
+  if (urls && urls[0])
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                        debuginfo_file);
+  errno = 0;
+  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                        debuginfo_file);
+  if (fd >= 0 || errno != 0) return fd;
+  const mt__symbolizer *s = *userdata; /* set by report_module */
+  char *canon = file ? realpath(file, NULL) : NULL;
+  int may = !s || !file || may_find_in_path(file, debuglink, s->debuginfo_path) ||
+            (canon && may_find_in_path(canon, debuglink, s->debuginfo_path));
+  free(canon);
+  if (may)
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                        debuginfo_file);
+  errno = 0;
+  return -1;
+}
 
 int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
   mt__symbolizer *s = calloc(1, sizeof *s);
@@ -60,7 +135,7 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
   s->debug_root = dp ? strdup(dp) : NULL;
   s->sysroot = o && o->sysroot ? strdup(o->sysroot) : NULL;
   s->callbacks.find_elf = dwfl_build_id_find_elf;
-  s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  s->callbacks.find_debuginfo = find_debuginfo;
   s->callbacks.section_address = dwfl_offline_section_address;
   s->callbacks.debuginfo_path = &s->debuginfo_path;
   *out = s;
@@ -156,6 +231,9 @@ static void report_module(mt__symbolizer *s, sym_module *m) {
       continue;
     }
     if (!build_id_matches(dm, m)) continue; /* stays reported but unused: wrong file */
+    void **userdata;
+    dwfl_module_info(dm, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+    *userdata = s;
     m->dm = dm;
     m->file = strdup(path);
     return;
