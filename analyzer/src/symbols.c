@@ -4,6 +4,8 @@
  * Inlined frames come from the DWARF scopes at the address, as eu-addr2line -i does. */
 #include "symbols.h"
 
+#include "inflate.h"
+
 #include <dwarf.h>
 #include <errno.h>
 #include <elfutils/libdw.h>
@@ -33,6 +35,8 @@ typedef struct {
                            * scans the whole table each time: too slow for libLLVM) */
   size_t nsyms;
   int syms_built;
+  int prefetched;         /* its DWARF sections were queued for decompression, as group */
+  int group;
 } sym_module;
 
 struct mt__symbolizer {
@@ -45,6 +49,7 @@ struct mt__symbolizer {
   size_t nmods, capmods;
   size_t nreported;       /* mods[0..nreported) were reported to dwfl */
   int dwfl_failed;
+  mt__inflater *inflater;
   char name[4096], name2[4096], fallback[512];
 };
 
@@ -132,6 +137,11 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
     return -1;
   }
   snprintf(s->debuginfo_path, n, "%s%s:.debug:/usr/lib/debug", dp ? dp : "", dp ? ":" : "");
+  if (mt__inflater_new(&s->inflater)) {
+    free(s->debuginfo_path);
+    free(s);
+    return -1;
+  }
   s->debug_root = dp ? strdup(dp) : NULL;
   s->sysroot = o && o->sysroot ? strdup(o->sysroot) : NULL;
   s->callbacks.find_elf = dwfl_build_id_find_elf;
@@ -144,6 +154,7 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
 
 void mt__sym_destroy(mt__symbolizer *s) {
   if (!s) return;
+  mt__inflater_free(s->inflater); /* before the Elf handles it works on go */
   if (s->dwfl) dwfl_end(s->dwfl);
   for (size_t i = 0; i < s->nmods; i++) {
     free(s->mods[i].path);
@@ -267,6 +278,15 @@ static sym_module *module_at(mt__symbolizer *s, uint64_t pc) {
     if (pc >= m->lo && pc < m->hi && (!best || m->load_seq >= best->load_seq)) best = m;
   }
   return best;
+}
+
+void mt__sym_prefetch(mt__symbolizer *s, uint64_t ip) {
+  report_new(s);
+  sym_module *m = module_at(s, ip ? ip - 1 : 0);
+  if (!m || !m->dm || m->prefetched) return;
+  Dwarf_Addr bias;
+  m->prefetched = 1;
+  m->group = mt__inflate_queue(s->inflater, dwfl_module_getelf(m->dm, &bias));
 }
 
 uint64_t mt__sym_module_at(mt__symbolizer *s, uint64_t ip) {
@@ -407,6 +427,7 @@ int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
   else snprintf(s->fallback, sizeof s->fallback, "0x%llx", (unsigned long long)pc);
   mt__symframe f = {.function = s->fallback};
   if (m && m->dm) {
+    if (m->prefetched) mt__inflate_wait(s->inflater, m->group);
     const char *raw = symbol_at(m, pc);
     const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
     int stop = 0;
