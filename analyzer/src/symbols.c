@@ -154,8 +154,9 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
 
 void mt__sym_destroy(mt__symbolizer *s) {
   if (!s) return;
-  mt__inflater_free(s->inflater); /* before the Elf handles it works on go */
+  mt__inflater_stop(s->inflater); /* before the Elf handles it works on go */
   if (s->dwfl) dwfl_end(s->dwfl);
+  mt__inflater_free(s->inflater);
   for (size_t i = 0; i < s->nmods; i++) {
     free(s->mods[i].path);
     free(s->mods[i].file);

@@ -222,9 +222,9 @@ static void inflate_matches_libelf(void) {
     CHECK(da->d_size == 0 || memcmp(da->d_buf, db->d_buf, da->d_size) == 0);
   }
   CHECK(compressed >= 3); /* .debug_info, .debug_abbrev, .debug_line at least */
-  mt__inflater_free(z);
   elf_end(ours);
   elf_end(ref);
+  mt__inflater_free(z);
   close(fd);
 }
 
