@@ -31,7 +31,10 @@ struct mt__inflater {
   pthread_cond_t work, done;
   job *jobs;              /* queued in order of groups, each group's largest first */
   size_t njobs, capjobs, next; /* jobs[0..next) are all taken */
-  int *left;              /* per group: jobs not finished */
+  struct group {
+    Elf *elf;             /* a module reported twice shares its file and its group */
+    int left;             /* jobs not finished */
+  } *groups;
   size_t ngroups, capgroups;
   pthread_t helpers[HELPERS_MAX];
   int nhelpers, stop;
@@ -97,7 +100,7 @@ static void run(mt__inflater *z, size_t i, void *decompressor) {
   if (!out) elf_compress(j.scn, 0, 0);
   pthread_mutex_lock(&z->lock);
   z->jobs[i].out = out;
-  if (--z->left[j.group] == 0) pthread_cond_broadcast(&z->done);
+  if (--z->groups[j.group].left == 0) pthread_cond_broadcast(&z->done);
 }
 
 /* Index of the next job not taken, of group (of any group when group < 0), or SIZE_MAX;
@@ -186,7 +189,12 @@ int mt__inflate_queue(mt__inflater *z, Elf *elf) {
   pthread_mutex_lock(&z->lock);
   size_t first = z->njobs;
   int group = (int)z->ngroups, rc = -1;
-  if (grow((void **)&z->left, &z->capgroups, z->ngroups + 1, sizeof *z->left)) goto out;
+  for (size_t g = 0; g < z->ngroups; g++)
+    if (z->groups[g].elf == elf) { /* never two jobs on one section */
+      rc = (int)g;
+      goto out;
+    }
+  if (grow((void **)&z->groups, &z->capgroups, z->ngroups + 1, sizeof *z->groups)) goto out;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
     job j;
     if (!section_job(elf, shstrndx, scn, &j)) continue;
@@ -196,13 +204,13 @@ int mt__inflate_queue(mt__inflater *z, Elf *elf) {
   }
   if (z->njobs == first) goto out;
   qsort(z->jobs + first, z->njobs - first, sizeof *z->jobs, by_size_desc);
-  z->left[group] = (int)(z->njobs - first);
+  z->groups[group] = (struct group){elf, (int)(z->njobs - first)};
   z->ngroups++;
   rc = group;
   if (!z->nhelpers) start_helpers(z);
   pthread_cond_broadcast(&z->work);
 out:
-  if (rc < 0) z->njobs = first;
+  if (rc < 0) z->njobs = first; /* none queued, or out of memory: libdw inflates them */
   pthread_mutex_unlock(&z->lock);
   return rc;
 }
@@ -215,7 +223,7 @@ void mt__inflate_wait(mt__inflater *z, int group) {
     if (!z->waiter_state) z->waiter_state = decompressor_new();
     run(z, i, z->waiter_state);
   }
-  while (z->left[group] > 0) pthread_cond_wait(&z->done, &z->lock);
+  while (z->groups[group].left > 0) pthread_cond_wait(&z->done, &z->lock);
   pthread_mutex_unlock(&z->lock);
 }
 
@@ -238,6 +246,6 @@ void mt__inflater_free(mt__inflater *z) {
   pthread_cond_destroy(&z->work);
   pthread_cond_destroy(&z->done);
   free(z->jobs);
-  free(z->left);
+  free(z->groups);
   free(z);
 }

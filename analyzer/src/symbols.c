@@ -53,14 +53,16 @@ struct mt__symbolizer {
   char name[4096], name2[4096], fallback[512];
 };
 
-/* Is there a file dir[/sub]/name other than the module's own file? */
+/* Is there a file dir[/sub]/name other than the module's own file? A name too long to check
+ * counts as one (libdwfl would fail on it with an error of its own). */
 static int other_file(const struct stat *self, const char *dir, size_t dirlen, const char *sub,
                       size_t sublen, const char *name) {
   char path[4096];
   int n = snprintf(path, sizeof path, "%.*s%s%.*s/%s", (int)dirlen, dir, sub ? "/" : "",
                    (int)sublen, sub ? sub : "", name);
   struct stat st;
-  if (n < 0 || (size_t)n >= sizeof path || stat(path, &st) != 0) return 0;
+  if (n < 0 || (size_t)n >= sizeof path) return 1;
+  if (stat(path, &st) != 0) return 0;
   return st.st_ino != self->st_ino || st.st_dev != self->st_dev;
 }
 
