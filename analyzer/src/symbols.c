@@ -112,10 +112,13 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname
   if (urls && urls[0])
     return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
                                         debuginfo_file);
-  errno = 0;
-  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
-                                        debuginfo_file);
-  if (fd >= 0 || errno != 0) return fd;
+  const unsigned char *bits;
+  GElf_Addr vaddr;
+  if (dwfl_module_build_id(mod, &bits, &vaddr) > 0) {
+    int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                          debuginfo_file);
+    if (fd >= 0 || errno != 0) return fd;
+  }
   const mt__symbolizer *s = *userdata; /* set by report_module */
   char *canon = file ? realpath(file, NULL) : NULL;
   int may = !s || !file || may_find_in_path(file, debuglink, s->debuginfo_path) ||
