@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config          # toolchain
   libunwind-dev libzstd-dev libsqlite3-dev  # recorder stacks, trace compression, analysis store
   libncurses-dev libdw-dev libelf-dev       # TUI, symbols
+  libdeflate-dev                            # symbols: faster inflating of debug sections
   libyaml-dev                               # check: budget files
   libxml2-utils                             # tests: xmllint checks the JUnit output
   clang libclang-rt-14-dev                  # libFuzzer and sanitizers for the tests

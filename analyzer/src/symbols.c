@@ -4,13 +4,17 @@
  * Inlined frames come from the DWARF scopes at the address, as eu-addr2line -i does. */
 #include "symbols.h"
 
+#include "inflate.h"
+
 #include <dwarf.h>
+#include <errno.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A function symbol at its runtime address. */
@@ -31,20 +35,101 @@ typedef struct {
                            * scans the whole table each time: too slow for libLLVM) */
   size_t nsyms;
   int syms_built;
+  int prefetched;         /* its DWARF sections were queued for decompression, as group */
+  int group;
 } sym_module;
 
 struct mt__symbolizer {
   Dwfl *dwfl;
   Dwfl_Callbacks callbacks;
-  char *debuginfo_path;   /* for dwfl_standard_find_debuginfo */
+  char *debuginfo_path;   /* for dwfl_standard_find_debuginfo and find_debuginfo */
   char *debug_root;       /* the --debug-path, or NULL */
   char *sysroot;
   sym_module *mods;
   size_t nmods, capmods;
   size_t nreported;       /* mods[0..nreported) were reported to dwfl */
   int dwfl_failed;
+  mt__inflater *inflater;
   char name[4096], name2[4096], fallback[512];
 };
+
+/* Is there a file dir[/sub]/name other than the module's own file? A name too long to check
+ * counts as one (libdwfl would fail on it with an error of its own). */
+static int other_file(const struct stat *self, const char *dir, size_t dirlen, const char *sub,
+                      size_t sublen, const char *name) {
+  char path[4096];
+  int n = snprintf(path, sizeof path, "%.*s%s%.*s/%s", (int)dirlen, dir, sub ? "/" : "",
+                   (int)sublen, sub ? sub : "", name);
+  struct stat st;
+  if (n < 0 || (size_t)n >= sizeof path) return 1;
+  if (stat(path, &st) != 0) return 0;
+  return st.st_ino != self->st_ino || st.st_dev != self->st_dev;
+}
+
+/* Could the path search of dwfl_standard_find_debuginfo find anything for file? Tries a
+ * superset of its candidates: the debuglink (or the file's name plus ".debug"), its base name
+ * and the file's name, in the file's directory, in each relative entry of the debuginfo path
+ * under that directory, in each absolute entry alone or followed by any tail of that directory
+ * ("usr/lib/x", "lib/x", "x"), and in ".dwz" under the directory and the absolute entries. */
+static int may_find_in_path(const char *file, const char *debuglink, const char *debuginfo_path) {
+  const char *slash = strrchr(file, '/');
+  struct stat self;
+  if (file[0] != '/' || stat(file, &self) != 0) return 1; /* not worth a guess */
+  const char *base = slash + 1;
+  size_t dirlen = (size_t)(slash - file);
+  char invented[1024];
+  snprintf(invented, sizeof invented, "%s.debug", base);
+  const char *link_base = debuglink ? strrchr(debuglink, '/') : NULL;
+  const char *names[] = {debuglink ? debuglink : invented, link_base ? link_base + 1 : base, base};
+  for (const char *p = debuginfo_path; p; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL) {
+    if (*p == '+' || *p == '-') p++;
+    size_t len = strcspn(p, ":");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+      const char *n = names[i];
+      if (*p != '/') {
+        if (other_file(&self, file, dirlen, len ? p : NULL, len, n) ||
+            other_file(&self, file, dirlen, ".dwz", 4, n))
+          return 1;
+        continue;
+      }
+      if (other_file(&self, p, len, NULL, 0, n) || other_file(&self, p, len, ".dwz", 4, n))
+        return 1;
+      for (const char *tail = file; tail < slash; tail = strchr(tail + 1, '/'))
+        if (other_file(&self, p, len, tail + 1, (size_t)(slash - tail - 1), n)) return 1;
+    }
+  }
+  return 0;
+}
+
+/* dwfl_standard_find_debuginfo without its last resort, the debuginfod client, when no server is
+ * configured: libdwfl would dlopen libdebuginfod (with libcurl, gnutls and krb5: 10 ms or more)
+ * only to hear that there is none. Looks up the build-id as it does, then runs it only if its
+ * path search may find a file; with DEBUGINFOD_URLS set it runs as it is. */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+                          const char *file, const char *debuglink, GElf_Word crc,
+                          char **debuginfo_file) {
+  const char *urls = getenv("DEBUGINFOD_URLS");
+  if (urls && urls[0])
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                        debuginfo_file);
+  const unsigned char *bits;
+  GElf_Addr vaddr;
+  if (dwfl_module_build_id(mod, &bits, &vaddr) > 0) {
+    int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                          debuginfo_file);
+    if (fd >= 0 || errno != 0) return fd;
+  }
+  const mt__symbolizer *s = *userdata; /* set by report_module */
+  char *canon = file ? realpath(file, NULL) : NULL;
+  int may = !s || !file || may_find_in_path(file, debuglink, s->debuginfo_path) ||
+            (canon && may_find_in_path(canon, debuglink, s->debuginfo_path));
+  free(canon);
+  if (may)
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file, debuglink, crc,
+                                        debuginfo_file);
+  errno = 0;
+  return -1;
+}
 
 int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
   mt__symbolizer *s = calloc(1, sizeof *s);
@@ -57,10 +142,15 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
     return -1;
   }
   snprintf(s->debuginfo_path, n, "%s%s:.debug:/usr/lib/debug", dp ? dp : "", dp ? ":" : "");
+  if (mt__inflater_new(&s->inflater)) {
+    free(s->debuginfo_path);
+    free(s);
+    return -1;
+  }
   s->debug_root = dp ? strdup(dp) : NULL;
   s->sysroot = o && o->sysroot ? strdup(o->sysroot) : NULL;
   s->callbacks.find_elf = dwfl_build_id_find_elf;
-  s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  s->callbacks.find_debuginfo = find_debuginfo;
   s->callbacks.section_address = dwfl_offline_section_address;
   s->callbacks.debuginfo_path = &s->debuginfo_path;
   *out = s;
@@ -69,7 +159,9 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
 
 void mt__sym_destroy(mt__symbolizer *s) {
   if (!s) return;
+  mt__inflater_stop(s->inflater); /* before the Elf handles it works on go */
   if (s->dwfl) dwfl_end(s->dwfl);
+  mt__inflater_free(s->inflater);
   for (size_t i = 0; i < s->nmods; i++) {
     free(s->mods[i].path);
     free(s->mods[i].file);
@@ -156,6 +248,9 @@ static void report_module(mt__symbolizer *s, sym_module *m) {
       continue;
     }
     if (!build_id_matches(dm, m)) continue; /* stays reported but unused: wrong file */
+    void **userdata;
+    dwfl_module_info(dm, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+    *userdata = s;
     m->dm = dm;
     m->file = strdup(path);
     return;
@@ -189,6 +284,15 @@ static sym_module *module_at(mt__symbolizer *s, uint64_t pc) {
     if (pc >= m->lo && pc < m->hi && (!best || m->load_seq >= best->load_seq)) best = m;
   }
   return best;
+}
+
+void mt__sym_prefetch(mt__symbolizer *s, uint64_t ip) {
+  report_new(s);
+  sym_module *m = module_at(s, ip ? ip - 1 : 0);
+  if (!m || !m->dm || m->prefetched) return;
+  Dwarf_Addr bias;
+  m->prefetched = 1;
+  m->group = mt__inflate_queue(s->inflater, dwfl_module_getelf(m->dm, &bias));
 }
 
 uint64_t mt__sym_module_at(mt__symbolizer *s, uint64_t ip) {
@@ -329,6 +433,7 @@ int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
   else snprintf(s->fallback, sizeof s->fallback, "0x%llx", (unsigned long long)pc);
   mt__symframe f = {.function = s->fallback};
   if (m && m->dm) {
+    if (m->prefetched) mt__inflate_wait(s->inflater, m->group);
     const char *raw = symbol_at(m, pc);
     const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
     int stop = 0;

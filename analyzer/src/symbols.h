@@ -49,6 +49,10 @@ const char *mt__sym_module_file(mt__symbolizer *s, uint64_t module_id);
 int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
                     uint64_t *module_id, uint64_t *offset);
 
+/* Start decompressing, on other threads, the debug sections of the module holding a return
+ * address (once per module), so that they are ready when its addresses are resolved. */
+void mt__sym_prefetch(mt__symbolizer *s, uint64_t ip);
+
 /* Id of the module holding a return address (as mt__sym_resolve finds it), 0 for none. */
 uint64_t mt__sym_module_at(mt__symbolizer *s, uint64_t ip);
 

@@ -113,6 +113,7 @@ static int resolve_all_again(mt__symthread *t) {
   for (size_t i = 0; i < t->nmods; i++)
     if (mt__sym_add_module(t->sym, &t->mods[i])) return -1;
   t->nframes = t->ntext = 0;
+  for (size_t i = 0; i < t->nres; i++) mt__sym_prefetch(t->sym, t->res[i].ip);
   for (size_t i = 0; i < t->nres; i++)
     if (resolve(t, &t->res[i])) return -1;
   return 0;
@@ -160,6 +161,7 @@ static void *work(void *arg) {
     }
     for (size_t i = first_mod; !failed && i < t->nmods; i++)
       if (mt__sym_add_module(t->sym, &t->mods[i])) failed = 1;
+    for (size_t i = 0; !failed && i < ntaken; i++) mt__sym_prefetch(t->sym, ips[i]);
     for (size_t i = 0; !failed && i < ntaken; i++)
       if (resolve_new(t, ips[i])) failed = 1;
     if (last) break;

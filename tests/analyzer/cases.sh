@@ -277,6 +277,25 @@ case_symbols_from_sysroot_and_debug_path() {
   tail -1 out | grep -q '^gen_trace+0x[0-9a-f]*$' || fail "unresolved name: $(cat out)"
 }
 
+# A file without DWARF whose .gnu_debuglink names a debug file beside it: found by libdwfl's
+# path search (without DEBUGINFOD_URLS the symbolizer runs it only when such a file exists).
+case_symbols_from_debuglink_next_to_file() {
+  gen basic basic.mt
+  exe=$("$R" sql "SELECT path FROM modules" --format csv basic.mt | tail -1)
+  mkdir -p "root$(dirname "$exe")"
+  objcopy --only-keep-debug "$exe" "root$exe.dbg" &&
+    objcopy --strip-debug --add-gnu-debuglink="root$exe.dbg" "$exe" "root$exe" || fail "objcopy"
+  env -u DEBUGINFOD_URLS "$R" --reingest --sysroot "$W/root" sql \
+    "SELECT count(*) FROM frames WHERE file LIKE '%gen_trace.c' AND line > 0" --format csv basic.mt >out 2>err
+  expect lines "count(*)
+5" "$(cat out)"
+  rm "root$exe.dbg"
+  run_status 0 "$R" --reingest --sysroot "$W/root" sql \
+    "SELECT count(*) FROM frames WHERE file LIKE '%gen_trace.c' AND line > 0" --format csv basic.mt
+  expect no_lines "count(*)
+0" "$(cat out)"
+}
+
 case_reports_on_generated_trace() {
   gen basic basic.mt
   run_status 0 "$R" hotspots --by bytes --format csv basic.mt

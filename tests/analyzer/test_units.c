@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the analyzer's internal pieces, one per ctest case: `test_units NAME`.
  * Each asserts exact values and exits non-zero with a message on the first mismatch. */
+#include <fcntl.h>
+#include <gelf.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accum.h"
+#include "inflate.h"
 #include "reorder.h"
 #include "rowqueue.h"
 #include "symbols.h"
@@ -353,6 +357,44 @@ static void demangle_rust_v0_bounds_output_and_work(void) {
   }
 }
 
+/* This program's own debug sections, linked compressed, come out of the helpers as libelf's
+ * elf_compress makes them, and marked uncompressed; queuing the file again adds nothing. */
+static void inflate_matches_libelf(void) {
+  elf_version(EV_CURRENT);
+  int fd = open("/proc/self/exe", O_RDONLY);
+  CHECK(fd >= 0);
+  Elf *ours = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+  Elf *ref = elf_begin(fd, ELF_C_READ_MMAP_PRIVATE, NULL);
+  CHECK(ours && ref);
+  mt__inflater *z;
+  CHECK(mt__inflater_new(&z) == 0);
+  int group = mt__inflate_queue(z, ours);
+  CHECK(group >= 0);
+  CHECK(mt__inflate_queue(z, ours) == group); /* a file queued twice: one job per section */
+  mt__inflate_wait(z, group);
+  int compressed = 0;
+  for (Elf_Scn *a = NULL, *b = NULL; (a = elf_nextscn(ours, a)) && (b = elf_nextscn(ref, b));) {
+    GElf_Shdr sa, sb;
+    CHECK(gelf_getshdr(a, &sa) && gelf_getshdr(b, &sb));
+    if (sb.sh_flags & SHF_COMPRESSED) {
+      compressed++;
+      CHECK(elf_compress(b, 0, 0) == 1);
+      CHECK(gelf_getshdr(b, &sb));
+      CHECK(!(sa.sh_flags & SHF_COMPRESSED));
+    }
+    CHECK(sa.sh_flags == sb.sh_flags && sa.sh_size == sb.sh_size);
+    if (sa.sh_type == SHT_NOBITS) continue;
+    Elf_Data *da = elf_getdata(a, NULL), *db = elf_getdata(b, NULL);
+    CHECK(da && db && da->d_size == db->d_size);
+    CHECK(da->d_size == 0 || memcmp(da->d_buf, db->d_buf, da->d_size) == 0);
+  }
+  CHECK(compressed >= 3); /* .debug_info, .debug_abbrev, .debug_line at least */
+  elf_end(ours);
+  elf_end(ref);
+  mt__inflater_free(z);
+  close(fd);
+}
+
 /* Rows of 8 to 80 bytes, and one longer than a chunk, each holding its number in every word. */
 enum { QUEUE_ROWS = 300000, LONG_ROW = 123456, LONG_WORDS = 100000 };
 
@@ -426,6 +468,7 @@ static const mt_unit_test tests[] = {
     {"demangle_rust_v0_bounds_output_and_work", demangle_rust_v0_bounds_output_and_work},
     {"rowqueue_keeps_order_across_chunks", rowqueue_keeps_order_across_chunks},
     {"rowqueue_stop_releases_producer", rowqueue_stop_releases_producer},
+    {"inflate_matches_libelf", inflate_matches_libelf},
 };
 
 int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof *tests, argc, argv); }
