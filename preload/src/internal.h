@@ -189,11 +189,20 @@ typedef struct {
   uint64_t hash[MT_DEPTH_MAX];
 } mt_stack_memo;
 
+/* cfi_unwind.c: how to step from a return address to its caller: "CFA = rsp|rbp + cfa_off,
+ * return address at CFA-8, caller's rbp at CFA + rbp_off (0: unchanged)". */
+typedef struct {
+  int32_t cfa_off;
+  int16_t rbp_off;
+  uint8_t cfa_reg;
+  uint8_t kind;
+} mt_unwind_rule;
+
 /* cfi_unwind.c: a thread's direct-mapped cache of unwind rules. */
 #define MT_UNWIND_L1 512
 typedef struct {
   uintptr_t ip;
-  uint64_t rule;
+  mt_unwind_rule rule;
 } mt_unwind_l1_entry;
 typedef struct {
   unsigned generation;
