@@ -234,9 +234,13 @@ typedef struct {
 extern MT_TLS mt_tls_state mt__tls;
 
 void mt__tbuf_setup(void);
+mt_tbuf *mt__tbuf_attach(void);
 /* The calling thread's tbuf, attached (and announced with THREAD) on first use; NULL when
  * no memory. */
-mt_tbuf *mt__tbuf_get(void);
+static inline mt_tbuf *mt__tbuf_get(void) {
+  mt_tbuf *tb = mt__tls.tbuf;
+  return mt_likely(tb != NULL) ? tb : mt__tbuf_attach();
+}
 /* Under the tbuf lock: hand the current chunk to the writer and start a fresh one. */
 void mt__tbuf_swap_locked(mt_tbuf *tb);
 /* Append a record, swapping the chunk when full. Caller holds tb->lock. */
