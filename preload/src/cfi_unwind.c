@@ -493,19 +493,21 @@ static inline rule lookup(uintptr_t ip) {
 
 /* The thread's direct-mapped cache in front of the shared table: hot return addresses stay
  * in L1 and no other thread writes these lines. A walk is a chain of dependent loads (return
- * address, its rule, the next return address), so the slot is just the address's low bits
- * and the rule is read in place. */
+ * address, its rule, the next return address), so the slot is just the address's low bits,
+ * scaled by a shift and a mask, and the rule is read in place, on the key's cache line. */
 static inline const rule *lookup_l1(mt_unwind_l1 *l1, uintptr_t ip, rule *scratch) {
   if (!l1) {
     *scratch = lookup(ip);
     return scratch;
   }
-  size_t i = ip & (MT_UNWIND_L1 - 1);
-  if (mt_unlikely(l1->ip[i] != ip)) {
-    l1->rule[i] = lookup(ip);
-    l1->ip[i] = ip;
+  const size_t size = sizeof(mt_unwind_l1_entry);
+  mt_unwind_l1_entry *e =
+      (mt_unwind_l1_entry *)((char *)l1->e + ((ip * size) & ((MT_UNWIND_L1 - 1) * size)));
+  if (mt_unlikely(e->ip != ip)) {
+    e->rule = lookup(ip);
+    e->ip = ip;
   }
-  return &l1->rule[i];
+  return &e->rule;
 }
 
 /* Walk the program's frames from the first return address outside the shim. Inlined twice,
@@ -541,7 +543,7 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
   if (l1 && mt_unlikely(gen != l1->generation)) {
-    memset(l1->ip, 0, sizeof l1->ip);
+    memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;
   }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */

@@ -199,12 +199,15 @@ typedef struct {
 } mt_unwind_rule;
 
 /* cfi_unwind.c: a thread's direct-mapped cache of unwind rules, by the low bits of the
- * return address; keys and rules apart, so each is one scaled load. */
+ * return address. */
 #define MT_UNWIND_L1 512
 typedef struct {
+  uintptr_t ip;
+  mt_unwind_rule rule;
+} mt_unwind_l1_entry;
+typedef struct {
   unsigned generation;
-  uintptr_t ip[MT_UNWIND_L1];
-  mt_unwind_rule rule[MT_UNWIND_L1];
+  mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
 
 /* One thread's recording state. The owner appends under `lock`; the writer thread takes the
