@@ -20,12 +20,7 @@
 /* Rule kinds */
 enum { RULE_STEP = 1, RULE_END = 2, RULE_FALLBACK = 3 };
 
-typedef struct {
-  int32_t cfa_off;
-  int16_t rbp_off;     /* caller's rbp at CFA + rbp_off; 0: rbp unchanged */
-  uint8_t cfa_reg;
-  uint8_t kind;
-} rule;
+typedef mt_unwind_rule rule;
 
 typedef struct {
   _Atomic uint64_t ip; /* 0: empty; published after the rule */
@@ -42,7 +37,6 @@ static _Atomic(rule_table *) cache;
 static mt_lock cache_lock;
 static atomic_uint generation = 1; /* bumped when rules are dropped; 0 marks a fresh cache */
 
-_Static_assert(sizeof(rule) == sizeof(uint64_t), "a rule fits the per-thread cache");
 static uintptr_t self_lo, self_hi;
 
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi) {
@@ -498,26 +492,54 @@ static inline rule lookup(uintptr_t ip) {
 }
 
 /* The thread's direct-mapped cache in front of the shared table: hot return addresses stay
- * in L1 and no other thread writes these lines. */
-static inline rule lookup_l1(mt_unwind_l1 *l1, uintptr_t ip) {
-  rule r;
-  if (!l1)
-    return lookup(ip);
-  mt_unwind_l1_entry *e = &l1->e[(ip ^ (ip >> 9)) & (MT_UNWIND_L1 - 1)];
-  if (mt_likely(e->ip == ip)) {
-    memcpy(&r, &e->rule, sizeof r);
-    return r;
+ * in L1 and no other thread writes these lines. A walk is a chain of dependent loads (return
+ * address, its rule, the next return address), so the slot is just the address's low bits,
+ * scaled by a shift and a mask, and the rule is read in place, on the key's cache line. */
+static inline const rule *lookup_l1(mt_unwind_l1 *l1, uintptr_t ip, rule *scratch) {
+  if (!l1) {
+    *scratch = lookup(ip);
+    return scratch;
   }
-  r = lookup(ip);
-  e->ip = ip;
-  memcpy(&e->rule, &r, sizeof r);
-  return r;
+  const size_t size = sizeof(mt_unwind_l1_entry);
+  mt_unwind_l1_entry *e =
+      (mt_unwind_l1_entry *)((char *)l1->e + ((ip * size) & ((MT_UNWIND_L1 - 1) * size)));
+  if (mt_unlikely(e->ip != ip)) {
+    e->rule = lookup(ip);
+    e->ip = ip;
+  }
+  return &e->rule;
 }
 
-static inline int in_self(uintptr_t ip) { return ip >= self_lo && ip < self_hi; }
+/* Walk the program's frames from the first return address outside the shim. Inlined twice,
+ * with and without the thread's cache, so the hot loop tests neither. */
+static inline __attribute__((always_inline)) int walk(uintptr_t ip, uintptr_t sp, uintptr_t rbp,
+                                                      uintptr_t *ips, int max, mt_unwind_l1 *l1,
+                                                      uintptr_t lo, uintptr_t hi) {
+  int n = 0;
+  rule scratch;
+  for (int steps = 0; steps < MT_DEPTH_MAX + 16 && n < max && ip; steps++) {
+    const rule *r = lookup_l1(l1, ip, &scratch);
+    ips[n] = ip;
+    n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
+    if (mt_unlikely(r->kind != RULE_STEP)) {
+      if (r->kind == RULE_END)
+        break;
+      return -1;
+    }
+    uintptr_t cfa = (r->cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r->cfa_off;
+    if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME))
+      break; /* cfa <= sp or too far: lost track (stack switch, corrupt frame), keep what we have */
+    ip = *(const uintptr_t *)(cfa - 8);
+    if (r->rbp_off)
+      rbp = *(const uintptr_t *)(cfa + (intptr_t)r->rbp_off);
+    sp = cfa;
+  }
+  return n;
+}
 
 int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
-  if (!self_hi)
+  const uintptr_t lo = self_lo, hi = self_hi;
+  if (!hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
   if (l1 && mt_unlikely(gen != l1->generation)) {
@@ -526,38 +548,18 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
   const uintptr_t *fp = __builtin_frame_address(0);
-  for (int i = 0; i < 32 && in_self(fp[1]); i++) {
+  for (int i = 0; i < 32 && fp[1] - lo < hi - lo; i++) {
     const uintptr_t *next = (const uintptr_t *)fp[0];
     if (next <= fp || (uintptr_t)next - (uintptr_t)fp > MAX_FRAME)
       return -1;
     fp = next;
   }
   uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), rbp = fp[0];
-  if (in_self(ip))
+  if (ip - lo < hi - lo)
     return -1;
-  int n = 0;
-  uintptr_t last_ip = 0;
-  rule r = {0};
-  for (int steps = 0; steps < MT_DEPTH_MAX + 16 && n < max && ip; steps++) {
-    if (!in_self(ip))
-      ips[n++] = ip;
-    if (ip != last_ip) { /* recursion repeats return addresses */
-      r = lookup_l1(l1, ip);
-      last_ip = ip;
-    }
-    if (r.kind == RULE_END)
-      break;
-    if (r.kind != RULE_STEP)
-      return -1;
-    uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r.cfa_off;
-    if (cfa <= sp || cfa - sp > MAX_FRAME)
-      break; /* lost track (stack switch, corrupt frame): keep what we have */
-    ip = *(const uintptr_t *)(cfa - 8);
-    if (r.rbp_off)
-      rbp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
-    sp = cfa;
-  }
-  return n;
+  if (mt_likely(l1 != NULL))
+    return walk(ip, sp, rbp, ips, max, l1, lo, hi);
+  return walk(ip, sp, rbp, ips, max, NULL, lo, hi);
 }
 
 /* Unloading a library may put other code at the same addresses: forget every rule. */

@@ -190,11 +190,21 @@ typedef struct {
   uint64_t hash[MT_DEPTH_MAX];
 } mt_stack_memo;
 
-/* cfi_unwind.c: a thread's direct-mapped cache of unwind rules. */
+/* cfi_unwind.c: how to step from a return address to its caller: "CFA = rsp|rbp + cfa_off,
+ * return address at CFA-8, caller's rbp at CFA + rbp_off (0: unchanged)". */
+typedef struct {
+  int32_t cfa_off;
+  int16_t rbp_off;
+  uint8_t cfa_reg;
+  uint8_t kind;
+} mt_unwind_rule;
+
+/* cfi_unwind.c: a thread's direct-mapped cache of unwind rules, by the low bits of the
+ * return address. */
 #define MT_UNWIND_L1 512
 typedef struct {
   uintptr_t ip;
-  uint64_t rule;
+  mt_unwind_rule rule;
 } mt_unwind_l1_entry;
 typedef struct {
   unsigned generation;
@@ -228,9 +238,13 @@ typedef struct {
 extern MT_TLS mt_tls_state mt__tls;
 
 void mt__tbuf_setup(void);
+mt_tbuf *mt__tbuf_attach(void);
 /* The calling thread's tbuf, attached (and announced with THREAD) on first use; NULL when
  * no memory. */
-mt_tbuf *mt__tbuf_get(void);
+static inline mt_tbuf *mt__tbuf_get(void) {
+  mt_tbuf *tb = mt__tls.tbuf;
+  return mt_likely(tb != NULL) ? tb : mt__tbuf_attach();
+}
 /* Under the tbuf lock: hand the current chunk to the writer and start a fresh one. */
 void mt__tbuf_swap_locked(mt_tbuf *tb);
 /* Append a record, swapping the chunk when full. Caller holds tb->lock. */

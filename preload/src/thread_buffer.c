@@ -95,13 +95,11 @@ static mt_tbuf *orphan_get(void) {
   return tb;
 }
 
-mt_tbuf *mt__tbuf_get(void) {
-  mt_tbuf *tb = mt__tls.tbuf;
-  if (mt_likely(tb != NULL))
-    return tb;
+/* mt__tbuf_get's first call on a thread (or after its key destructor ran). */
+mt_tbuf *mt__tbuf_attach(void) {
   if (thread_exiting)
     return orphan_get();
-  tb = tbuf_acquire();
+  mt_tbuf *tb = tbuf_acquire();
   if (!tb)
     return NULL;
   if (tbuf_start(tb, mt__tid()) != 0) {
