@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The zstd level of each frame. Level 1 keeps the writer ahead of the busiest programs. A
- * stronger level (9) shrinks repetitive traces by a quarter (sqlite3: 0.25 -> 0.17 bytes per
- * event) for 5x to 10x the compression time, so the writer thread takes it only when that time
- * costs the program nothing: the last frame shrank at least 4x (near-random data gains
- * nothing), no other buffer waits in the queue, and half a core or more was idle on the
- * machine (or busy with the writer itself) over the last tenth of a second. Frames written
- * from the program's threads (queue overflow, exit) stay at level 1. MEMTRACE_ZSTD_LEVEL
- * fixes one level for every frame. All calls hold mt__io_lock. */
+/* The zstd level of each frame. Level 1 keeps the writer ahead of the busiest programs. On
+ * very repetitive data a stronger level (9) is cheap per byte and shrinks the trace by a
+ * quarter or more (sqlite3: 0.25 -> 0.17 bytes per event), so the writer thread takes it when
+ * that time costs the program nothing: the last sizeable frame shrank 8x or more (less
+ * repetitive data gains less for more time: clang++ 14% for 5x the CPU), no other buffer
+ * waits in the queue, and half a core or more was idle on the machine (or busy with the
+ * writer itself) over the last tenth of a second. Frames written from the program's threads
+ * (queue overflow, exit) stay at level 1. MEMTRACE_ZSTD_LEVEL fixes one level for every
+ * frame. All calls hold mt__io_lock. */
 #include "internal.h"
 
 #include <sched.h>
@@ -15,13 +16,14 @@
 
 #define LEVEL_FAST 1
 #define LEVEL_STRONG 9
-#define MIN_RATIO 4              /* raw bytes per compressed byte worth a stronger level */
+#define MIN_RATIO 8 /* raw bytes per compressed byte: data repetitive enough to gain a quarter */
+#define MIN_JUDGED_BYTES (64u << 10) /* smaller frames (periodic flushes) compress worse */
 #define CPU_WINDOW_NS 100000000ull /* re-measure idle time at most this often */
 
 static int fixed_level;   /* MEMTRACE_ZSTD_LEVEL, 0 for the automatic choice */
 static int current_level; /* what the writer is set to, 0 before the first frame */
 static int cpus;
-static int compressible;  /* the last frame shrank MIN_RATIO times */
+static int compressible;  /* the last frame of MIN_JUDGED_BYTES or more shrank MIN_RATIO times */
 static int core_spare;
 static uint64_t last_wall, last_idle, last_writer;
 static long ticks_per_s;
@@ -46,7 +48,7 @@ static uint64_t machine_idle_ns(void) {
 void mt__zlevel_setup(void) {
   fixed_level = mt__g.opt.zstd_level;
   current_level = 0;
-  compressible = 0;
+  compressible = 1; /* one strong frame finds out */
   cpu_set_t set;
   cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
   ticks_per_s = sysconf(_SC_CLK_TCK);
@@ -91,6 +93,6 @@ void mt__zlevel_pick(int background, int queued) {
 }
 
 void mt__zlevel_observe(size_t raw_bytes, uint64_t frame_bytes) {
-  if (frame_bytes > 0)
+  if (frame_bytes > 0 && raw_bytes >= MIN_JUDGED_BYTES)
     compressible = raw_bytes >= frame_bytes * MIN_RATIO;
 }
