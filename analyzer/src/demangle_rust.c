@@ -309,15 +309,18 @@ static void binder_close(rdm *d, uint64_t count) { d->bound_lifetimes -= count; 
 
 /* ---- backrefs ---- */
 
-/* "B" <base-62-number>, the B already read: where to parse again, which must be before the B.
- * @return 1 to follow it, 0 when its text would not be printed (so it need not be parsed). */
-static int backref_target(rdm *d, size_t *target) {
+/* "B" <base-62-number>, the B already read: moves the parse to where the backref points,
+ * which must be before the B. @return 1 after the move (the caller parses there, then sets
+ * d->pos back to *resume), 0 when its text would not be printed (nothing to parse), -1. */
+static int backref_jump(rdm *d, size_t *resume) {
   size_t at = d->pos - 1;
   uint64_t t;
   TRY(base62(d, &t));
   if (t >= at) return -1;
-  *target = (size_t)t;
-  return d->printing && !d->full;
+  if (!d->printing || d->full) return 0;
+  *resume = d->pos;
+  d->pos = (size_t)t;
+  return 1;
 }
 
 /* ---- paths, types, consts ---- */
@@ -367,7 +370,6 @@ static const char *namespace_name(char ns) {
 static int path_body(rdm *d, bool in_value) {
   uint64_t dis;
   ident id;
-  size_t target;
   char tag = next(d);
   switch (tag) {
   case 'C': /* crate root; its disambiguator is the crate hash, dropped */
@@ -421,12 +423,12 @@ static int path_body(rdm *d, bool in_value) {
     emit(d, ">");
     return 0;
   case 'B': {
-    int follow = backref_target(d, &target);
-    if (follow <= 0) return follow;
-    size_t resume = d->pos;
-    d->pos = target;
-    int r = path(d, in_value);
-    d->pos = resume;
+    size_t resume;
+    int r = backref_jump(d, &resume);
+    if (r > 0) {
+      r = path(d, in_value);
+      d->pos = resume;
+    }
     return r;
   }
   default:
@@ -444,15 +446,13 @@ static int path(rdm *d, bool in_value) {
 /* A dyn trait's path, leaving its generic args open when it has some, so associated type
  * bindings can join them: `Iterator<Item = u8>`. */
 static int dyn_trait_path(rdm *d, bool *open) {
-  size_t target;
   *open = false;
   TRY(enter(d));
   int r;
   if (eat(d, 'B')) {
-    r = backref_target(d, &target);
+    size_t resume;
+    r = backref_jump(d, &resume);
     if (r > 0) {
-      size_t resume = d->pos;
-      d->pos = target;
       r = dyn_trait_path(d, open);
       d->pos = resume;
     }
@@ -552,7 +552,6 @@ static const char *basic_type(char tag) {
 }
 
 static int type_body(rdm *d) {
-  size_t target;
   char tag = peek(d);
   const char *basic = basic_type(tag);
   if (basic) {
@@ -610,12 +609,12 @@ static int type_body(rdm *d) {
   case 'D':
     return dyn_type(d);
   case 'B': {
-    int follow = backref_target(d, &target);
-    if (follow <= 0) return follow;
-    size_t resume = d->pos;
-    d->pos = target;
-    int r = type(d);
-    d->pos = resume;
+    size_t resume;
+    int r = backref_jump(d, &resume);
+    if (r > 0) {
+      r = type(d);
+      d->pos = resume;
+    }
     return r;
   }
   default:
@@ -702,7 +701,7 @@ static int emit_const_int(rdm *d) {
 /* Consts other than literals are expressions: inside generic args they print braced, `{&5}`. */
 static int konst_body(rdm *d, bool in_value) {
   const char *p;
-  size_t n, target;
+  size_t n;
   uint64_t v;
   bool braced = false;
   char tag = next(d);
@@ -728,12 +727,12 @@ static int konst_body(rdm *d, bool in_value) {
     emit_char(d, '\'');
     return 0;
   case 'B': {
-    int follow = backref_target(d, &target);
-    if (follow <= 0) return follow;
-    size_t resume = d->pos;
-    d->pos = target;
-    int r = konst(d, in_value);
-    d->pos = resume;
+    size_t resume;
+    int r = backref_jump(d, &resume);
+    if (r > 0) {
+      r = konst(d, in_value);
+      d->pos = resume;
+    }
     return r;
   }
   case 'R':
