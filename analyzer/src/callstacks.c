@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "stackpack.h"
 #include "u64map.h"
 
 /* frames: the node's frame list, resolved from its ip once when the node is loaded (first
@@ -177,24 +178,58 @@ static int load_dense(sqlite3 *db, int64_t pid, uint64_t max, mt__callstacks *cs
 /* A row of the stacks table takes at least this many bytes of the database file. */
 #define MIN_ROW_BYTES 8
 
-/* Stack ids are dense (1..N), so nodes live in an array indexed by id when the largest id
- * allows; a hash map otherwise (damaged or unusual traces). The size of the database file
- * bounds N at no cost (counting rows would read the whole table once more). */
+/* Nodes live in an array indexed by id when ids are dense (1..N, as the recorder makes
+ * them) and the largest id allows it; a hash map otherwise (damaged or unusual traces). */
+static int alloc_dense(mt__callstacks *cs, uint64_t nodes, uint64_t max, mt__err *e) {
+  cs->dense = max < nodes + 4096;
+  if (!cs->dense) return 0;
+  cs->nslots = (size_t)max + 1;
+  cs->nodes = malloc(cs->nslots * sizeof *cs->nodes);
+  if (!cs->nodes) return mt__fail(e, "out of memory");
+  for (size_t i = 0; i < cs->nslots; i++) cs->nodes[i].parent = ABSENT;
+  return 0;
+}
+
+static int put_node(void *ctx, uint64_t id, uint64_t parent, uint64_t ip) {
+  mt__callstacks *cs = ctx;
+  node d = {parent, frames_of_ip(cs, ip)};
+  if (!cs->dense) return add_node(cs, id, d) ? 0 : -1;
+  if (id >= cs->nslots) return 0;   /* a damaged pack: the node is as good as absent */
+  if (cs->nodes[id].parent == ABSENT) cs->nnodes++;
+  cs->nodes[id] = d;
+  return 0;
+}
+
+/* From the packed copy, when ingest wrote one. @return 1 when loaded, 0 when the database
+ * has none (or a damaged one: the stacks table is read instead), -1 with e filled. */
+static int load_packed(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
+  uint64_t nodes = 0, max = 0;
+  int have = mt__stackpack_size(db, pid, &nodes, &max, e);
+  if (have <= 0) return have;
+  if (alloc_dense(cs, nodes, max, e)) return -1;
+  mt__err damage;
+  if (mt__stackpack_read(db, pid, put_node, cs, &damage) == 0) return 1;
+  free(cs->nodes);
+  cs->nodes = NULL;
+  cs->nnodes = cs->capnodes = cs->nslots = 0;
+  mt__u64map_free(&cs->node_index);
+  mt__u64map_init(&cs->node_index);
+  return 0;
+}
+
+/* The size of the database file bounds the node count at no cost (counting rows would read
+ * the whole table once more). */
 static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
+  int packed = load_packed(db, pid, cs, e);
+  if (packed) return packed < 0 ? -1 : 0;
   sqlite3_stmt *st;
   if (mt__db_prepare(db, &st, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", e))
     return -1;
   size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) / MIN_ROW_BYTES : 0;
   sqlite3_finalize(st);
   uint64_t max = max_stack_id(db, pid, e);
-  cs->dense = max < (uint64_t)n + 4096;
-  if (cs->dense) {
-    cs->nslots = (size_t)max + 1;
-    cs->nodes = malloc(cs->nslots * sizeof *cs->nodes);
-    if (!cs->nodes) return mt__fail(e, "out of memory");
-    for (size_t i = 0; i < cs->nslots; i++) cs->nodes[i].parent = ABSENT;
-    return load_dense(db, pid, max, cs, e);
-  }
+  if (alloc_dense(cs, n, max, e)) return -1;
+  if (cs->dense) return load_dense(db, pid, max, cs, e);
   if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
     return -1;
   sqlite3_bind_int64(st, 1, pid);

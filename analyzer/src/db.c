@@ -34,6 +34,8 @@ static const char *const schema[] = {
     "CREATE TABLE threads(process_id INTEGER, tid INTEGER, name TEXT, PRIMARY KEY(process_id, tid))",
     "CREATE TABLE stacks(process_id INTEGER, id INTEGER, parent INTEGER, ip INTEGER,"
     " PRIMARY KEY(process_id, id)) WITHOUT ROWID",
+    "CREATE TABLE stack_packs(process_id INTEGER, first_id INTEGER, last_id INTEGER,"
+    " nodes INTEGER, data BLOB)",
     "CREATE TABLE frames(process_id INTEGER, ip INTEGER, depth INTEGER, function TEXT,"
     " file TEXT, line INTEGER, module_id INTEGER, module_offset INTEGER, inlined INTEGER,"
     " resolved INTEGER, PRIMARY KEY(process_id, ip, depth)) WITHOUT ROWID",
@@ -57,8 +59,8 @@ static const char *const schema[] = {
 
 /* Tables holding rows of one process, deleted together when a trace is ingested again. */
 static const char *const process_tables[] = {
-    "totals",      "modules", "threads",  "stacks", "frames",
-    "stack_stats", "leaks",   "timeline", "markers", "forks",
+    "totals", "modules",  "threads", "stacks",  "stack_packs", "frames",
+    "stack_stats", "leaks", "timeline", "markers", "forks",
 };
 
 int mt__db_exec(sqlite3 *db, const char *sql, mt__err *e) {

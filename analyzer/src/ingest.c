@@ -22,6 +22,7 @@
 #include "reorder.h"
 #include "results.h"
 #include "rowqueue.h"
+#include "stackpack.h"
 #include "symthread.h"
 #include "u64map.h"
 
@@ -59,6 +60,7 @@ typedef struct {
   sqlite3_stmt *st[ST_COUNT];
   int64_t trace_id, process_id;
   mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
+  mt__stackpack_writer packs; /* the same nodes packed, for reports to load */
   mt__err *e;
   /* reading thread (the main thread's once it is joined) */
   mt__rowq *rows;         /* rows from the reading thread to the main thread */
@@ -143,6 +145,7 @@ static size_t write_row(ingest_ctx *c, const uint64_t *w) {
   if (which == ROW_STACK) {
     mt__batch_value row[4] = {mt__bv_int(c->process_id), mt__bv_int((int64_t)w[0]),
                               mt__bv_int((int64_t)w[1]), mt__bv_int((int64_t)w[2])};
+    if (mt__stackpack_add(&c->packs, c->process_id, w[0], w[1], w[2])) return 0;
     return mt__batch_values(&c->stacks, row) ? 0 : 4;
   }
   const char *types = row_types[which];
@@ -479,7 +482,7 @@ static int read_and_write(ingest_ctx *c, mt_reader *rd, const char *path, uint64
 }
 
 static int finish(ingest_ctx *c) {
-  if (mt__batch_flush(&c->stacks)) return -1;
+  if (mt__batch_flush(&c->stacks) || mt__stackpack_flush(&c->packs)) return -1;
   if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
@@ -531,6 +534,7 @@ static int update_trace(ingest_ctx *c, mt_reader *rd, mt__ingest_result *r) {
 static void ctx_free(ingest_ctx *c) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
   mt__batch_free(&c->stacks);
+  mt__stackpack_free(&c->packs);
   mt__accum_free(&c->acc);
   mt__reorder_free(&c->win);
   mt__symthread_free(c->sym);
@@ -544,7 +548,9 @@ static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const str
                        const mt__ingest_opts *o, mt__ingest_result *r) {
   for (int i = 0; i < ST_COUNT; i++)
     if (mt__db_prepare(c->db, &c->st[i], stmt_sql[i], c->e)) return -1;
-  if (mt__batch_init(&c->stacks, c->db, "INSERT OR REPLACE INTO stacks", 4, c->e)) return -1;
+  if (mt__batch_init(&c->stacks, c->db, "INSERT OR REPLACE INTO stacks", 4, c->e) ||
+      mt__stackpack_init(&c->packs, c->db, c->e))
+    return -1;
   if (insert_trace(c, path, sb)) return -1;
   int rc = 0;
   int isatty_progress = o->progress && isatty(2);

@@ -183,12 +183,31 @@ case_concurrent_reports_ingest_once() {
 1" "$(cat out)"
 }
 
+# Reports load stack nodes from stack_packs; without them, or with a damaged one, from the
+# stacks table: the same leaks and hotspots either way.
+case_stack_packs_and_stacks_table_agree() {
+  gen basic basic.mt
+  run_status 0 "$R" sql "SELECT count(*), sum(nodes) FROM stack_packs" --format csv basic.mt
+  expect packs "count(*),sum(nodes)
+1,5" "$(cat out)"
+  run_status 0 "$R" leaks --format csv basic.mt && cp out leaks.packed
+  run_status 0 "$R" hotspots --format csv basic.mt && cp out hot.packed
+  sqlite3 basic.mt.db "UPDATE stack_packs SET data = substr(data, 1, 4)"
+  run_status 0 "$R" leaks --format csv basic.mt
+  expect leaks_damaged_pack "$(cat leaks.packed)" "$(cat out)"
+  sqlite3 basic.mt.db "DELETE FROM stack_packs"
+  run_status 0 "$R" leaks --format csv basic.mt
+  expect leaks_stacks_table "$(cat leaks.packed)" "$(cat out)"
+  run_status 0 "$R" hotspots --format csv basic.mt
+  expect hotspots_stacks_table "$(cat hot.packed)" "$(cat out)"
+}
+
 case_schema_version_mismatch_message() {
   gen basic basic.mt
   run_status 0 "$R" ingest --db x.db basic.mt
   sqlite3 x.db "PRAGMA user_version = 99"
   run_status 2 "$R" summary x.db
-  grep -q "x.db has database schema version 99, this memtrace-report reads version 2" err || fail "$(cat err)"
+  grep -q "x.db has database schema version 99, this memtrace-report reads version 3" err || fail "$(cat err)"
 }
 
 case_fork_child_linked_in_one_db() {

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "accum.h"
+#include "db.h"
 #include "inflate.h"
 #include "reorder.h"
 #include "rowqueue.h"
+#include "stackpack.h"
 #include "symbols.h"
 #include "u64map.h"
 #include "../lib/unit_test.h"
@@ -453,6 +455,64 @@ static void rowqueue_stop_releases_producer(void) {
   mt__rowq_free(q);
 }
 
+/* Nodes read back from packs exactly as written: three packs of process 1 (ids out of order,
+ * ips at both ends of the range, a parent above its id), then process 2; a truncated pack
+ * is reported, not read past. */
+typedef struct {
+  uint64_t id, parent, ip;
+} pack_node;
+
+enum { PACK_TEST_NODES = 40000 };
+static pack_node pack_written[PACK_TEST_NODES], pack_read[PACK_TEST_NODES];
+static size_t npack_read;
+
+static pack_node nth_pack_node(size_t i) {
+  uint64_t id = i == 30000 ? 7 : i + 1;
+  uint64_t parent = i % 5 ? id - 1 : (i == 10 ? id + 100 : id / 2);
+  uint64_t ip = i % 7 == 0 ? UINT64_MAX - i : i % 11 == 0 ? i : 0x7f0000000000ull + i * 4099 % 65536;
+  return (pack_node){id, parent, ip};
+}
+
+static int collect_pack_node(void *ctx, uint64_t id, uint64_t parent, uint64_t ip) {
+  (void)ctx;
+  if (npack_read == PACK_TEST_NODES) return -1;
+  pack_read[npack_read++] = (pack_node){id, parent, ip};
+  return 0;
+}
+
+static void stackpack_round_trip(void) {
+  sqlite3 *db;
+  mt__err e = {{0}};
+  CHECK(mt__db_open(&db, ":memory:", 1, &e) == 0);
+  mt__stackpack_writer w;
+  CHECK(mt__stackpack_init(&w, db, &e) == 0);
+  for (size_t i = 0; i < PACK_TEST_NODES; i++) {
+    pack_written[i] = nth_pack_node(i);
+    int64_t pid = i < 35000 ? 1 : 2;
+    CHECK(mt__stackpack_add(&w, pid, pack_written[i].id, pack_written[i].parent, pack_written[i].ip) == 0);
+  }
+  CHECK(mt__stackpack_flush(&w) == 0);
+  mt__stackpack_free(&w);
+  uint64_t nodes = 0, max = 0;
+  CHECK(mt__stackpack_size(db, 1, &nodes, &max, &e) == 1);
+  CHECK_EQ(nodes, 35000);
+  CHECK_EQ(max, 35000);
+  CHECK(mt__stackpack_size(db, 3, &nodes, &max, &e) == 0);
+  CHECK(mt__stackpack_read(db, 1, collect_pack_node, NULL, &e) == 0);
+  CHECK(mt__stackpack_read(db, 2, collect_pack_node, NULL, &e) == 0);
+  CHECK_EQ(npack_read, PACK_TEST_NODES);
+  for (size_t i = 0; i < PACK_TEST_NODES; i++) {
+    CHECK_EQ(pack_read[i].id, pack_written[i].id);
+    CHECK_EQ(pack_read[i].parent, pack_written[i].parent);
+    CHECK_EQ(pack_read[i].ip, pack_written[i].ip);
+  }
+  CHECK(sqlite3_exec(db, "UPDATE stack_packs SET data = substr(data, 1, 1000) WHERE rowid = 2", NULL, NULL, NULL) == SQLITE_OK);
+  npack_read = 0;
+  CHECK(mt__stackpack_read(db, 1, collect_pack_node, NULL, &e) == -1);
+  CHECK(strstr(e.msg, "damaged stack_packs row: it ends inside node") != NULL);
+  sqlite3_close(db);
+}
+
 static const mt_unit_test tests[] = {
     {"u64map_matches_reference", u64map_matches_reference},
     {"reorder_merges_threads", reorder_merges_threads},
@@ -469,6 +529,7 @@ static const mt_unit_test tests[] = {
     {"rowqueue_keeps_order_across_chunks", rowqueue_keeps_order_across_chunks},
     {"rowqueue_stop_releases_producer", rowqueue_stop_releases_producer},
     {"inflate_matches_libelf", inflate_matches_libelf},
+    {"stackpack_round_trip", stackpack_round_trip},
 };
 
 int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof *tests, argc, argv); }
