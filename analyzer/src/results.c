@@ -5,6 +5,7 @@
 #include "results.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "batch.h"
 #include "db.h"
@@ -50,28 +51,51 @@ static int write_sites(writer *w) {
   return mt__batch_flush(&w->batch[B_SITE]);
 }
 
+static int by_stack_then_address(const void *x, const void *y) {
+  const mt__block *a = *(const mt__block *const *)x, *b = *(const mt__block *const *)y;
+  if (a->stack != b->stack) return a->stack < b->stack ? -1 : 1;
+  return (a->addr > b->addr) - (a->addr < b->addr);
+}
+
+/* In stack order, so that each row lands at the end of the leaks_by_stack index instead of at
+ * a random place: that halves the cost of writing leaks. */
 static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_blocks) {
   static const char *const classes[] = {"heap", "mmap", "custom"};
   const mt__accum *a = w->r->acc;
-  size_t pos = 0;
-  const mt__block *b;
+  size_t pos = 0, n = 0, cap = 1024;
+  const mt__block *b, **order = malloc(cap * sizeof *order);
   *leaked_bytes = *leaked_blocks = 0;
-  while (mt__accum_next_block(a, &pos, &b)) {
-    uint64_t addr = b->addr;
+  while (order && mt__accum_next_block(a, &pos, &b)) {
+    if (n == cap) {
+      const mt__block **more = realloc(order, 2 * cap * sizeof *order);
+      if (!more) break;
+      order = more;
+      cap *= 2;
+    }
+    order[n++] = b;
+  }
+  if (!order || n == cap) {
+    free(order);
+    return mt__fail(w->e, "out of memory");
+  }
+  qsort(order, n, sizeof *order, by_stack_then_address);
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    b = order[i];
     if (b->cls == MT_CLASS_HEAP) {
       *leaked_bytes += b->size;
       (*leaked_blocks)++;
     }
     const char *kind = mt_alloc_kind_name(b->kind);
-    uint64_t *reach = w->r->reach ? mt__u64map_get(w->r->reach, addr) : NULL;
+    uint64_t *reach = w->r->reach ? mt__u64map_get(w->r->reach, b->addr) : NULL;
     const char *leak_kind = reach ? mt_reach_kind_name((int)*reach) : NULL;
     /* the names are static strings: they outlive the batch */
-    if (mt__batch_row(&w->batch[B_LEAK], leak_kind ? "iiittiiit" : "iiittiiin", w->pid, addr,
-                      b->size, kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack,
-                      b->seq, b->time, leak_kind))
-      return -1;
+    rc = mt__batch_row(&w->batch[B_LEAK], leak_kind ? "iiittiiit" : "iiittiiin", w->pid, b->addr,
+                       b->size, kind ? kind : "?", classes[b->cls < 3 ? b->cls : 2], b->stack,
+                       b->seq, b->time, leak_kind);
   }
-  return mt__batch_flush(&w->batch[B_LEAK]);
+  free(order);
+  return rc ? -1 : mt__batch_flush(&w->batch[B_LEAK]);
 }
 
 static int write_timeline(writer *w) {
