@@ -45,6 +45,9 @@ struct mt_reader {
   char message[384];
   int major, minor;
   uint64_t frames;
+  /* the layout of each type byte in this trace's format (NULL: unknown), looked up once in
+   * read_header rather than searched for every record */
+  const mt__record_layout *layouts[256];
 };
 
 static int fail(mt_reader *r, int err, uint64_t offset, const char *fmt, ...) {
@@ -149,6 +152,7 @@ static int read_header(mt_reader *r) {
   if (r->major < MT_FORMAT_MAJOR_OLDEST || r->major > MT_FORMAT_MAJOR)
     return fail(r, MT_EVERSION, 16, "format %d.%d, this reader reads %d.x to %d.x", r->major, r->minor,
                 MT_FORMAT_MAJOR_OLDEST, MT_FORMAT_MAJOR);
+  for (int type = 0; type < 256; type++) r->layouts[type] = mt__layout_of_major(r->major, type);
   r->in_pos += MT_HEADER_SIZE;
   r->state = READING;
   return 0;
@@ -297,7 +301,7 @@ int mt_reader_next(mt_reader *r, mt_record *rec) {
     mt__cursor payload;
     int err = record_header(r, &type, &payload);
     if (err) return err;
-    const mt__record_layout *layout = mt__layout_of_major(r->major, type);
+    const mt__record_layout *layout = r->layouts[type];
     if (!layout) {
       if (type & MT_RECORD_OPTIONAL) continue;
       return fail(r, MT_EUNKNOWN, r->frame_offset, "record type 0x%02x", (unsigned)type);
