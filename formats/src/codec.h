@@ -118,19 +118,28 @@ typedef struct {
   const uint8_t *p, *end;
 } mt__cursor;
 
-/* Read a varint; @return 0 or MT_ECORRUPT (overlong, past the end, or over 64 bits). */
+/* Read a varint; @return 0 or MT_ECORRUPT (overlong, past the end, or over 64 bits), the
+ * cursor then past the bytes read. Most fields fit in one byte: that case goes first. */
 static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
+  const uint8_t *p = c->p;
+  if (p < c->end && *p < 0x80) {
+    *out = *p;
+    c->p = p + 1;
+    return 0;
+  }
   uint64_t v = 0;
-  for (unsigned i = 0, shift = 0; i < MT__VARINT_MAX; i++, shift += 7) {
-    if (c->p >= c->end) return MT_ECORRUPT;
-    uint8_t b = *c->p++;
-    if (i == MT__VARINT_MAX - 1 && b > 1) return MT_ECORRUPT;
+  /* the tenth byte (shift 63) holds one bit and ends the varint, or it is corrupt */
+  for (unsigned shift = 0; p < c->end; shift += 7) {
+    uint8_t b = *p++;
+    if (shift == 7 * (MT__VARINT_MAX - 1) && b > 1) break;
     v |= (uint64_t)(b & 0x7f) << shift;
     if (!(b & 0x80)) {
       *out = v;
+      c->p = p;
       return 0;
     }
   }
+  c->p = p;
   return MT_ECORRUPT;
 }
 
