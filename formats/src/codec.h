@@ -153,7 +153,7 @@ int mt__decode_payload_by_table(const mt__record_layout *layout, mt__cursor *c, 
                                 const char **why);
 
 /* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
- * short reason in *why. Inline: a call in between cost as much as the fast path itself. */
+ * short reason in *why. Inline: as a call of its own it added a third to the fast paths. */
 static inline int mt__decode_payload(const mt__record_layout *layout, mt__cursor *c, mt__delta *d,
                                      mt_record *rec, const char **why) {
   if (layout->fast && layout->fast(c, d, rec) == 0) return 0;
