@@ -99,8 +99,14 @@ static void timeline_rescale(mt__accum *a) {
 }
 
 static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
-  while (e->time / a->bucket_ns >= MT__TIMELINE_POINTS) timeline_rescale(a);
-  mt__bucket *b = &a->timeline[e->time / a->bucket_ns];
+  /* Events come nearly in time order: most fall in the bucket of the one before, which
+   * spares them a 64-bit division. */
+  if (e->time - a->bucket_start >= a->bucket_ns) {
+    while (e->time / a->bucket_ns >= MT__TIMELINE_POINTS) timeline_rescale(a);
+    a->bucket_ix = e->time / a->bucket_ns;
+    a->bucket_start = a->bucket_ix * a->bucket_ns;
+  }
+  mt__bucket *b = &a->timeline[a->bucket_ix];
   if (!b->used || a->t.heap_live > b->heap_max) b->heap_max = a->t.heap_live;
   b->used = 1;
   b->seq = e->seq;

@@ -82,6 +82,8 @@ typedef struct {
   size_t nmarks, capmarks;
   mt__bucket timeline[MT__TIMELINE_POINTS];
   uint64_t bucket_ns;     /* width of a timeline bucket; doubles as the trace grows */
+  size_t bucket_ix;       /* the latest event's bucket and its start time: most events */
+  uint64_t bucket_start;  /* fall in it, and need no division to find it */
   uint64_t seq_lo, seq_hi; /* only events in [seq_lo, seq_hi] ... */
   uint64_t time_lo, time_hi; /* ... and in [time_lo, time_hi] (ns) are counted */
 } mt__accum;

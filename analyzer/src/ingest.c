@@ -82,6 +82,13 @@ typedef struct {
 
 static size_t text_words(size_t len) { return (len + 1 + 7) / 8; }   /* with its NUL */
 
+/* Reading thread: room for a row of `words` words in the queue, or NULL (-1 to return). */
+static uint64_t *reserve_row(ingest_ctx *c, size_t words) {
+  uint64_t *w = mt__rowq_reserve(c->rows, words * 8);
+  if (!w && !mt__rowq_stopped(c->rows)) mt__fail(&c->read_err, "out of memory");
+  return w;
+}
+
 /* Reading thread: queue a row of kind `which`, its values as row_types says ('p' takes no
  * argument). Strings are copied: the reader's die at the next record. A row is 64-bit
  * words: the kind, then per value an integer, or a length (NULL_TEXT) and the text. */
@@ -103,8 +110,8 @@ static int put_row(ingest_ctx *c, int which, ...) {
     }
   }
   va_end(ap);
-  uint64_t *w = mt__rowq_reserve(c->rows, words * 8);
-  if (!w) return mt__rowq_stopped(c->rows) ? -1 : mt__fail(&c->read_err, "out of memory");
+  uint64_t *w = reserve_row(c, words);
+  if (!w) return -1;
   *w++ = (uint64_t)which;
   va_start(ap, which);
   for (const char *t = types; *t; t++) {
@@ -240,7 +247,15 @@ static int on_realloc(ingest_ctx *c, const mt_record *r) {
 static int on_stack(ingest_ctx *c, const mt_record *r) {
   const mt_rec_stack *s = &r->u.stack;
   if (mt__symthread_add_ip(c->sym, s->ip)) return mt__fail(&c->read_err, "out of memory");
-  return put_row(c, ROW_STACK, s->id, s->parent, s->ip);
+  /* the row put_row makes for "piii", written directly: a million-node trace spent a tenth
+   * of its reading thread walking put_row's format string */
+  uint64_t *w = reserve_row(c, 4);
+  if (!w) return -1;
+  w[0] = ROW_STACK;
+  w[1] = s->id;
+  w[2] = s->parent;
+  w[3] = s->ip;
+  return 0;
 }
 
 static int on_module(ingest_ctx *c, const mt_record *r) {

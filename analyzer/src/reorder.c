@@ -73,13 +73,21 @@ static int append(mt__tqueue *q, const mt__event *e) {
   return 0;
 }
 
-/* Deliver the smallest head; an emptied queue leaves the active set (its buffer is kept). */
-static int pop_min(mt__reorder *r) {
+static uint64_t head_seq(const mt__tqueue *q) { return q->ring[q->head].seq; }
+
+/* The active queue with the smallest head (there is one: held > 0). */
+static size_t min_queue(const mt__reorder *r) {
   size_t best = 0;
   for (size_t i = 1; i < r->nactive; i++)
-    if (r->q[i].ring[r->q[i].head].seq < r->q[best].ring[r->q[best].head].seq) best = i;
-  mt__tqueue *q = &r->q[best];
-  mt__event e = q->ring[q->head];
+    if (head_seq(&r->q[i]) < head_seq(&r->q[best])) best = i;
+  return best;
+}
+
+/* Deliver the head of active queue i; an emptied queue leaves the active set (its buffer is
+ * kept). The event is delivered from the ring: nothing is added before the sink returns. */
+static int pop(mt__reorder *r, size_t i) {
+  mt__tqueue *q = &r->q[i];
+  const mt__event *e = &q->ring[q->head];
   q->head = (q->head + 1) & (q->cap - 1);
   q->len--;
   r->held--;
@@ -88,14 +96,7 @@ static int pop_min(mt__reorder *r) {
     *q = r->q[r->nactive - 1];
     r->q[--r->nactive] = t;
   }
-  return deliver(r, &e);
-}
-
-static uint64_t min_seq(const mt__reorder *r) {
-  uint64_t m = UINT64_MAX;
-  for (size_t i = 0; i < r->nactive; i++)
-    if (r->q[i].ring[r->q[i].head].seq < m) m = r->q[i].ring[r->q[i].head].seq;
-  return m;
+  return deliver(r, e);
 }
 
 int mt__reorder_push(mt__reorder *r, const mt__event *e) {
@@ -105,8 +106,11 @@ int mt__reorder_push(mt__reorder *r, const mt__event *e) {
   if (append(q, e)) return -1;
   r->held++;
   if (r->held > r->max_held) r->max_held = r->held;
-  while (r->held && (r->held > r->window || min_seq(r) <= r->next_seq)) {
-    int rc = pop_min(r);
+  /* one scan per delivered event finds both whether the smallest head is due and where it is */
+  while (r->held) {
+    size_t best = min_queue(r);
+    if (r->held <= r->window && head_seq(&r->q[best]) > r->next_seq) break;
+    int rc = pop(r, best);
     if (rc) return rc;
   }
   return 0;
@@ -114,7 +118,7 @@ int mt__reorder_push(mt__reorder *r, const mt__event *e) {
 
 int mt__reorder_drain(mt__reorder *r) {
   while (r->held) {
-    int rc = pop_min(r);
+    int rc = pop(r, min_queue(r));
     if (rc) return rc;
   }
   return 0;

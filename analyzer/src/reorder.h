@@ -21,6 +21,8 @@
 #define MT__REORDER_WINDOW_MIN (1u << 16)
 #define MT__REORDER_WINDOW_MAX (1u << 20)
 
+/* Receives the events in order; e is valid during the call only (it points into a queue, so
+ * the sink must not push). */
 typedef int (*mt__event_sink)(void *ctx, const mt__event *e);
 
 typedef struct {

@@ -60,9 +60,12 @@ static int publish(mt__rowq *q) {
   return 0;
 }
 
-void *mt__rowq_reserve(mt__rowq *q, size_t n) {
+/* A chunk with room for n more bytes when the current one has not: the next one once the
+ * current one holds rows, made large enough. @return it, or NULL when stopped or out of
+ * memory. Out of line: inlined, it made every row save and restore five registers. */
+__attribute__((noinline)) static chunk *make_room(mt__rowq *q, size_t n) {
   chunk *c = &q->chunks[q->fill];
-  if (c->len + n > c->cap && c->len > 0) {
+  if (c->len > 0) {
     if (publish(q)) return NULL;
     c = &q->chunks[q->fill];
   }
@@ -74,6 +77,12 @@ void *mt__rowq_reserve(mt__rowq *q, size_t n) {
     c->buf = buf;
     c->cap = cap;
   }
+  return c;
+}
+
+void *mt__rowq_reserve(mt__rowq *q, size_t n) {
+  chunk *c = &q->chunks[q->fill];
+  if (c->len + n > c->cap && !(c = make_room(q, n))) return NULL;
   void *p = c->buf + c->len;
   c->len += n;
   return p;

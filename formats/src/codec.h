@@ -59,6 +59,11 @@ static inline void mt__recent_push(mt_recent *r, uint64_t address) {
   if (r->count < MT_RECENT_MAX) r->count++;
 }
 
+/* Bounds-checked cursor over a decoded chunk. */
+typedef struct {
+  const uint8_t *p, *end;
+} mt__cursor;
+
 /* How one field is stored on disk and where it lives in the record's struct. */
 typedef enum {
   MT__F_U32,       /* varint into uint32_t, range-checked */
@@ -92,6 +97,8 @@ typedef struct {
   const mt__field *fields;
   unsigned nfields;
   const char *(*validate)(const mt_record *rec); /* extra checks: NULL when valid, else why */
+  /* the same decoding without the table (NULL: none), -1 to leave anything unusual to it */
+  int (*fast)(mt__cursor *c, mt__delta *d, mt_record *rec);
 } mt__record_layout;
 
 /* Layout of a known record type in the format version this library writes, or NULL. */
@@ -113,33 +120,48 @@ static inline size_t mt__put_varint(uint8_t *p, uint64_t v) {
 static inline uint64_t mt__zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t mt__unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
-/* Bounds-checked cursor over a decoded chunk. */
-typedef struct {
-  const uint8_t *p, *end;
-} mt__cursor;
-
-/* Read a varint; @return 0 or MT_ECORRUPT (overlong, past the end, or over 64 bits). */
+/* Read a varint; @return 0 or MT_ECORRUPT (overlong, past the end, or over 64 bits), the
+ * cursor then past the bytes read. Most fields fit in one byte: that case goes first. */
 static inline int mt__get_varint(mt__cursor *c, uint64_t *out) {
+  const uint8_t *p = c->p;
+  if (p < c->end && *p < 0x80) {
+    *out = *p;
+    c->p = p + 1;
+    return 0;
+  }
   uint64_t v = 0;
-  for (unsigned i = 0, shift = 0; i < MT__VARINT_MAX; i++, shift += 7) {
-    if (c->p >= c->end) return MT_ECORRUPT;
-    uint8_t b = *c->p++;
-    if (i == MT__VARINT_MAX - 1 && b > 1) return MT_ECORRUPT;
+  /* the tenth byte (shift 63) holds one bit and ends the varint, or it is corrupt */
+  for (unsigned shift = 0; p < c->end; shift += 7) {
+    uint8_t b = *p++;
+    if (shift == 7 * (MT__VARINT_MAX - 1) && b > 1) break;
     v |= (uint64_t)(b & 0x7f) << shift;
     if (!(b & 0x80)) {
       *out = v;
+      c->p = p;
       return 0;
     }
   }
+  c->p = p;
   return MT_ECORRUPT;
 }
 
 /* mt_chunk_put without the event fast paths: the layout tables alone (tests compare both). */
 int mt__chunk_put_by_table(mt_chunk *c, const mt_record *rec);
 
+/* mt__decode_payload without the fast paths: the layout tables alone (tests compare both). */
+int mt__decode_payload_by_table(const mt__record_layout *layout, mt__cursor *c, mt__delta *d, mt_record *rec,
+                                const char **why);
+
 /* Decode one record payload into rec using its layout; @return 0 or MT_ECORRUPT with a
- * short reason in *why. */
-int mt__decode_payload(const mt__record_layout *layout, mt__cursor *c, mt__delta *d, mt_record *rec,
-                       const char **why);
+ * short reason in *why. Inline: as a call of its own it added a third to the fast paths. */
+static inline int mt__decode_payload(const mt__record_layout *layout, mt__cursor *c, mt__delta *d,
+                                     mt_record *rec, const char **why) {
+  if (layout->fast && layout->fast(c, d, rec) == 0) return 0;
+  return mt__decode_payload_by_table(layout, c, d, rec, why);
+}
+/* Fast paths of the current layouts (decode.c), for the `fast` member of layouts.c. */
+int mt__decode_fast_alloc(mt__cursor *c, mt__delta *d, mt_record *rec);
+int mt__decode_fast_free(mt__cursor *c, mt__delta *d, mt_record *rec);
+int mt__decode_fast_stack(mt__cursor *c, mt__delta *d, mt_record *rec);
 
 #endif /* MT_CODEC_H */

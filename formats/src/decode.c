@@ -18,28 +18,29 @@ static uint64_t delta_get(uint64_t *prev, uint64_t z) {
   return *prev;
 }
 
-/* Resolve an address reference `ref` (its delta, when 0, still to read) and move the address
- * from `from` to `to`, as the encoder did; @return 0 or MT_ECORRUPT. */
-static int get_address(mt__cursor *c, mt__delta *d, mt_recent *from, mt_recent *to, uint64_t ref, uint64_t *out,
-                       const char **why) {
+/* Read the rest of an address reference `ref` into `from`: the delta that follows a 0, in
+ * *z. Nothing changes before take_address. @return 0 or MT_ECORRUPT. */
+static int read_address(mt__cursor *c, const mt_recent *from, uint64_t ref, uint64_t *z, const char **why) {
   if (ref > from->count) return *why = "address reference past the recent addresses", MT_ECORRUPT;
-  if (ref) {
-    d->address = mt__recent_take(from, (uint32_t)(ref - 1));
-  } else {
-    uint64_t z;
-    if (mt__get_varint(c, &z)) {
-      *why = c->p >= c->end ? "record shorter than its fields" : "malformed varint";
-      return MT_ECORRUPT;
-    }
-    delta_get(&d->address, z);
+  if (ref == 0 && mt__get_varint(c, z)) {
+    *why = c->p >= c->end ? "record shorter than its fields" : "malformed varint";
+    return MT_ECORRUPT;
   }
-  mt__recent_push(to, d->address);
-  *out = d->address;
   return 0;
 }
 
-int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, mt_record *rec,
-                       const char **why) {
+/* Resolve a reference read by read_address and move the address from `from` to `to`, as
+ * the encoder did. @return the address. */
+static uint64_t take_address(mt__delta *d, mt_recent *from, mt_recent *to, uint64_t ref, uint64_t z) {
+  if (ref) d->address = mt__recent_take(from, (uint32_t)(ref - 1));
+  else delta_get(&d->address, z);
+  mt__recent_push(to, d->address);
+  return d->address;
+}
+
+int mt__decode_payload_by_table(const mt__record_layout *l, mt__cursor *c, mt__delta *d, mt_record *rec,
+                                const char **why) {
+  uint64_t z = 0;
   char *base = (char *)&rec->u;
   uint64_t v;
   *why = "malformed varint";
@@ -100,10 +101,12 @@ int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, 
       case MT__F_DTIME: *(uint64_t *)at = delta_get(&d->time, v); break;
       case MT__F_DADDR: *(uint64_t *)at = delta_get(&d->address, v); break;
       case MT__F_NEW_ADDR:
-        if (get_address(c, d, &d->freed, &d->live, v, (uint64_t *)at, why)) return MT_ECORRUPT;
+        if (read_address(c, &d->freed, v, &z, why)) return MT_ECORRUPT;
+        *(uint64_t *)at = take_address(d, &d->freed, &d->live, v, z);
         break;
       case MT__F_OLD_ADDR:
-        if (get_address(c, d, &d->live, &d->freed, v, (uint64_t *)at, why)) return MT_ECORRUPT;
+        if (read_address(c, &d->live, v, &z, why)) return MT_ECORRUPT;
+        *(uint64_t *)at = take_address(d, &d->live, &d->freed, v, z);
         break;
       case MT__F_DIP: *(uint64_t *)at = delta_get(&d->ip, v); break;
       case MT__F_DSTACK: *(uint64_t *)at = delta_get(&d->stack, v); break;
@@ -117,5 +120,67 @@ int mt__decode_payload(const mt__record_layout *l, mt__cursor *c, mt__delta *d, 
   }
   const char *invalid = l->validate ? l->validate(rec) : NULL;
   if (invalid) return *why = invalid, MT_ECORRUPT;
+  return 0;
+}
+
+/* The hot record types are also decoded directly, without walking their field table: one
+ * of them is almost every record of a trace. Each mirrors its layout in layouts.c field by
+ * field (test_codec's decode_fast_path_matches_tables checks they agree). All varints are
+ * read into locals first and nothing changes until they are read and valid, so anything
+ * unusual returns -1 with cursor, deltas and record untouched, and the table decoder starts
+ * over and reports it exactly. */
+
+/* Kind, seq delta and time delta: the fields every event starts with. */
+static int fast_event_head(mt__cursor *c, uint64_t head[3]) {
+  return mt__get_varint(c, &head[0]) || head[0] >= MT_ALLOC_KIND_COUNT || mt__get_varint(c, &head[1]) ||
+         mt__get_varint(c, &head[2]);
+}
+
+int mt__decode_fast_alloc(mt__cursor *c, mt__delta *d, mt_record *rec) {
+  mt__cursor in = *c;
+  uint64_t head[3], ref, z = 0, size, stack;
+  const char *why;
+  if (fast_event_head(&in, head) || mt__get_varint(&in, &ref) || read_address(&in, &d->freed, ref, &z, &why) ||
+      mt__get_varint(&in, &size) || mt__get_varint(&in, &stack))
+    return -1;
+  mt_rec_alloc *a = &rec->u.alloc;
+  a->kind = (uint32_t)head[0];
+  a->seq = delta_get(&d->seq, head[1]);
+  a->time_ns = delta_get(&d->time, head[2]);
+  a->address = take_address(d, &d->freed, &d->live, ref, z);
+  a->size = size;
+  a->stack = stack;
+  *c = in;
+  return 0;
+}
+
+int mt__decode_fast_free(mt__cursor *c, mt__delta *d, mt_record *rec) {
+  mt__cursor in = *c;
+  uint64_t head[3], ref, z = 0, size;
+  const char *why;
+  if (fast_event_head(&in, head) || mt__get_varint(&in, &ref) || read_address(&in, &d->live, ref, &z, &why) ||
+      mt__get_varint(&in, &size))
+    return -1;
+  mt_rec_free *f = &rec->u.free;
+  f->kind = (uint32_t)head[0];
+  f->seq = delta_get(&d->seq, head[1]);
+  f->time_ns = delta_get(&d->time, head[2]);
+  f->address = take_address(d, &d->live, &d->freed, ref, z);
+  f->size = size;
+  *c = in;
+  return 0;
+}
+
+int mt__decode_fast_stack(mt__cursor *c, mt__delta *d, mt_record *rec) {
+  mt__cursor in = *c;
+  uint64_t id, parent, ip;
+  if (mt__get_varint(&in, &id) || mt__get_varint(&in, &parent) || mt__get_varint(&in, &ip)) return -1;
+  id = d->stack + (uint64_t)mt__unzigzag(id);
+  if (id == 0 || parent > id - 1) return -1; /* also what validate_stack checks */
+  mt_rec_stack *s = &rec->u.stack;
+  s->id = d->stack = id;
+  s->parent = id - 1 - parent;
+  s->ip = delta_get(&d->ip, ip);
+  *c = in;
   return 0;
 }

@@ -8,8 +8,9 @@
 #define F(t, rec, member) {MT__F_##t, 0, (uint16_t)offsetof(rec, member), #member}
 #define FN(t, rec, member, name) {MT__F_##t, 0, (uint16_t)offsetof(rec, member), name}
 #define FX(t, rec, member) {MT__F_##t, 1, (uint16_t)offsetof(rec, member), #member}
-#define LAYOUT(T, n, fields, validate) \
-  {MT_REC_##T, n, fields, sizeof(fields) / sizeof(fields[0]), validate}
+#define LAYOUT(T, n, fields, validate) LAYOUT_FAST(T, n, fields, validate, NULL)
+#define LAYOUT_FAST(T, n, fields, validate, fast) \
+  {MT_REC_##T, n, fields, sizeof(fields) / sizeof(fields[0]), validate, fast}
 
 static const mt__field chunk_fields[] = {F(U32, mt_rec_chunk, tid)};
 
@@ -106,10 +107,10 @@ static const mt__record_layout layouts[] = {
     LAYOUT(CHUNK, "chunk", chunk_fields, NULL),
     LAYOUT(PROCESS, "process", process_fields, validate_process),
     LAYOUT(END, "end", end_fields, NULL),
-    LAYOUT(ALLOC, "alloc", alloc_fields, NULL),
-    LAYOUT(FREE, "free", free_fields, NULL),
+    LAYOUT_FAST(ALLOC, "alloc", alloc_fields, NULL, mt__decode_fast_alloc),
+    LAYOUT_FAST(FREE, "free", free_fields, NULL, mt__decode_fast_free),
     LAYOUT(REALLOC, "realloc", realloc_fields, NULL),
-    LAYOUT(STACK, "stack", stack_fields, validate_stack),
+    LAYOUT_FAST(STACK, "stack", stack_fields, validate_stack, mt__decode_fast_stack),
     LAYOUT(MODULE, "module", module_fields, NULL),
     LAYOUT(UNLOAD, "unload", unload_fields, NULL),
     LAYOUT(THREAD, "thread", thread_fields, NULL),

@@ -413,6 +413,29 @@ static void test_error_names(void) {
 
 /* The typed fast paths (which mt_chunk_put takes for events) and the tables must produce the
  * same bytes. */
+/* The i-th of a series of random events (alloc, free, realloc, stack in turn) drawn from
+ * *x: a mix of huge and small values, and addresses that are often recent ones. */
+static mt_record random_event(uint64_t *x, int i) {
+  uint64_t v[8];
+  for (int k = 0; k < 8; k++) {
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    v[k] = (k & 1) ? *x : *x >> (*x & 63); /* mix of huge and small values */
+  }
+  /* every other address comes from a small pool, so events also refer to recent addresses */
+  if (v[7] & 1) v[3] = 0x7f0000000000ull + (v[7] >> 1) % (2 * MT_RECENT_MAX) * 16;
+  if (v[7] & 2) v[4] = 0x7f0000000000ull + (v[7] >> 2) % (2 * MT_RECENT_MAX) * 16;
+  switch (i % 4) {
+    case 0:
+      return (mt_record){.type = MT_REC_ALLOC, .u.alloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5]}};
+    case 1:
+      return (mt_record){.type = MT_REC_FREE, .u.free = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4]}};
+    case 2:
+      return (mt_record){.type = MT_REC_REALLOC, .u.realloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5], v[6]}};
+    default:
+      return (mt_record){.type = MT_REC_STACK, .u.stack = {v[1] | 1, (v[1] | 1) - 1 - v[2] % (v[1] | 1), v[3]}};
+  }
+}
+
 static void test_fast_path_matches_tables(void) {
   static uint8_t fast_buf[1 << 16], table_buf[1 << 16];
   mt_chunk fast, table;
@@ -420,35 +443,15 @@ static void test_fast_path_matches_tables(void) {
   mt_chunk_init(&table, table_buf, sizeof table_buf, 9);
   uint64_t x = 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < 2000; i++) {
-    uint64_t v[8];
-    for (int k = 0; k < 8; k++) {
-      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-      v[k] = (k & 1) ? x : x >> (x & 63); /* mix of huge and small values */
+    mt_record rec = random_event(&x, i);
+    int err_fast;
+    switch (rec.type) {
+      case MT_REC_ALLOC: err_fast = mt_chunk_put_alloc(&fast, &rec.u.alloc); break;
+      case MT_REC_FREE: err_fast = mt_chunk_put_free(&fast, &rec.u.free); break;
+      case MT_REC_REALLOC: err_fast = mt_chunk_put_realloc(&fast, &rec.u.realloc); break;
+      default: err_fast = mt_chunk_put_stack(&fast, &rec.u.stack); break;
     }
-    /* every other address comes from a small pool, so events also refer to recent addresses */
-    if (v[7] & 1) v[3] = 0x7f0000000000ull + (v[7] >> 1) % (2 * MT_RECENT_MAX) * 16;
-    if (v[7] & 2) v[4] = 0x7f0000000000ull + (v[7] >> 2) % (2 * MT_RECENT_MAX) * 16;
-    mt_record rec;
-    int err_fast, err_table;
-    switch (i % 4) {
-      case 0:
-        rec = (mt_record){.type = MT_REC_ALLOC, .u.alloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5]}};
-        err_fast = mt_chunk_put_alloc(&fast, &rec.u.alloc);
-        break;
-      case 1:
-        rec = (mt_record){.type = MT_REC_FREE, .u.free = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4]}};
-        err_fast = mt_chunk_put_free(&fast, &rec.u.free);
-        break;
-      case 2:
-        rec = (mt_record){.type = MT_REC_REALLOC, .u.realloc = {(uint32_t)(v[0] % MT_ALLOC_KIND_COUNT), v[1], v[2], v[3], v[4], v[5], v[6]}};
-        err_fast = mt_chunk_put_realloc(&fast, &rec.u.realloc);
-        break;
-      default:
-        rec = (mt_record){.type = MT_REC_STACK, .u.stack = {v[1] | 1, (v[1] | 1) - 1 - v[2] % (v[1] | 1), v[3]}};
-        err_fast = mt_chunk_put_stack(&fast, &rec.u.stack);
-        break;
-    }
-    err_table = mt__chunk_put_by_table(&table, &rec);
+    int err_table = mt__chunk_put_by_table(&table, &rec);
     CHECK_EQ(err_fast, err_table);
     if (err_fast) break; /* both full at the same record */
     CHECK_EQ(fast.len, table.len);
@@ -459,6 +462,64 @@ static void test_fast_path_matches_tables(void) {
   CHECK(fast.prev_ip == table.prev_ip && fast.prev_stack == table.prev_stack);
   CHECK(!memcmp(&fast.live, &table.live, sizeof fast.live) && !memcmp(&fast.freed, &table.freed, sizeof fast.freed));
   CHECK(fast.live.count == MT_RECENT_MAX && fast.freed.count == MT_RECENT_MAX);
+}
+
+/* Decode payload p[0..len) from delta state *d with the fast paths, and from a copy of it
+ * with the tables alone; check both give the same result, record, state, cursor and
+ * reason. @return that result. */
+static int decode_both(const mt__record_layout *l, const uint8_t *p, size_t len, mt__delta *d) {
+  mt__delta by_table = *d;
+  mt_record a, b;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  a.type = b.type = l->type;
+  mt__cursor ca = {p, p + len}, cb = ca;
+  const char *why_a = "", *why_b = "";
+  int rc = mt__decode_payload(l, &ca, d, &a, &why_a);
+  CHECK_EQ(rc, mt__decode_payload_by_table(l, &cb, &by_table, &b, &why_b));
+  if (rc) CHECK(!strcmp(why_a, why_b));
+  CHECK(ca.p == cb.p);
+  CHECK(!memcmp(&a, &b, sizeof a));
+  CHECK(!memcmp(d, &by_table, sizeof by_table));
+  return rc;
+}
+
+/* The decoder's fast paths (alloc, free, stack) agree with the tables on every record of a
+ * chunk of random events, and on every damaged copy of each: cut short at each length, or
+ * with one byte made 0xff, 0x00 or 0x7f (a bad varint, kind, reference or parent). */
+static void test_decode_fast_path_matches_tables(void) {
+  static uint8_t data[1 << 16];
+  mt_chunk c;
+  mt_chunk_init(&c, data, sizeof data, 9);
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (int i = 0;; i++) {
+    mt_record rec = random_event(&x, i);
+    if (mt_chunk_put(&c, &rec)) break;
+  }
+  mt__delta d = {0};
+  int damaged = 0;
+  for (size_t pos = 0; pos < c.len;) {
+    const mt__record_layout *l = mt__layout(data[pos]);
+    size_t len = data[pos + 1]; /* every payload here is under 128 bytes */
+    const uint8_t *payload = data + pos + 2;
+    pos += 2 + len;
+    uint8_t copy[128];
+    mt__delta scratch;
+    for (size_t cut = 0; cut < len; cut++) {
+      scratch = d;
+      damaged += decode_both(l, payload, cut, &scratch) != 0;
+    }
+    static const uint8_t bad[] = {0xff, 0x00, 0x7f};
+    for (size_t at = 0; at < sizeof bad * len; at++) {
+      memcpy(copy, payload, len);
+      copy[at % len] = bad[at / len];
+      scratch = d;
+      damaged += decode_both(l, copy, len, &scratch) != 0;
+    }
+    CHECK_EQ(decode_both(l, payload, len, &d), 0);
+  }
+  CHECK(c.len > 60000);
+  CHECK(damaged > 10000);
 }
 
 /* Payload bytes of the last record of chunk c, whose payload is under 128 bytes. */
@@ -507,6 +568,7 @@ static void test_events_refer_to_recent_addresses(void) {
 
 static const mt_unit_test tests[] = {
     {"fast_path_matches_tables", test_fast_path_matches_tables},
+    {"decode_fast_path_matches_tables", test_decode_fast_path_matches_tables},
     {"events_refer_to_recent_addresses", test_events_refer_to_recent_addresses},
     {"varint_sizes", test_varint_sizes},
     {"varint_rejects_malformed", test_varint_rejects_malformed},
