@@ -64,11 +64,14 @@ typedef struct {
   mt__err *e;
   /* reading thread (the main thread's once it is joined) */
   mt__rowq *rows;         /* rows from the reading thread to the main thread */
+  mt__rowq *events;       /* events as read, from the reading thread to the accounting one */
   mt__err read_err;
   int have_process, have_end;
   mt_rec_end end;
-  mt__accum acc;
+  /* accounting thread (the main thread's once it is joined) */
   mt__reorder win;
+  mt__accum acc;
+  mt__err acct_err;
   mt__symthread *sym;     /* symbolizes stack addresses while the trace is read */
   mt__u64map reach;       /* address -> leak kind from REACH records */
   int have_scan;
@@ -182,9 +185,14 @@ static size_t write_row(ingest_ctx *c, const uint64_t *w) {
   return (size_t)(w - start);
 }
 
+/* Reading thread: hand an event on to the accounting thread. */
 static int push(ingest_ctx *c, const mt__event *ev) {
-  int rc = mt__reorder_push(&c->win, ev);
-  if (rc) return mt__fail(&c->read_err, "out of memory while ordering events");
+  mt__event *slot = mt__rowq_reserve(c->events, sizeof *slot);
+  if (!slot) {
+    if (mt__rowq_stopped(c->events)) return -1; /* the accounting thread says why */
+    return mt__fail(&c->read_err, "out of memory");
+  }
+  *slot = *ev;
   return 0;
 }
 
@@ -346,6 +354,24 @@ static int deliver(void *ctx, const mt__event *ev) {
   return mt__accum_event(&c->acc, ev);
 }
 
+/* Accounting thread: order and account every event until the reading thread closes the
+ * queue; when out of memory tell it to stop. @return NULL, or the context on failure. */
+static void *accounting_main(void *arg) {
+  ingest_ctx *c = arg;
+  const void *data;
+  size_t len;
+  while (mt__rowq_take(c->events, &data, &len)) {
+    const mt__event *ev = data, *end = ev + len / sizeof *ev;
+    while (ev < end && mt__reorder_push(&c->win, ev) == 0) ev++;
+    mt__rowq_release(c->events);
+    if (ev < end) break;
+  }
+  if (!mt__rowq_stopped(c->events) && mt__reorder_drain(&c->win) == 0) return NULL;
+  mt__fail(&c->acct_err, "out of memory while ordering events");
+  mt__rowq_stop(c->events);
+  return c;
+}
+
 typedef struct {
   mt__batch rows;
   int64_t process_id;
@@ -449,8 +475,10 @@ typedef struct {
 
 static void *reading_main(void *arg) {
   reading *job = arg;
-  job->failed = read_all(job->c, job->rd, job->path, job->fsize, job->o, &job->reader_rc);
-  mt__rowq_close(job->c->rows);
+  ingest_ctx *c = job->c;
+  job->failed = read_all(c, job->rd, job->path, job->fsize, job->o, &job->reader_rc);
+  mt__rowq_close(c->events);
+  mt__rowq_close(c->rows);
   return NULL;
 }
 
@@ -475,19 +503,33 @@ static int write_rows(ingest_ctx *c) {
   return 0;
 }
 
-/* Read the whole trace on a second thread while this one writes its rows. The rows are
- * written in record order, so the first failure in that order is the one reported. */
+/* Read the trace on a second thread and order and account its events on a third (decoding
+ * and accounting cost about the same), while this one writes the rows. The rows are written
+ * in record order, so the first failure in that order is the one reported. */
 static int read_and_write(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsize,
                           const mt__ingest_opts *o, int *rc_out) {
   c->rows = mt__rowq_new();
-  if (!c->rows) return mt__fail(c->e, "out of memory");
+  c->events = mt__rowq_new();
+  if (!c->rows || !c->events) return mt__fail(c->e, "out of memory");
+  pthread_t accounting;
+  if (pthread_create(&accounting, NULL, accounting_main, c))
+    return mt__fail(c->e, "cannot start the accounting thread");
   reading job = {.c = c, .rd = rd, .path = path, .fsize = fsize, .o = o};
   pthread_t thread;
-  if (pthread_create(&thread, NULL, reading_main, &job))
+  if (pthread_create(&thread, NULL, reading_main, &job)) {
+    mt__rowq_close(c->events);
+    pthread_join(accounting, NULL);
     return mt__fail(c->e, "cannot start the reading thread");
+  }
   int written = write_rows(c);
   pthread_join(thread, NULL);
+  void *acct_failed;
+  pthread_join(accounting, &acct_failed);
   if (written) return -1;
+  if (acct_failed) {
+    *c->e = c->acct_err;
+    return -1;
+  }
   if (job.failed) {
     *c->e = c->read_err;
     return -1;
@@ -498,7 +540,6 @@ static int read_and_write(ingest_ctx *c, mt_reader *rd, const char *path, uint64
 
 static int finish(ingest_ctx *c) {
   if (mt__batch_flush(&c->stacks) || mt__stackpack_flush(&c->packs)) return -1;
-  if (mt__reorder_drain(&c->win)) return mt__fail(c->e, "out of memory while ordering events");
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
                      .labels = (const char *const *)c->labels,
@@ -555,6 +596,7 @@ static void ctx_free(ingest_ctx *c) {
   mt__symthread_free(c->sym);
   mt__u64map_free(&c->reach);
   mt__rowq_free(c->rows);
+  mt__rowq_free(c->events);
   for (size_t i = 0; i < c->nlabels; i++) free(c->labels[i]);
   free(c->labels);
 }
