@@ -2,7 +2,8 @@
 /* Ingest driver: record handlers in a table indexed by record type turn records into rows
  * (process, modules, threads, stacks, forks) and ordered events (allocations, markers, RSS);
  * at the end the accounting results and the symbolized frames are written. The records are
- * read and accounted on a reading thread; the main thread writes their rows, in order. */
+ * read on a reading thread and ordered and accounted on an accounting thread; the main
+ * thread writes their rows, in order. */
 #include "ingest.h"
 
 #include <pthread.h>
