@@ -161,7 +161,7 @@ int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
              "ingest the trace again (delete the database or use --db)",
              path, (long long)version, MT__SCHEMA_VERSION);
     sqlite3_close(db);
-    return -1;
+    return MT__DB_OTHER_VERSION;
   }
   *out = db;
   return 0;

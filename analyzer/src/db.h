@@ -14,10 +14,13 @@
 
 /* What computed the rows of a trace: a database ingested by an analyzer whose figures differ
  * (a later fix in accounting or symbols) is ingested again. Bump on such changes. */
-#define MT__INGEST_ID "memtrace-report schema 2 ingest 2"
+#define MT__INGEST_ID "memtrace-report schema 3 ingest 2"
+
+/* mt__db_open's result for a database of another schema version (e filled). */
+#define MT__DB_OTHER_VERSION (-2)
 
 /* Open (creating when absent and `create` is set) a database and check its schema version.
- * @return 0 or -1 with e filled. */
+ * @return 0, MT__DB_OTHER_VERSION, or -1 with e filled. */
 int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e);
 
 /* True when the file starts with the SQLite header (so an input is a database, not a trace). */

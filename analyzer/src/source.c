@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <memtrace/trace_reader.h>
 
@@ -135,6 +136,36 @@ static int ingest_children(sqlite3 *db, const char *abspath, const mt__source_op
   return rc;
 }
 
+/* Whether the file is a database memtrace-report created (its meta table says so). */
+static int made_by_us(const char *path) {
+  sqlite3 *db;
+  sqlite3_stmt *st = NULL;
+  int ours = 0;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'created_by'", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char *by = sqlite3_column_text(st, 0);
+    ours = by && strcmp((const char *)by, "memtrace-report") == 0;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return ours;
+}
+
+/* The database next to a trace is a cache of it (and of its children, found again next to
+ * it): one that memtrace-report made with another schema version is deleted and made anew
+ * rather than refused. A database named with --db may hold what the user put there, and
+ * another program's file is not ours to delete: those are refused. */
+static int rebuild_cache(const char *path, sqlite3 **db, mt__err *e) {
+  if (!made_by_us(path)) return -1; /* e says why already */
+  char journal[PATH_MAX];
+  snprintf(journal, sizeof journal, "%s-journal", path);
+  if (unlink(path) != 0 && errno != ENOENT)
+    return mt__fail(e, "%s: cannot replace a database of another version: %s", path, strerror(errno));
+  unlink(journal);
+  return mt__db_open(db, path, 1, e);
+}
+
 int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opts *o,
                     mt__warn_fn warn, sqlite3 **db_out, char **db_path_out, mt__err *e) {
   *db_out = NULL;
@@ -161,7 +192,9 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
   }
   if (!path) return mt__fail(e, "out of memory");
   sqlite3 *db;
-  if (mt__db_open(&db, path, 1, e)) {
+  int rc = mt__db_open(&db, path, 1, e);
+  if (rc == MT__DB_OTHER_VERSION && !o->db_path) rc = rebuild_cache(path, &db, e);
+  if (rc) {
     if (!o->db_path) {
       size_t n = strlen(e->msg);
       snprintf(e->msg + n, sizeof e->msg - n, " (use --db PATH to put the database elsewhere)");

@@ -210,6 +210,23 @@ case_schema_version_mismatch_message() {
   grep -q "x.db has database schema version 99, this memtrace-report reads version 3" err || fail "$(cat err)"
 }
 
+# The database next to a trace is a cache: one of another schema version is made anew. A
+# database that memtrace-report did not make is left alone.
+case_cache_db_of_other_version_rebuilt() {
+  gen basic basic.mt
+  run_status 0 "$R" summary --format csv basic.mt && cp out first.csv
+  sqlite3 basic.mt.db "PRAGMA user_version = 2; DROP TABLE stack_packs"
+  run_status 0 "$R" summary --format csv basic.mt
+  expect same_summary "$(cat first.csv)" "$(cat out)"
+  expect version 3 "$(sqlite3 basic.mt.db 'PRAGMA user_version')"
+  expect packs 1 "$(sqlite3 basic.mt.db 'SELECT count(*) FROM stack_packs')"
+  rm basic.mt.db
+  sqlite3 basic.mt.db "CREATE TABLE mine(x); INSERT INTO mine VALUES(42)"
+  run_status 2 "$R" summary basic.mt
+  grep -q "basic.mt.db has database schema version 0, this memtrace-report reads version 3" err || fail "$(cat err)"
+  expect untouched 42 "$(sqlite3 basic.mt.db 'SELECT x FROM mine')"
+}
+
 case_fork_child_linked_in_one_db() {
   gen basic basic.mt
   gen child "$W/basic.mt" child.mt
