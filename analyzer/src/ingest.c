@@ -86,12 +86,16 @@ typedef struct {
 
 static size_t text_words(size_t len) { return (len + 1 + 7) / 8; }   /* with its NUL */
 
-/* Reading thread: room for a row of `words` words in the queue, or NULL (-1 to return). */
-static uint64_t *reserve_row(ingest_ctx *c, size_t words) {
-  uint64_t *w = mt__rowq_reserve(c->rows, words * 8);
-  if (!w && !mt__rowq_stopped(c->rows)) mt__fail(&c->read_err, "out of memory");
-  return w;
+/* Reading thread: room for `bytes` in queue q, or NULL (-1 to return; when the consumer
+ * stopped, it says why). */
+static void *reserve_in(ingest_ctx *c, mt__rowq *q, size_t bytes) {
+  void *p = mt__rowq_reserve(q, bytes);
+  if (!p && !mt__rowq_stopped(q)) mt__fail(&c->read_err, "out of memory");
+  return p;
 }
+
+/* Reading thread: room for a row of `words` words, or NULL (-1 to return). */
+static uint64_t *reserve_row(ingest_ctx *c, size_t words) { return reserve_in(c, c->rows, words * 8); }
 
 /* Reading thread: queue a row of kind `which`, its values as row_types says ('p' takes no
  * argument). Strings are copied: the reader's die at the next record. A row is 64-bit
@@ -188,11 +192,8 @@ static size_t write_row(ingest_ctx *c, const uint64_t *w) {
 
 /* Reading thread: hand an event on to the accounting thread. */
 static int push(ingest_ctx *c, const mt__event *ev) {
-  mt__event *slot = mt__rowq_reserve(c->events, sizeof *slot);
-  if (!slot) {
-    if (mt__rowq_stopped(c->events)) return -1; /* the accounting thread says why */
-    return mt__fail(&c->read_err, "out of memory");
-  }
+  mt__event *slot = reserve_in(c, c->events, sizeof *slot);
+  if (!slot) return -1;
   *slot = *ev;
   return 0;
 }
@@ -361,13 +362,14 @@ static void *accounting_main(void *arg) {
   ingest_ctx *c = arg;
   const void *data;
   size_t len;
-  while (mt__rowq_take(c->events, &data, &len)) {
+  int failed = 0;
+  while (!failed && mt__rowq_take(c->events, &data, &len)) {
     const mt__event *ev = data, *end = ev + len / sizeof *ev;
     while (ev < end && mt__reorder_push(&c->win, ev) == 0) ev++;
     mt__rowq_release(c->events);
-    if (ev < end) break;
+    failed = ev < end;
   }
-  if (!mt__rowq_stopped(c->events) && mt__reorder_drain(&c->win) == 0) return NULL;
+  if (!failed && mt__reorder_drain(&c->win) == 0) return NULL;
   mt__fail(&c->acct_err, "out of memory while ordering events");
   mt__rowq_stop(c->events);
   return c;
