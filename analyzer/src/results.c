@@ -62,22 +62,11 @@ static int by_stack_then_address(const void *x, const void *y) {
 static int write_leaks(writer *w, uint64_t *leaked_bytes, uint64_t *leaked_blocks) {
   static const char *const classes[] = {"heap", "mmap", "custom"};
   const mt__accum *a = w->r->acc;
-  size_t pos = 0, n = 0, cap = 1024;
-  const mt__block *b, **order = malloc(cap * sizeof *order);
+  size_t pos = 0, n = 0, cap = a->live.count + a->stale.count; /* what next_block visits */
+  const mt__block *b, **order = malloc((cap ? cap : 1) * sizeof *order);
   *leaked_bytes = *leaked_blocks = 0;
-  while (order && mt__accum_next_block(a, &pos, &b)) {
-    if (n == cap) {
-      const mt__block **more = realloc(order, 2 * cap * sizeof *order);
-      if (!more) break;
-      order = more;
-      cap *= 2;
-    }
-    order[n++] = b;
-  }
-  if (!order || n == cap) {
-    free(order);
-    return mt__fail(w->e, "out of memory");
-  }
+  if (!order) return mt__fail(w->e, "out of memory");
+  while (n < cap && mt__accum_next_block(a, &pos, &b)) order[n++] = b;
   qsort(order, n, sizeof *order, by_stack_then_address);
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
