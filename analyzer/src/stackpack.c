@@ -70,6 +70,7 @@ int mt__stackpack_add(mt__stackpack_writer *w, int64_t process_id, uint64_t id, 
     w->process_id = process_id;
     w->first_id = w->last_id = id;
   }
+  if (id < w->first_id) w->first_id = id;
   if (id > w->last_id) w->last_id = id;
   w->len += put_varint(w->buf + w->len, zigzag(id - w->prev_id));
   w->len += put_varint(w->buf + w->len, zigzag(id - parent));

@@ -498,6 +498,13 @@ static void stackpack_round_trip(void) {
   CHECK_EQ(nodes, 35000);
   CHECK_EQ(max, 35000);
   CHECK(mt__stackpack_size(db, 3, &nodes, &max, &e) == 0);
+  /* node 30000 (id 7) sits in the second pack of process 1, whose ids start at 16385 */
+  sqlite3_stmt *st;
+  CHECK(sqlite3_prepare_v2(db, "SELECT first_id, last_id FROM stack_packs WHERE rowid = 2", -1, &st, NULL) == SQLITE_OK);
+  CHECK(sqlite3_step(st) == SQLITE_ROW);
+  CHECK_EQ(sqlite3_column_int64(st, 0), 7);
+  CHECK_EQ(sqlite3_column_int64(st, 1), 32768);
+  sqlite3_finalize(st);
   CHECK(mt__stackpack_read(db, 1, collect_pack_node, NULL, &e) == 0);
   CHECK(mt__stackpack_read(db, 2, collect_pack_node, NULL, &e) == 0);
   CHECK_EQ(npack_read, PACK_TEST_NODES);
