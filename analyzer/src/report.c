@@ -38,12 +38,24 @@ static const char *const wrappers[] = {
     "memtrace_alloc",
 };
 
+/* Sources of the languages' standard libraries: the container, string and smart-pointer code
+ * inlined between the program and its allocator (libstdc++ and libc++ headers; Rust's alloc,
+ * core and std, whose paths start with /rustc/<commit>/ in every toolchain's debug info). */
+static const char *const library_sources[] = {"*/include/c++/*", "/rustc/*/library/*"};
+
+static int matches_any(const char *s, const char *const *globs, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (fnmatch(globs[i], s, 0) == 0) return 1;
+  return 0;
+}
+
 static size_t alloc_site(const mt__frame *const *frames, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    int wrapper = 0;
-    for (size_t w = 0; w < sizeof wrappers / sizeof *wrappers && !wrapper; w++)
-      wrapper = fnmatch(wrappers[w], frames[i]->function, 0) == 0;
-    if (!wrapper) return i;
+    const mt__frame *f = frames[i];
+    if (!matches_any(f->function, wrappers, sizeof wrappers / sizeof *wrappers) &&
+        !(f->file && matches_any(f->file, library_sources,
+                                 sizeof library_sources / sizeof *library_sources)))
+      return i;
   }
   return 0;
 }

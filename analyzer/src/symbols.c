@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* libdwfl symbolizer: one offline Dwfl per trace; each module's file is found by build-id under
  * the debug paths, then by path under the sysroot, and checked against the recorded build-id.
- * Inlined frames come from the DWARF scopes at the address, as eu-addr2line -i does. */
+ * Inlined frames come from the DWARF scopes at the address, as eu-addr2line -i finds them,
+ * through an index of each compile unit's functions (scopes.h). */
 #include "symbols.h"
 
+#include "cuindex.h"
 #include "inflate.h"
+#include "scopes.h"
 
 #include <dwarf.h>
 #include <errno.h>
@@ -35,6 +38,7 @@ typedef struct {
                            * scans the whole table each time: too slow for libLLVM) */
   size_t nsyms;
   int syms_built;
+  mt__cu_index units;     /* its compile units by address, when it has no .debug_aranges */
   int prefetched;         /* its DWARF sections were queued for decompression, as group */
   int group;
 } sym_module;
@@ -50,6 +54,7 @@ struct mt__symbolizer {
   size_t nreported;       /* mods[0..nreported) were reported to dwfl */
   int dwfl_failed;
   mt__inflater *inflater;
+  mt__scope_index *scopes;
   char name[4096], name2[4096], fallback[512];
 };
 
@@ -142,7 +147,8 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
     return -1;
   }
   snprintf(s->debuginfo_path, n, "%s%s:.debug:/usr/lib/debug", dp ? dp : "", dp ? ":" : "");
-  if (mt__inflater_new(&s->inflater)) {
+  if (mt__inflater_new(&s->inflater) || mt__scope_index_new(&s->scopes)) {
+    mt__inflater_free(s->inflater);
     free(s->debuginfo_path);
     free(s);
     return -1;
@@ -160,12 +166,14 @@ int mt__sym_create(mt__symbolizer **out, const mt__symopts *o) {
 void mt__sym_destroy(mt__symbolizer *s) {
   if (!s) return;
   mt__inflater_stop(s->inflater); /* before the Elf handles it works on go */
+  mt__scope_index_free(s->scopes); /* before the DWARF its scopes point into */
   if (s->dwfl) dwfl_end(s->dwfl);
   mt__inflater_free(s->inflater);
   for (size_t i = 0; i < s->nmods; i++) {
     free(s->mods[i].path);
     free(s->mods[i].file);
     free(s->mods[i].syms);
+    mt__cu_index_free(&s->mods[i].units);
   }
   free(s->mods);
   free(s->debuginfo_path);
@@ -322,55 +330,65 @@ static const char *base_name(const char *p) {
   return b ? b + 1 : p;
 }
 
+/* The compile unit holding pc, or NULL; *bias is the module's DWARF address bias. */
+static Dwarf_Die *unit_at(sym_module *m, uint64_t pc, Dwarf_Die *unit, Dwarf_Addr *bias) {
+  Dwarf_Die *cu = dwfl_module_addrdie(m->dm, pc, bias);
+  if (cu) return cu;
+  Dwarf *dwarf = dwfl_module_getdwarf(m->dm, bias); /* libdwfl caches the module's Dwarf */
+  if (!dwarf) return NULL;
+  mt__cu_index_build(&m->units, dwarf);
+  return mt__cu_index_at(&m->units, pc - *bias, unit);
+}
+
+/* Source file and line of pc (file NULL and *line 0 when unknown). */
+static const char *line_at(sym_module *m, Dwarf_Die *cu, uint64_t pc, Dwarf_Addr bias, int *line) {
+  *line = 0;
+  Dwfl_Line *dl = dwfl_module_getsrc(m->dm, pc);
+  if (dl) return dwfl_lineinfo(dl, NULL, line, NULL, NULL, NULL);
+  Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, pc - bias) : NULL; /* a unit found by cuindex */
+  if (!l || dwarf_lineno(l, line) != 0) {
+    *line = 0;
+    return NULL;
+  }
+  return dwarf_linesrc(l, NULL, NULL);
+}
+
 /* Inlined chain from DWARF scopes; @return frames emitted, or -(callback result) on stop. */
-static int dwarf_frames(mt__symbolizer *s, Dwfl_Module *dm, uint64_t pc, const char *symname,
+static int dwarf_frames(mt__symbolizer *s, sym_module *m, uint64_t pc, const char *symname,
                         mt__sym_cb cb, void *ctx, int *stop) {
   Dwarf_Addr bias = 0;
-  Dwarf_Die *cu = dwfl_module_addrdie(dm, pc, &bias);
+  Dwarf_Die unit;
+  Dwarf_Die *cu = unit_at(m, pc, &unit, &bias);
   if (!cu) return 0;
-  const char *file = NULL;
-  int line = 0;
-  Dwfl_Line *dl = dwfl_module_getsrc(dm, pc);
-  if (dl) file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
-  Dwarf_Die *scopes = NULL;
-  int n = dwarf_getscopes(cu, pc - bias, &scopes);
-  if (n > 0) {
-    /* dwarf_getscopes follows abstract origins past an inlined instance; the concrete chain
-     * of inlined callers comes from the innermost DIE's own parents (as eu-addr2line -i) */
-    Dwarf_Die inner = scopes[0];
-    free(scopes);
-    scopes = NULL;
-    n = dwarf_getscopes_die(&inner, &scopes);
-  }
+  int line;
+  const char *file = line_at(m, cu, pc, bias, &line);
   int emitted = 0;
   Dwarf_Files *files = NULL;
   size_t nfiles = 0;
-  for (int i = 0; i < n && !*stop; i++) {
-    int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    const char *name = tag == DW_TAG_subprogram && symname ? symname
-                                                          : die_name(&scopes[i], s->name2, sizeof s->name2);
+  for (const mt__scope *sc = mt__scope_at(s->scopes, cu, pc - bias); sc && !*stop;
+       sc = sc->parent) {
+    Dwarf_Die die = sc->die;
+    const char *name = !sc->inlined && symname ? symname : die_name(&die, s->name2, sizeof s->name2);
     mt__symframe f = {.function = name ? name : "??", .file = file, .line = line,
-                      .inlined = tag == DW_TAG_inlined_subroutine, .resolved = name != NULL};
+                      .inlined = sc->inlined, .resolved = name != NULL};
     int rc = cb ? cb(ctx, &f, emitted) : 0;
     emitted++;
     if (rc) {
       *stop = rc;
       break;
     }
-    if (tag == DW_TAG_subprogram) break;
+    if (!sc->inlined) break;
     /* the next outer frame is at this inlined call's call site */
     Dwarf_Attribute attr;
     Dwarf_Word w;
     file = NULL;
     line = 0;
     if (!files && dwarf_getsrcfiles(cu, &files, &nfiles) != 0) files = NULL;
-    if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &w) == 0 &&
+    if (files && dwarf_formudata(dwarf_attr(&die, DW_AT_call_file, &attr), &w) == 0 &&
         w < nfiles)
       file = dwarf_filesrc(files, w, NULL, NULL);
-    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &w) == 0) line = (int)w;
+    if (dwarf_formudata(dwarf_attr(&die, DW_AT_call_line, &attr), &w) == 0) line = (int)w;
   }
-  free(scopes);
   return emitted;
 }
 
@@ -437,14 +455,16 @@ int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
     const char *raw = symbol_at(m, pc);
     const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
     int stop = 0;
-    int n = dwarf_frames(s, m->dm, pc, symname, cb, ctx, &stop);
+    int n = dwarf_frames(s, m, pc, symname, cb, ctx, &stop);
     if (stop) return stop;
     if (n > 0) return 0;
     if (symname) {
       f.function = symname;
       f.resolved = 1;
-      Dwfl_Line *dl = dwfl_module_getsrc(m->dm, pc);
-      if (dl) f.file = dwfl_lineinfo(dl, NULL, &f.line, NULL, NULL, NULL);
+      Dwarf_Addr bias = 0;
+      Dwarf_Die unit;
+      Dwarf_Die *cu = unit_at(m, pc, &unit, &bias);
+      f.file = line_at(m, cu, pc, bias, &f.line);
     }
   }
   return cb ? cb(ctx, &f, 0) : 0;

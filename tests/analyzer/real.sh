@@ -21,7 +21,9 @@ figures() {
 
 # valgrind PROGRAM: the same five figures from memcheck's heap summary
 valgrind_figures() {
-  valgrind "$1" >/dev/null 2>vg.txt || fail "valgrind"
+  prog=$1
+  shift
+  valgrind "$@" "$prog" >/dev/null 2>vg.txt || fail "valgrind"
   python3 - <<'PY'
 import re
 t = open('vg.txt').read().replace(',', '')
@@ -129,8 +131,9 @@ case_rust_leak_demangled_matches_valgrind() {
     expect "rust vs valgrind" "$(valgrind_figures ./rust_leak)" "$(figures rust)"
   fi
   "$R" leaks --format json rust.mt >leaks.json || fail leaks
-  python3 - <<'PY' || fail "rust leak stacks: $(cat leaks.json)"
-import json
+  X="$X" python3 - <<'PY' || fail "rust leak stacks: $(cat leaks.json)"
+import json, os
+X = os.environ['X']
 d = json.load(open('leaks.json'))
 groups = {(g['bytes'], g['blocks']) for g in d['leaks']}
 assert groups == {(300, 3), (128, 1), (100, 1)}, groups
@@ -138,8 +141,48 @@ for g in d['leaks']:
     names = [f.split(' (')[0] for f in g['stack']]
     assert not [n for n in names if n.startswith('_R')], names
     assert 'rust_leak::main' in names and 'std::rt::lang_start_internal' in names, names
-    assert names[0] == 'rust_leak::make_nodes', names
+    # rustc writes no .debug_aranges: file:line and inlined frames need the unit index
+    assert 'rust_leak::make_nodes (%s/rust_leak.rs:13)' % X in g['stack'], g['stack']
+    assert 'rust_leak::main (%s/rust_leak.rs:17)' % X in g['stack'], g['stack']
+    assert names[0].startswith('alloc::alloc::alloc'), names  # inlined std frames come first
+    # "allocated at" looks past the standard library's inlined frames
+    site = 'rust_leak::make_nodes::{{closure}}' if g['bytes'] in (300, 100) else 'rust_leak::make_nodes'
+    assert g['function'] == '%s (%s/rust_leak.rs:13)' % (site, X), (g['function'], g['bytes'])
 PY
+}
+
+# Inlined frames and file:line from g++ (with .debug_aranges) and clang++ (without: units are
+# found by their own ranges); "allocated at" looks past libstdc++'s inlined frames.
+case_inlined_frames_gcc_and_clang() {
+  for build in "gcc ${CXX:-g++}" "clang clang++"; do
+    name=${build%% *} cxx=${build#* }
+    command -v "$cxx" >/dev/null || fail "$cxx not found"
+    "$cxx" -O2 -g -o "il-$name" "$X/inline_leak.cpp" 2>"$name.txt" || fail "$cxx: $(cat "$name.txt")"
+    "$M" -q -o "il-$name.mt" "./il-$name" >/dev/null 2>&1 || fail "memtrace il-$name"
+    totals_match_end_record "il-$name"
+    if command -v valgrind >/dev/null; then
+      # without exit-time cleanup, which would free libstdc++'s pool: a native run does not
+      expect "$name vs valgrind" "$(figures "il-$name")" \
+        "$(valgrind_figures "./il-$name" --run-libc-freeres=no --run-cxx-freeres=no)"
+    fi
+    "$R" leaks --kind reachable --format json "il-$name.mt" >"il-$name.json" || fail "leaks $name"
+    X="$X" CXX_NAME="$name" python3 - "il-$name.json" <<'PY' || fail "$name stacks: $(cat "il-$name.json")"
+import json, os, sys
+src = os.environ['X'] + '/inline_leak.cpp'
+d = json.load(open(sys.argv[1]))
+got = sorted((g['bytes'], g['function'].replace('()', ''), g['stack'][1:3]) for g in d['leaks'])
+def at(line): return '(%s:%d)' % (src, line)
+want = [(24, 'make_list ' + at(19)), (40, 'make_list ' + at(20)),
+        (48, 'main ' + at(26)), (48, 'make_item ' + at(15))]
+assert [(b, f) for b, f, _ in got] == want, (os.environ['CXX_NAME'], got)
+stacks = {f: st for _, f, st in got}
+# make_item is inlined into main: the next frame is main at the call
+assert stacks['make_item ' + at(15)][1] == 'main ' + at(25), stacks
+# make_unique is libstdc++'s, inlined into main, from its header
+assert 'make_unique<Item>' in stacks['main ' + at(26)][0], stacks
+assert '/include/c++/' in stacks['main ' + at(26)][0], stacks
+PY
+  done
 }
 
 "case_$CASE"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the analyzer's internal pieces, one per ctest case: `test_units NAME`.
  * Each asserts exact values and exits non-zero with a message on the first mismatch. */
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <pthread.h>
@@ -14,6 +16,7 @@
 #include "inflate.h"
 #include "reorder.h"
 #include "rowqueue.h"
+#include "scopes.h"
 #include "stackpack.h"
 #include "symbols.h"
 #include "u64map.h"
@@ -397,6 +400,69 @@ static void inflate_matches_libelf(void) {
   close(fd);
 }
 
+/* The functions containing pc as eu-addr2line -i finds them with two walks of the unit
+ * (dwarf_getscopes, then the concrete parents of its innermost scope): DIE offsets, innermost
+ * first, up to the first subprogram. */
+static int scopes_by_walk(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Off *out, int max) {
+  Dwarf_Die *scopes = NULL;
+  int n = dwarf_getscopes(cu, pc, &scopes), k = 0;
+  if (n > 0) {
+    Dwarf_Die inner = scopes[0];
+    free(scopes);
+    scopes = NULL;
+    n = dwarf_getscopes_die(&inner, &scopes);
+  }
+  for (int i = 0; i < n && k < max; i++) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    out[k++] = dwarf_dieoffset(&scopes[i]);
+    if (tag == DW_TAG_subprogram) break;
+  }
+  free(scopes);
+  return k;
+}
+
+/* Every third byte of this program's code (built -O2 -g: plenty of inlining) gets the same
+ * functions from the index as from libdw's walks. */
+static void scopes_match_dwarf_getscopes(void) {
+  static const Dwfl_Callbacks callbacks = {.find_elf = dwfl_build_id_find_elf,
+                                           .find_debuginfo = dwfl_standard_find_debuginfo,
+                                           .section_address = dwfl_offline_section_address};
+  Dwfl *dwfl = dwfl_begin(&callbacks);
+  CHECK(dwfl);
+  dwfl_report_begin(dwfl);
+  Dwfl_Module *m = dwfl_report_offline(dwfl, "self", "/proc/self/exe", -1);
+  CHECK(m && dwfl_report_end(dwfl, NULL, NULL) == 0);
+  Dwarf_Addr lo, hi;
+  dwfl_module_info(m, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+  mt__scope_index *x;
+  CHECK(mt__scope_index_new(&x) == 0);
+  size_t pcs = 0, inlined = 0;
+  for (Dwarf_Addr pc = lo; pc < hi; pc += 3) {
+    Dwarf_Addr bias;
+    Dwarf_Die *cu = dwfl_module_addrdie(m, pc, &bias);
+    if (!cu) continue;
+    Dwarf_Off want[64], got[64];
+    int nwant = scopes_by_walk(cu, pc - bias, want, 64), ngot = 0;
+    for (const mt__scope *s = mt__scope_at(x, cu, pc - bias); s && ngot < 64; s = s->parent) {
+      Dwarf_Die die = s->die;
+      got[ngot++] = dwarf_dieoffset(&die);
+      inlined += s->inlined;
+      if (!s->inlined) break;
+    }
+    if (ngot != nwant || memcmp(got, want, (size_t)ngot * sizeof *got) != 0)
+      fprintf(stderr, "pc %#llx: %d functions from the walk, %d from the index\n",
+              (unsigned long long)pc, nwant, ngot);
+    CHECK_EQ(ngot, nwant);
+    CHECK(memcmp(got, want, (size_t)ngot * sizeof *got) == 0);
+    pcs++;
+  }
+  CHECK(pcs > 10000);
+  CHECK(inlined > 1000);
+  mt__scope_index_free(x);
+  dwfl_end(dwfl);
+}
+
 /* Rows of 8 to 80 bytes, and one longer than a chunk, each holding its number in every word. */
 enum { QUEUE_ROWS = 300000, LONG_ROW = 123456, LONG_WORDS = 100000 };
 
@@ -536,6 +602,7 @@ static const mt_unit_test tests[] = {
     {"rowqueue_keeps_order_across_chunks", rowqueue_keeps_order_across_chunks},
     {"rowqueue_stop_releases_producer", rowqueue_stop_releases_producer},
     {"inflate_matches_libelf", inflate_matches_libelf},
+    {"scopes_match_dwarf_getscopes", scopes_match_dwarf_getscopes},
     {"stackpack_round_trip", stackpack_round_trip},
 };
 
