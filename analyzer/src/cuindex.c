@@ -39,7 +39,8 @@ void mt__cu_index_build(mt__cu_index *x, Dwarf *dwarf) {
   Dwarf_Die die;
   while (dwarf_get_units(dwarf, cu, &next, &version, &type, &die, NULL) == 0) {
     cu = next;
-    if (type != DW_UT_compile) continue; /* partial and type units hold no code of their own */
+    /* partial and type units hold no code of their own; a skeleton stands for a split unit */
+    if (type != DW_UT_compile && type != DW_UT_skeleton) continue;
     Dwarf_Addr base, lo, hi;
     for (ptrdiff_t off = 0; (off = dwarf_ranges(&die, off, &base, &lo, &hi)) > 0;)
       if (lo < hi && add(x, &cap, lo, hi, dwarf_dieoffset(&die))) {

@@ -52,9 +52,11 @@ static int matches_any(const char *s, const char *const *globs, size_t n) {
 static size_t alloc_site(const mt__frame *const *frames, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const mt__frame *f = frames[i];
+    /* only inlined frames: a function's own frame has the file of whatever code was inlined
+     * at its call (a line of a header), and without DWARF scopes no frame is inlined */
     if (!matches_any(f->function, wrappers, sizeof wrappers / sizeof *wrappers) &&
-        !(f->file && matches_any(f->file, library_sources,
-                                 sizeof library_sources / sizeof *library_sources)))
+        !(f->inlined && f->file &&
+          matches_any(f->file, library_sources, sizeof library_sources / sizeof *library_sources)))
       return i;
   }
   return 0;

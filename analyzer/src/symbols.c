@@ -362,6 +362,12 @@ static int dwarf_frames(mt__symbolizer *s, sym_module *m, uint64_t pc, const cha
   if (!cu) return 0;
   int line;
   const char *file = line_at(m, cu, pc, bias, &line);
+  /* split DWARF: the functions are in the .dwo's unit, the skeleton only has the lines */
+  Dwarf_Die split;
+  uint8_t type;
+  if (dwarf_cu_info(cu->cu, NULL, &type, NULL, &split, NULL, NULL, NULL) == 0 &&
+      type == DW_UT_skeleton && split.addr)
+    cu = &split;
   int emitted = 0;
   Dwarf_Files *files = NULL;
   size_t nfiles = 0;
