@@ -19,6 +19,7 @@
 typedef struct {
   Dwarf_Addr lo, hi;
   uint32_t scope;
+  uint32_t depth;    /* of the DIE in the unit's tree */
   int32_t enclosing; /* index of the innermost entry holding this one, -1 for none */
 } scope_range;
 
@@ -38,6 +39,7 @@ struct mt__scope_index {
 typedef struct {
   Dwarf_Die die;
   int32_t parent;
+  uint32_t depth;
   int imports;
 } walk_level;
 
@@ -75,7 +77,8 @@ static int may_hold_code(int tag) {
 
 /* Record die as a function if it has code. @return its index, -2 when it has none, -1 when
  * out of memory. */
-static int64_t add_function(unit_index *u, Dwarf_Die *die, int32_t parent, int inlined) {
+static int64_t add_function(unit_index *u, Dwarf_Die *die, int32_t parent, int inlined,
+                            uint32_t depth) {
   Dwarf_Addr base, start, end;
   ptrdiff_t off = 0;
   int64_t index = -2;
@@ -91,7 +94,7 @@ static int64_t add_function(unit_index *u, Dwarf_Die *die, int32_t parent, int i
       u->parents[index] = parent;
     }
     if (grow((void **)&u->ranges, &u->capranges, u->nranges + 1, sizeof *u->ranges)) return -1;
-    u->ranges[u->nranges++] = (scope_range){start, end, (uint32_t)index, -1};
+    u->ranges[u->nranges++] = (scope_range){start, end, (uint32_t)index, depth, -1};
   }
   return index;
 }
@@ -104,7 +107,7 @@ static int walk_unit(unit_index *u, Dwarf_Die *cu) {
   int rc = 0;
   if (dwarf_child(cu, &first) != 0) return 0;
   if (grow((void **)&stack, &cap, 1, sizeof *stack)) return -1;
-  stack[top++] = (walk_level){first, -1, 0};
+  stack[top++] = (walk_level){first, -1, 1, 0};
   while (top > 0 && rc == 0) {
     walk_level level = stack[top - 1];
     /* the level moves on to the next sibling now; the children go on top of it */
@@ -124,24 +127,29 @@ static int walk_unit(unit_index *u, Dwarf_Die *cu) {
     } else {
       if (!may_hold_code(tag)) continue;
       if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-        int64_t index = add_function(u, &level.die, parent, tag == DW_TAG_inlined_subroutine);
+        int64_t index =
+            add_function(u, &level.die, parent, tag == DW_TAG_inlined_subroutine, level.depth);
         if (index == -1) rc = -1;
         if (index >= 0) parent = (int32_t)index;
       }
       if (!dwarf_haschildren(&level.die) || dwarf_child(&level.die, &child) != 0) continue;
     }
     if (rc == 0 && grow((void **)&stack, &cap, top + 1, sizeof *stack)) rc = -1;
-    if (rc == 0) stack[top++] = (walk_level){child, parent, imports};
+    if (rc == 0) stack[top++] = (walk_level){child, parent, level.depth + 1, imports};
   }
   free(stack);
   return rc;
 }
 
+/* By start, the outer of two ranges first. Of equal ranges (aliases in assembly units), the
+ * one a lookup lands on sorts last: a DIE's child over the DIE, the first of siblings over
+ * later ones, as libdw's walk takes the first DIE holding the address and then its children. */
 static int by_start(const void *a, const void *b) {
   const scope_range *x = a, *y = b;
   if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
-  if (x->hi != y->hi) return x->hi > y->hi ? -1 : 1; /* the outer one first */
-  return x->scope < y->scope ? -1 : x->scope > y->scope; /* parents were added first */
+  if (x->hi != y->hi) return x->hi > y->hi ? -1 : 1;
+  if (x->depth != y->depth) return x->depth < y->depth ? -1 : 1;
+  return x->scope > y->scope ? -1 : x->scope < y->scope;
 }
 
 static void link_parents(unit_index *u) {
