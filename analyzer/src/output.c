@@ -5,6 +5,11 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Text columns are not cut below this width to fit a terminal. */
+#define FIT_MIN_WIDTH 24
 
 typedef struct {
   char *key, *title;
@@ -165,7 +170,48 @@ static void text_cell(FILE *out, const char *v, size_t w, int right, int last, i
   else fprintf(out, "%-*s", (int)w, v);
 }
 
-static void print_text_section(const section *s, FILE *out) {
+/* Columns of a terminal the text goes to, 0 when it goes elsewhere (a file or a pipe gets
+ * whole lines: scripts and grep want every character). */
+static size_t terminal_width(FILE *out) {
+  int fd = fileno(out);
+  if (fd < 0 || !isatty(fd)) return 0;
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  const char *env = getenv("COLUMNS");
+  long n = env ? strtol(env, NULL, 10) : 0;
+  return n > 0 ? (size_t)n : 80;
+}
+
+/* Narrow the widest text columns until a row fits in width (0: no limit). */
+static void fit_widths(const section *s, size_t *w, size_t width) {
+  if (!width) return;
+  size_t total = 0, shown = 0;
+  for (size_t c = 0; c < s->ncols; c++)
+    if (s->cols[c].type != MT__COL_LIST) total += w[c], shown++;
+  total += shown > 1 ? 2 * (shown - 1) : 0;
+  while (total > width) {
+    size_t widest = s->ncols;
+    for (size_t c = 0; c < s->ncols; c++)
+      if (s->cols[c].type == MT__COL_TEXT && w[c] > FIT_MIN_WIDTH &&
+          (widest == s->ncols || w[c] > w[widest]))
+        widest = c;
+    if (widest == s->ncols) return;
+    size_t cut = total - width;
+    if (cut > w[widest] - FIT_MIN_WIDTH) cut = w[widest] - FIT_MIN_WIDTH;
+    w[widest] -= cut;
+    total -= cut;
+  }
+}
+
+/* Cut a cell to w characters, ending in "..." (at a UTF-8 character boundary). */
+static void cut_cell(char *buf, size_t w) {
+  if (strlen(buf) <= w || w < 4) return;
+  size_t k = w - 3;
+  while (k > 0 && ((unsigned char)buf[k] & 0xC0) == 0x80) k--;
+  memcpy(buf + k, "...", 4);
+}
+
+static void print_text_section(const section *s, FILE *out, size_t width) {
   char buf[1024];
   if (s->title) fprintf(out, "%s\n", s->title);
   if (s->record) {
@@ -193,6 +239,7 @@ static void print_text_section(const section *s, FILE *out) {
       if (strlen(buf) > w[c]) w[c] = strlen(buf);
     }
   }
+  fit_widths(s, w, width);
   /* the last non-list column is not padded, so long names do not leave trailing spaces */
   size_t lastc = 0;
   for (size_t c = 0; c < s->ncols; c++)
@@ -208,6 +255,7 @@ static void print_text_section(const section *s, FILE *out) {
     for (size_t c = 0, first = 1; c < s->ncols; c++) {
       if (s->cols[c].type == MT__COL_LIST) continue;
       cell_text(&s->cols[c], &row[c], buf, sizeof buf);
+      cut_cell(buf, w[c]);
       text_cell(out, buf, w[c], right_aligned(s->cols[c].type), c == lastc, first);
       first = 0;
     }
@@ -341,13 +389,15 @@ static void csv_section(FILE *out, const section *s) {
 
 void mt__doc_print(const mt__doc *d, FILE *out, mt__format fmt) {
   switch (fmt) {
-  case MT__FMT_TEXT:
+  case MT__FMT_TEXT: {
+    size_t width = terminal_width(out);
     for (size_t i = 0; i < d->nsecs; i++) {
       if (i) fputc('\n', out);
-      print_text_section(&d->secs[i], out);
+      print_text_section(&d->secs[i], out, width);
     }
     if (d->note) fputs(d->note, out);
     break;
+  }
   case MT__FMT_JSON:
     if (d->nsecs == 1 && d->secs[0].record) {
       json_section(out, &d->secs[0], "");

@@ -332,6 +332,23 @@ case_symbols_from_debuglink_next_to_file() {
 0" "$(cat out)"
 }
 
+# On a terminal, text tables are cut to its width (long C++ names end in "..."); a pipe or
+# file gets whole lines.
+case_text_fits_terminal_width() {
+  gen basic basic.mt
+  run_status 0 "$R" hotspots --by bytes basic.mt
+  grep -q "  $SRC/gen_trace.c:[0-9]*\$" out || fail "piped hotspots cut: $(cat out)"
+  command -v script >/dev/null || fail "script (util-linux) not found"
+  script -qec "stty cols 70 rows 40; '$R' hotspots --by bytes basic.mt" /dev/null | tr -d '\r' >tty.txt
+  grep -q '^inclusive      self  function           location$' tty.txt ||
+    fail "terminal hotspots: $(cat tty.txt)"
+  long=$(awk 'length($0) > 70' tty.txt)
+  [ -z "$long" ] || fail "lines over 70 columns on a 70-column terminal: $long"
+  # the widest column, the location, is cut to the 30 characters left of 70
+  grep -q '^ 2.02 KiB       0 B  site_main          /[^ ]\{26\}\.\.\.$' tty.txt ||
+    fail "cut location: $(cat tty.txt)"
+}
+
 case_reports_on_generated_trace() {
   gen basic basic.mt
   run_status 0 "$R" hotspots --by bytes --format csv basic.mt
