@@ -12,6 +12,8 @@
 #include "report.h"
 #include "u64map.h"
 
+/* The program's command line for a one-line header field: an argument may hold newlines (a
+ * script given with -c), which would end the field and break the file for its readers. */
 static int command_line(mt__report_ctx *c, char *buf, size_t len) {
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st, "SELECT coalesce(argv, program, '') FROM processes WHERE id = ?", c->e))
@@ -19,15 +21,23 @@ static int command_line(mt__report_ctx *c, char *buf, size_t len) {
   sqlite3_bind_int64(st, 1, c->in.process_id);
   snprintf(buf, len, "%s", sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
   sqlite3_finalize(st);
+  for (char *p = buf; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
   return 0;
 }
 
 /* ---- massif ---- */
 
+/* Callers below this many levels are left out, as massif's own --depth default does: ms_print
+ * reads the tree recursively and floods stderr with warnings past 100 levels, and a node's
+ * bytes already hold its callers'. */
+#define MASSIF_DEPTH 30
+
 static void massif_tree(FILE *out, const mt__tree *t, size_t node, int depth) {
   const mt__tnode *n = &t->nodes[node];
-  fprintf(out, "%*sn%zu: %" PRIu64 " %s\n", depth, "", n->nchildren, n->value, n->label);
-  for (size_t i = 0; i < n->nchildren; i++) massif_tree(out, t, n->children[i], depth + 1);
+  size_t shown = depth < MASSIF_DEPTH ? n->nchildren : 0;
+  fprintf(out, "%*sn%zu: %" PRIu64 " %s\n", depth, "", shown, n->value, n->label);
+  for (size_t i = 0; i < shown; i++) massif_tree(out, t, n->children[i], depth + 1);
 }
 
 static int massif_peak_tree(mt__report_ctx *c, mt__tree *t) {

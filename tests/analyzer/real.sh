@@ -194,4 +194,33 @@ PY
   done
 }
 
+# The exports are read by valgrind's own tools: a command line with a newline stays one header
+# line, and the massif tree stops at massif's default depth of 30 (ms_print warns past 100).
+case_exports_read_by_valgrind_tools() {
+  command -v ms_print >/dev/null && command -v callgrind_annotate >/dev/null ||
+    { echo "valgrind's ms_print and callgrind_annotate not found: skipped"; exit 77; }
+  cat >deep.c <<'C'
+#include <stdlib.h>
+__attribute__((noinline)) static void *down(int n) {
+  void *p = n ? down(n - 1) : malloc(100);
+  __asm__ volatile("" ::: "memory"); /* no tail call: every level keeps its frame */
+  return p;
+}
+int main(int argc, char **argv) { (void)argv; return down(120 + argc) ? 0 : 1; }
+C
+  cc -O1 -g -o deep deep.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  "$M" -q --depth 200 -o deep.mt ./deep "two
+lines" >/dev/null 2>&1 || fail "memtrace deep"
+  "$R" export --massif deep.mt >massif.out || fail "export --massif"
+  ms_print massif.out >ms.txt 2>ms.err || fail "ms_print: $(cat ms.err)"
+  [ ! -s ms.err ] || fail "ms_print complained: $(head -3 ms.err)"
+  grep -q '^Command: *[^ ]*/deep two lines *$' ms.txt || fail "ms_print command: $(head -3 ms.txt)"
+  depth=$(awk '/^ *n[0-9]+:/ { match($0, /^ */); if (RLENGTH > m) m = RLENGTH } END { print m }' massif.out)
+  expect "massif tree depth" 30 "$depth"
+  "$R" export --callgrind deep.mt >callgrind.out || fail "export --callgrind"
+  callgrind_annotate callgrind.out >cg.txt 2>&1 || fail "callgrind_annotate: $(cat cg.txt)"
+  ! grep -q 'malformed' cg.txt || fail "callgrind_annotate: $(grep malformed cg.txt | head -3)"
+  grep -q '^ *1 .*deep\.c:down$' cg.txt || fail "callgrind_annotate functions: $(cat cg.txt)"
+}
+
 "case_$CASE"
