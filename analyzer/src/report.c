@@ -3,10 +3,10 @@
  * queries turned into document sections by column type. */
 #include "report.h"
 
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocsite.h"
 #include "db.h"
 
 mt__callstacks *mt__report_stacks(mt__report_ctx *c) {
@@ -30,50 +30,18 @@ size_t mt__report_frames(mt__report_ctx *c, uint64_t stack_id, const mt__frame *
   return n;
 }
 
-/* Allocator wrappers: frames the "allocated at" column looks past. */
-static const char *const wrappers[] = {
-    "operator new*", "operator new[]*", "std::__new_allocator<*", "__gnu_cxx::new_allocator<*",
-    "std::allocator<*", "std::allocator_traits<*", "std::_Vector_base<*>::_M_allocate*",
-    "malloc", "calloc", "realloc", "reallocarray", "strdup", "strndup", "__strdup", "__GI___strdup", "__strndup",
-    "memtrace_alloc",
-};
-
-/* Sources of the languages' standard libraries: the container, string and smart-pointer code
- * inlined between the program and its allocator (libstdc++ and libc++ headers; Rust's alloc,
- * core and std, whose paths start with /rustc/<commit>/ in every toolchain's debug info). */
-static const char *const library_sources[] = {"*/include/c++/*", "/rustc/*/library/*"};
-
-static int matches_any(const char *s, const char *const *globs, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (fnmatch(globs[i], s, 0) == 0) return 1;
-  return 0;
-}
-
-static size_t alloc_site(const mt__frame *const *frames, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    const mt__frame *f = frames[i];
-    /* only inlined frames: a function's own frame has the file of whatever code was inlined
-     * at its call (a line of a header), and without DWARF scopes no frame is inlined */
-    if (!matches_any(f->function, wrappers, sizeof wrappers / sizeof *wrappers) &&
-        !(f->inlined && f->file &&
-          matches_any(f->file, library_sources, sizeof library_sources / sizeof *library_sources)))
-      return i;
-  }
-  return 0;
-}
-
 const mt__frame *mt__report_site_frame(mt__report_ctx *c, uint64_t stack_id) {
   const mt__frame *frames[MT__MAX_FRAMES];
   int excluded;
   size_t n = mt__report_frames(c, stack_id, frames, MT__MAX_FRAMES, &excluded);
-  return n ? frames[alloc_site(frames, n)] : NULL;
+  return n ? frames[mt__alloc_site(frames, n)] : NULL;
 }
 
 size_t mt__report_stack_labels(mt__report_ctx *c, uint64_t stack_id, char ***out, size_t *site) {
   const mt__frame *frames[MT__MAX_FRAMES];
   int excluded;
   size_t n = mt__report_frames(c, stack_id, frames, MT__MAX_FRAMES, &excluded);
-  if (site) *site = alloc_site(frames, n);
+  if (site) *site = mt__alloc_site(frames, n);
   *out = calloc(n ? n : 1, sizeof **out);
   if (!*out) return 0;
   char buf[4096];

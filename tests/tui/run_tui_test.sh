@@ -387,6 +387,22 @@ same_name_functions_stay_apart)
   line_is 3 "        1     128 B       0 B     128 B         1  log_message  other_unit.c:$L_OTHER"
   line_is 4 "        1      64 B       0 B      64 B         0  log_message  make_trace.c:$L_LOG"
   ;;
+leaks_and_peak_show_site_past_wrappers)
+  trace wrapped
+  start "$dir/wrapped.mt"
+  wait_for "1 Summary 2 Top-down"
+  keys 5
+  line_is 2 " Leaked 812 B in 2 blocks from 2 stacks"
+  line_is 4 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
+  line_is 5 "    300 B       1       1  load_table  make_trace.c:$L_LOAD"
+  keys 6
+  line_is 5 "    300 B       1       1  load_table  make_trace.c:$L_LOAD"
+  keys Down Enter
+  line_is 2 " load_table: held at peak 300 B"
+  screen | sed -n 5p | grep -qx "  0  memtrace_alloc  /.*/make_trace.c:$(line_of memtrace_alloc)" ||
+    fail "frame 0"
+  screen | sed -n 6p | grep -qx "  1  load_table  /.*/make_trace.c:$L_LOAD" || fail "frame 1"
+  ;;
 processes_screen_switches_process)
   trace before
   trace after

@@ -92,7 +92,9 @@ static int fetch(mt__pager *pg, long from) {
         r->t[c] = strdup((const char *)sqlite3_column_text(st, c));
     }
   }
-  sqlite3_finalize(st);
+  sqlite3_finalize(st); /* before decorate, which may query the same database */
+  if (pg->decorate)
+    for (int i = 0; i < pg->nrows; i++) pg->decorate(&pg->rows[i], pg->decorate_ctx);
   return 0;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The stack-list screen type: rows of stacks from a paged query (leaks, peak), each with its
- * numeric columns and the allocating function with file:line; Enter shows the full stack.
+ * numeric columns and the allocation site with file:line (past allocator wrappers, as
+ * memtrace-report's "allocated at"); Enter shows the full stack.
  * A screen is a descriptor (SQL, columns, title), so a new list is one small table. */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "allocsite.h"
 #include "tui.h"
 
 typedef struct {
@@ -16,7 +18,59 @@ typedef struct {
   mt__pager pager;
   mt__list list;
   int sort;                 /* numeric column the rows are sorted by */
+  sqlite3_stmt *frames;     /* a stack's frames, innermost first (prepared on first use) */
 } stacklist;
+
+/* Frames of stack ?2, innermost first: the stack nodes from the leaf up, each node's frames
+ * from its innermost inlined one. */
+#define STACK_FRAMES_SQL                                                                      \
+  "WITH RECURSIVE up(id, n) AS (SELECT ?2, 0 UNION ALL SELECT t.parent, up.n + 1 FROM stacks t" \
+  " JOIN up ON t.process_id = ?1 AND t.id = up.id WHERE t.parent <> 0 AND up.n < 1024)"       \
+  " SELECT f.function, f.file, f.line, f.inlined FROM up JOIN stacks t ON t.process_id = ?1"   \
+  " AND t.id = up.id JOIN frames f ON f.process_id = ?1 AND f.ip = t.ip ORDER BY up.n, f.depth"
+
+/* Show the row's allocation site instead of its innermost frame: cells 1 (function, followed
+ * by whatever the query appended to it), 2 (file) and 3 (line) are rewritten. */
+static void use_alloc_site(mt__row *r, void *ctx) {
+  stacklist *s = ctx;
+  if (!r->t[1]) return; /* unknown stack */
+  if (!s->frames &&
+      sqlite3_prepare_v2(s->pager.db, STACK_FRAMES_SQL, -1, &s->frames, NULL) != SQLITE_OK) {
+    sqlite3_finalize(s->frames);
+    s->frames = NULL;
+    return;
+  }
+  sqlite3_bind_int64(s->frames, 1, s->pager.process_id);
+  sqlite3_bind_int64(s->frames, 2, r->n[0]);
+  size_t suffix = 0; /* where the text after the innermost function's name starts in cell 1 */
+  for (int k = 0; sqlite3_step(s->frames) == SQLITE_ROW; k++) {
+    const char *function = (const char *)sqlite3_column_text(s->frames, 0);
+    const char *file = (const char *)sqlite3_column_text(s->frames, 1);
+    if (!function) break;
+    if (k == 0) {
+      size_t len = strlen(function);
+      suffix = strncmp(r->t[1], function, len) == 0 ? len : strlen(r->t[1]);
+    }
+    if (mt__alloc_plumbing(function, file, sqlite3_column_int(s->frames, 3))) continue;
+    if (k == 0) break; /* the innermost frame is the site already */
+    size_t n = strlen(function) + strlen(r->t[1] + suffix) + 1;
+    char *label = malloc(n);
+    char *where = file ? strdup(file) : NULL;
+    if (!label || (file && !where)) {
+      free(label);
+      free(where);
+      break;
+    }
+    snprintf(label, n, "%s%s", function, r->t[1] + suffix);
+    free(r->t[1]);
+    free(r->t[2]);
+    r->t[1] = label;
+    r->t[2] = where;
+    r->n[3] = sqlite3_column_int64(s->frames, 2);
+    break;
+  }
+  sqlite3_reset(s->frames);
+}
 
 /* The descriptor's query ordered by the sort column (largest first), then by the first
  * column and the stack id so the order is stable. */
@@ -131,6 +185,7 @@ static void reset(mt__panel *p, mt__app *app) {
 static void destroy(mt__panel *p) {
   stacklist *s = (stacklist *)p;
   mt__ui_pager_free(&s->pager);
+  sqlite3_finalize(s->frames);
   free(s);
 }
 
@@ -147,6 +202,8 @@ mt__panel *mt__ui_stacklist_panel(mt__app *app, const mt__stacklist_desc *d) {
   s->base.cls = &s->cls;
   s->d = d;
   mt__ui_pager_init(&s->pager, app->db, app->process_id, d->sql);
+  s->pager.decorate = use_alloc_site;
+  s->pager.decorate_ctx = s;
   order_rows(s);
   return &s->base;
 }

@@ -286,6 +286,9 @@ typedef struct {
   int nrows, ncols;
   mt__row *rows;
   char error[256];
+  /* called on each row as it is read, and may rewrite its cells (NULL: none) */
+  void (*decorate)(mt__row *r, void *ctx);
+  void *decorate_ctx;
 } mt__pager;
 
 void mt__ui_pager_init(mt__pager *pg, sqlite3 *db, int64_t process_id, const char *sql);
