@@ -53,7 +53,7 @@ static const struct {
     {{"format", required_argument, 0, OPT_FORMAT}, "text|json|csv", "output format (default text)"},
     {{"top", required_argument, 0, OPT_TOP}, "N", "rows per table (default 20, 0 for all)"},
     {{"process", required_argument, 0, OPT_PROCESS}, "PID", "process to report on"},
-    {{"db", required_argument, 0, OPT_DB}, "PATH", "database for traces (default TRACE.db)"},
+    {{"db", required_argument, 0, OPT_DB}, "PATH", "database for traces (default TRACE.db); alone, the input"},
     {{"debug-path", required_argument, 0, OPT_DEBUG_PATH}, "DIR", "extra debug file root (.build-id/)"},
     {{"sysroot", required_argument, 0, OPT_SYSROOT}, "DIR", "prefix for module paths"},
     {{"by", required_argument, 0, OPT_BY}, "WEIGHT", "hotspots: count|bytes|temporary|peak;"
@@ -349,12 +349,17 @@ int main(int argc, char **argv) {
     status = fail_usage("unknown report '%s'", name);
     goto done;
   }
-  if (r == &mt__report_sql && npos >= 1) { /* sql [QUERY] INPUT */
-    if (npos >= 2) {
-      c.report.sql = pos[0];
-      pos++;
-      npos--;
-    }
+  char *db_input[1] = {(char *)c.db_path};
+  if (c.db_path && r->inputs == 1 && (npos == 0 || (r == &mt__report_sql && npos == 1))) {
+    /* --db alone names the input: the database `ingest` printed */
+    if (npos == 1) c.report.sql = pos[0];
+    c.db_path = NULL;
+    pos = db_input;
+    npos = 1;
+  } else if (r == &mt__report_sql && npos >= 2) { /* sql [QUERY] INPUT */
+    c.report.sql = pos[0];
+    pos++;
+    npos--;
   }
   if (npos != r->inputs) {
     status = r->inputs == 2 ? fail_usage("%s needs two inputs: BEFORE AFTER", name)

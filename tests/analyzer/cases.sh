@@ -237,6 +237,13 @@ case_fork_child_linked_in_one_db() {
 101,fork,100" "$(cat out)"
   run_status 0 "$R" summary --process 101 --format csv run.db
   grep -q '^/usr/bin/basic,101,3,1,0,77,77,0,77,1,0,0,,,,,,,,$' out || fail "child summary: $(cat out)"
+  # --db alone names the database ingest printed, for reports and for sql
+  run_status 0 "$R" summary --process 101 --format csv --db run.db
+  grep -q '^/usr/bin/basic,101,3,1,0,77,77,0,77,1,0,0,,,,,,,,$' out || fail "--db summary: $(cat out)"
+  run_status 0 "$R" sql "SELECT count(*) AS n FROM processes" --format csv --db run.db
+  expect "sql --db" "n
+2" "$(cat out)"
+  run_status 2 "$R" leaks --db missing.db
 }
 
 case_fork_children_found_next_to_parent() {
