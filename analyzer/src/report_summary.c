@@ -42,6 +42,23 @@ static const char sql[] =
     " t.leaked_bytes, t.leaked_blocks, t.temporary_allocations, t.mmap_bytes"
     " FROM processes p JOIN totals t ON t.process_id = p.id WHERE p.id = ?1";
 
+/* A database of a whole run (ingest, or --process) holds the children too: say so, since
+ * the figures above are one process's. @return 0 or -1 (out of memory). */
+static int note_other_processes(mt__report_ctx *c) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(c->in.db, "SELECT count(*) FROM processes", -1, &st, NULL) != SQLITE_OK)
+    return 0;
+  int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (n < 2) return 0;
+  char note[4352];
+  snprintf(note, sizeof note,
+           "\n  this database holds %" PRId64 " processes; pick one with --process PID, list them with:\n"
+           "  memtrace-report sql \"SELECT pid, ppid, program FROM processes\" --db %s\n",
+           n, c->in.db_path ? c->in.db_path : "DB");
+  return mt__doc_note(c->doc, note);
+}
+
 static int run(mt__report_ctx *c) {
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st, sql, c->e)) return -1;
@@ -77,6 +94,7 @@ static int run(mt__report_ctx *c) {
     rc = mt__doc_note(c->doc, note);
   }
   mt__leakset_free(&ls);
+  if (rc == 0) rc = note_other_processes(c);
   return rc ? mt__fail(c->e, "out of memory") : 0;
 }
 

@@ -244,6 +244,12 @@ case_fork_child_linked_in_one_db() {
   expect "sql --db" "n
 2" "$(cat out)"
   run_status 2 "$R" leaks --db missing.db
+  # the text summary says the database holds more than the process it shows
+  run_status 0 "$R" summary run.db
+  grep -qx '  this database holds 2 processes; pick one with --process PID, list them with:' out ||
+    fail "summary note: $(cat out)"
+  grep -qxF '  memtrace-report sql "SELECT pid, ppid, program FROM processes" --db run.db' out ||
+    fail "summary note command: $(cat out)"
 }
 
 case_fork_children_found_next_to_parent() {
