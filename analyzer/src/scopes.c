@@ -110,8 +110,11 @@ static int walk_unit(unit_index *u, Dwarf_Die *cu) {
   stack[top++] = (walk_level){first, -1, 1, 0};
   while (top > 0 && rc == 0) {
     walk_level level = stack[top - 1];
-    /* the level moves on to the next sibling now; the children go on top of it */
-    if (dwarf_siblingof(&level.die, &stack[top - 1].die) != 0) top--;
+    /* the level moves on to the next sibling now; the children go on top of it. A sibling
+     * lies after its DIE: one that does not (a damaged DW_AT_sibling) would loop forever. */
+    if (dwarf_siblingof(&level.die, &stack[top - 1].die) != 0 ||
+        (const char *)stack[top - 1].die.addr <= (const char *)level.die.addr)
+      top--;
     int tag = dwarf_tag(&level.die);
     Dwarf_Die child;
     int32_t parent = level.parent;
