@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Signals. For fatal signals whose disposition is still the default at start-up we install a
- * handler that writes END (how SIGNAL) and then dies by the same signal with the default
- * action, so the exit status is unchanged. The program never sees our handlers: sigaction()
+/* Signals. For every signal whose default action ends the process (with or without a core
+ * dump: SIGPIPE under `| head`, SIGALRM, SIGUSR1, real-time signals, ...) and whose
+ * disposition is still the default at start-up we install a handler that writes END (how
+ * SIGNAL) and then dies by the same signal with the default action, so the exit status is
+ * unchanged. The program never sees our handlers: sigaction()
  * and signal() report them as SIG_DFL; installing its own handler replaces ours, and setting
  * SIG_DFL again (as handlers do before re-raising) puts ours back.
  * The optional toggle signal pauses and resumes recording. */
@@ -14,8 +16,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL,
-                                    SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+/* The signals below SIGRTMIN whose default action terminates; SIGRTMIN..SIGRTMAX too. */
+static const int fatal_signals[] = {SIGSEGV, SIGBUS,  SIGABRT,   SIGFPE,  SIGILL,  SIGTERM,
+                                    SIGINT,  SIGHUP,  SIGQUIT,   SIGPIPE, SIGALRM, SIGUSR1,
+                                    SIGUSR2, SIGTRAP, SIGXCPU,   SIGXFSZ, SIGVTALRM,
+                                    SIGPROF, SIGIO,   SIGPWR,    SIGSYS,  SIGSTKFLT};
 
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static atomic_int ours[65]; /* 1: our handler is installed for this signal */
@@ -64,26 +69,30 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *), void (*simple
     atomic_store(&ours[sig], 1);
 }
 
+static int is_fatal(int sig) {
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    return 1;
+  for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+    if (fatal_signals[i] == sig)
+      return 1;
+  return 0;
+}
+
 void mt__signals_setup(void) {
   if (!real_sigaction)
     *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
   if (!real_sigaction)
     return;
-  for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
-    install(fatal_signals[i], on_fatal, NULL);
-  if (mt__g.opt.toggle_installed) {
-    int sig = mt__g.opt.toggle_signal;
+  int toggle = mt__g.opt.toggle_installed ? mt__g.opt.toggle_signal : 0;
+  for (int sig = 1; sig < 65; sig++)
+    if (sig != toggle && is_fatal(sig))
+      install(sig, on_fatal, NULL);
+  if (toggle) {
+    int sig = toggle;
     install(sig, NULL, on_toggle);
     if (!atomic_load(&ours[sig]))
       mt__message("the toggle signal already has a handler; toggling is off", NULL);
   }
-}
-
-static int is_fatal(int sig) {
-  for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
-    if (fatal_signals[i] == sig)
-      return 1;
-  return 0;
 }
 
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {

@@ -3,7 +3,9 @@
  * "_exit" (_exit(5)), "atexit" (an atexit handler allocates 7 bytes after main returns 0),
  * "quick" (an at_quick_exit handler allocates 7 bytes, then quick_exit(6)), "segv" (SIGSEGV),
  * "term" (raise SIGTERM), "handler" (the program's SIGSEGV handler allocates 5 bytes, resets
- * SIG_DFL and re-raises; exits 3 if our handler was visible). Allocates 2 x 100 bytes first. */
+ * SIG_DFL and re-raises; exits 3 if our handler was visible), "raise N" (signal N, e.g. a
+ * real-time one; exits 3 if a handler was visible), "pipe" (writes to a pipe nobody reads:
+ * SIGPIPE, as under `| head`). Allocates 2 x 100 bytes first. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,5 +47,19 @@ int main(int argc, char **argv) {
     *(volatile int *)(uintptr_t)8 = 1;
   if (!strcmp(how, "term"))
     raise(SIGTERM);
+  if (!strcmp(how, "raise") && argc > 2) {
+    int sig = atoi(argv[2]);
+    struct sigaction old;
+    if (sigaction(sig, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+      return 3;
+    raise(sig);
+  }
+  if (!strcmp(how, "pipe")) {
+    int fds[2];
+    if (pipe(fds) != 0)
+      return 3;
+    close(fds[0]);
+    (void)!write(fds[1], "x", 1);
+  }
   return 3;
 }
