@@ -96,3 +96,5 @@ void mt_writer_destroy(mt_writer *w) {
   if (w->frame) w->allocator.free(w->allocator.opaque, w->frame);
   w->allocator.free(w->allocator.opaque, w);
 }
+
+void mt_writer_set_fd(mt_writer *w, int fd) { w->fd = fd; }

@@ -48,6 +48,10 @@ void mt__lock_slow(mt_lock *l);
 int mt__lock_timed(mt_lock *l, int ms);
 void mt__lock_init(mt_lock *l);
 
+/* The trace descriptor's number is the lowest free one from here: out of the way of programs
+ * that use or close low numbers (fd_guard.c moves it when the program closes it anyway). */
+#define MT_TRACE_FD_MIN 1000
+
 /* Anonymous memory straight from the kernel (never the hooked mmap); counted in shim_bytes.
  * NULL on failure. Sizes are rounded up to pages. */
 void *mt__os_alloc(size_t size);
@@ -150,6 +154,10 @@ typedef struct {
   void (*_exit)(int) __attribute__((noreturn));
   void (*_Exit)(int) __attribute__((noreturn));
   void (*quick_exit)(int) __attribute__((noreturn));
+  int (*close)(int);
+  int (*dup2)(int, int);
+  int (*dup3)(int, int, int);
+  void (*closefrom)(int);
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
 } mt_real_fns;

@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HIGH_FD 1000
 #define ARGV_MAX (32u * 1024u)
 
 /* mt_writer memory straight from mmap, so the writer never touches the program's heap. */
@@ -140,7 +139,7 @@ int mt__trace_open(int origin, uint32_t ppid, const char *parent_trace) {
     mt__message("cannot create the trace file ", mt__g.trace_path);
     return -1;
   }
-  int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, HIGH_FD);
+  int high = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, MT_TRACE_FD_MIN);
   if (high >= 0) {
     mt__os_close(fd);
     fd = high;

@@ -52,6 +52,10 @@ void mt__real_resolve(void) {
   RESOLVE(_exit, "_exit");
   RESOLVE(_Exit, "_Exit");
   RESOLVE(quick_exit, "quick_exit");
+  RESOLVE(close, "close");
+  RESOLVE(dup2, "dup2");
+  RESOLVE(dup3, "dup3");
+  RESOLVE(closefrom, "closefrom"); /* glibc 2.34 */
   RESOLVE(libc_start_main, "__libc_start_main");
   mt__tls.resolving = 0;
   atomic_store_explicit(&resolve_state, 2, memory_order_release);

@@ -39,6 +39,9 @@ MT_API int mt_writer_write_chunk(mt_writer *w, const mt_chunk *c);
 
 /* Bytes written to the file so far, header included. */
 MT_API uint64_t mt_writer_bytes_written(const mt_writer *w);
+/* Continue writing through another descriptor of the same open file (a dup of the first):
+ * used when the first one's number must be given up. */
+MT_API void mt_writer_set_fd(mt_writer *w, int fd);
 
 /* Free the writer (the file descriptor stays open). NULL is ignored. */
 MT_API void mt_writer_destroy(mt_writer *w);
