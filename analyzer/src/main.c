@@ -272,6 +272,14 @@ static int open_input(cli *c, const char *spec, mt__input *in, char **dbpath, mt
   return from ? mt__range_apply(in->db, in->process_id, from, to, e) : 0;
 }
 
+/* True (with a message) when standard output could not take everything: a full disk, a
+ * closed descriptor. */
+static int output_failed(void) {
+  if (fflush(stdout) == 0 && !ferror(stdout)) return 0;
+  fprintf(stderr, "memtrace-report: writing output: %s\n", strerror(errno ? errno : EIO));
+  return 1;
+}
+
 static int run_report(cli *c, const mt__report *r, char **inputs) {
   mt__err e = {{0}};
   mt__report_ctx ctx = {.opt = &c->report, .filter = c->filter, .out = stdout, .e = &e};
@@ -290,7 +298,8 @@ static int run_report(cli *c, const mt__report *r, char **inputs) {
   ctx.other.db_path = dbpath2;
   if (r->run(&ctx)) goto out;
   mt__doc_print(ctx.doc, stdout, c->report.format);
-  status = fflush(stdout) == 0 && !damaged_input ? MT__EXIT_OK : MT__EXIT_USAGE;
+  if (output_failed()) goto out;
+  status = !damaged_input ? MT__EXIT_OK : MT__EXIT_USAGE;
   if (status == MT__EXIT_OK && ctx.failed) status = MT__EXIT_FAIL;
 out:
   if (status != MT__EXIT_OK && e.msg[0]) fprintf(stderr, "memtrace-report: %s\n", e.msg);
@@ -317,7 +326,7 @@ static int run_ingest(cli *c, char **inputs, int n) {
   printf("%s\n", path);
   sqlite3_close(db);
   free(path);
-  return damaged_input ? MT__EXIT_USAGE : MT__EXIT_OK;
+  return damaged_input || output_failed() ? MT__EXIT_USAGE : MT__EXIT_OK;
 }
 
 int main(int argc, char **argv) {

@@ -141,6 +141,22 @@ case_unwritable_db_exit_2() {
   grep -q "cannot open database /nonexistent-dir/x.db" err || fail "message: $(cat err)"
 }
 
+# Output that cannot be written (a full disk, a closed stdout) is an error with a message.
+case_unwritable_output_exit_2() {
+  gen basic basic.mt
+  for report in summary leaks "flamegraph --svg" "export --callgrind"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$R" $report basic.mt >/dev/full 2>err || rc=$?
+    [ "$rc" = 2 ] || fail "$report to a full disk: exit $rc"
+    grep -qx 'memtrace-report: writing output: No space left on device' err ||
+      fail "$report to a full disk: $(cat err)"
+  done
+  rc=0
+  "$R" summary basic.mt >&- 2>err || rc=$?
+  [ "$rc" = 2 ] && grep -q '^memtrace-report: writing output: ' err || fail "closed stdout: $rc $(cat err)"
+}
+
 case_bad_options_exit_2() {
   gen basic basic.mt
   run_status 2 "$R" summary --format xml basic.mt
