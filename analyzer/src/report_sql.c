@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sql: run one read-only query against the database and print its rows in any format; without
- * a query, print the database path for the sqlite3 shell. */
+ * a query, print the database path for the sqlite3 shell. Several statements, and statements
+ * that attach other files, are refused. */
 #define _GNU_SOURCE /* strcasestr */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,30 @@ static mt__coltype column_type(sqlite3_stmt *st, int i) {
   return t == SQLITE_INTEGER ? MT__COL_INT : t == SQLITE_FLOAT ? MT__COL_REAL : MT__COL_TEXT;
 }
 
+/* Statements that would create or open files (ATTACH makes an empty database file, even in
+ * a "read-only" query) are refused at prepare time. */
+static int deny_files(void *ctx, int action, const char *a, const char *b, const char *db,
+                      const char *trigger) {
+  (void)ctx, (void)a, (void)b, (void)db, (void)trigger;
+  return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* True when text holds another statement (not just spaces, semicolons or comments). */
+static int more_statements(sqlite3 *db, const char *text) {
+  while (text && *text) {
+    sqlite3_stmt *next = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v2(db, text, -1, &next, &tail) != SQLITE_OK) return 1;
+    if (next) {
+      sqlite3_finalize(next);
+      return 1;
+    }
+    if (tail == text) break;
+    text = tail;
+  }
+  return 0;
+}
+
 static int run(mt__report_ctx *c) {
   if (!c->opt->sql) {
     static const mt__column col[] = {{"database", "database", MT__COL_TEXT}};
@@ -31,9 +56,20 @@ static int run(mt__report_ctx *c) {
     return 0;
   }
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(c->in.db, c->opt->sql, -1, &st, NULL) != SQLITE_OK)
+  const char *tail = NULL;
+  sqlite3_set_authorizer(c->in.db, deny_files, NULL);
+  int prepared = sqlite3_prepare_v2(c->in.db, c->opt->sql, -1, &st, &tail);
+  int more = prepared == SQLITE_OK && more_statements(c->in.db, tail);
+  sqlite3_set_authorizer(c->in.db, NULL, NULL);
+  if (prepared == SQLITE_AUTH)
+    return mt__fail(c->e, "sql: ATTACH and DETACH are not allowed (use the sqlite3 shell)");
+  if (prepared != SQLITE_OK)
     return mt__fail(c->e, "sql: %s", sqlite3_errmsg(c->in.db));
   if (!st) return mt__fail(c->e, "sql: empty query");
+  if (more) {
+    sqlite3_finalize(st);
+    return mt__fail(c->e, "sql: one statement at a time (more follows the first ';')");
+  }
   if (!sqlite3_stmt_readonly(st)) {
     sqlite3_finalize(st);
     return mt__fail(c->e, "sql: only read-only queries are allowed (use the sqlite3 shell to modify)");

@@ -157,6 +157,22 @@ case_unwritable_output_exit_2() {
   [ "$rc" = 2 ] && grep -q '^memtrace-report: writing output: ' err || fail "closed stdout: $rc $(cat err)"
 }
 
+# sql runs one read-only statement: writes, ATTACH (which would create a file) and a second
+# statement are refused with exit 2, and the database is left as it was.
+case_sql_one_read_only_statement() {
+  gen basic basic.mt
+  run_status 2 "$R" sql "DELETE FROM processes" basic.mt
+  grep -q 'only read-only queries are allowed' err || fail "delete: $(cat err)"
+  run_status 2 "$R" sql "ATTACH '$W/other.db' AS o" basic.mt
+  grep -q 'ATTACH and DETACH are not allowed' err || fail "attach: $(cat err)"
+  [ ! -e "$W/other.db" ] || fail "ATTACH created a file"
+  run_status 2 "$R" sql "SELECT 1; DELETE FROM processes" basic.mt
+  grep -q 'one statement at a time' err || fail "two statements: $(cat err)"
+  run_status 0 "$R" sql "SELECT count(*) AS n FROM processes; -- one process" --format csv basic.mt
+  expect "processes left" "n
+1" "$(cat out)"
+}
+
 case_bad_options_exit_2() {
   gen basic basic.mt
   run_status 2 "$R" summary --format xml basic.mt
