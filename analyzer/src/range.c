@@ -125,18 +125,27 @@ static int parse_bound(const char *b, uint64_t *seq, uint64_t *time, int *is_tim
   if (!t && strncmp(b, "seq:", 4) != 0) return 0;
   const char *num = b + (t ? 5 : 4);
   char *end;
+  if (!t) { /* whole numbers past the last event (even past 2^64) mean "to the end" */
+    if (*num < '0' || *num > '9') return mt__fail(e, "bad range bound '%s': seq:N takes a whole number", b);
+    errno = 0;
+    unsigned long long n = strtoull(num, &end, 10);
+    if (*end) return mt__fail(e, "bad range bound '%s': seq:N takes a whole number", b);
+    *seq = errno == ERANGE ? UINT64_MAX : (uint64_t)n;
+    *is_time = 0;
+    return 1;
+  }
   errno = 0;
   double v = strtod(num, &end);
-  if (errno || end == num || v < 0) return mt__fail(e, "bad range bound '%s'", b);
-  if (!t) {
-    if (*end) return mt__fail(e, "bad range bound '%s': seq:N takes a whole number", b);
-    *seq = (uint64_t)v;
-    *is_time = 0;
+  if ((errno && errno != ERANGE) || end == num || !(v >= 0)) return mt__fail(e, "bad range bound '%s'", b);
+  if (v == 0 && !*end) { /* time:0 needs no unit */
+    *time = 0;
+    *is_time = 1;
     return 1;
   }
   for (size_t i = 0; i < sizeof units / sizeof *units; i++)
     if (strcmp(end, units[i].unit) == 0) {
-      *time = (uint64_t)(v * (double)units[i].ns);
+      double ns = v * (double)units[i].ns;
+      *time = ns >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)ns;
       *is_time = 1;
       return 1;
     }

@@ -331,6 +331,15 @@ case_between_markers() {
   expect between_time "$(cat "$SRC/expected/basic_between.json")" "$(cat out)"
   run_status 2 "$R" summary --between time:9 seq:17 basic.mt
   grep -q "give a unit" err || fail "$(cat err)"
+  # bounds past the last event, even past 2^64, mean the end of the run (they wrapped to 0)
+  run_status 0 "$R" summary --format csv basic.mt
+  whole=$(cat out)
+  for end in seq:18446744073709551615 seq:99999999999999999999999 time:30000000000s time:1e400s; do
+    run_status 0 "$R" summary --between time:0 "$end" --format csv basic.mt
+    expect "range to $end" "$whole" "$(cat out)"
+  done
+  run_status 2 "$R" summary --between seq:-1 seq:5 basic.mt
+  grep -q "seq:N takes a whole number" err || fail "$(cat err)"
 }
 
 case_custom_blocks_share_heap_address() {
