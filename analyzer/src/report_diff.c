@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "report.h"
+#include "leakset.h"
 #include "sites.h"
 
 /* Totals compared, as data: key and the totals column it reads. */
@@ -21,25 +22,37 @@ static const struct {
 };
 #define NMETRICS (sizeof metrics / sizeof *metrics)
 
-static int load_totals(mt__report_ctx *c, sqlite3 *db, int64_t pid, int64_t *v) {
+/* The totals of one input (c->in); leaked bytes and blocks as summary counts them (without
+ * suppressed and excluded stacks). */
+static int load_totals(mt__report_ctx *c, int64_t *v) {
   sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st,
+  if (mt__db_prepare(c->in.db, &st,
                      "SELECT allocations, frees, bytes_allocated, peak_heap_bytes, leaked_bytes,"
                      " leaked_blocks, temporary_allocations, peak_rss_bytes FROM totals"
                      " WHERE process_id = ?",
                      c->e))
     return -1;
-  sqlite3_bind_int64(st, 1, pid);
+  sqlite3_bind_int64(st, 1, c->in.process_id);
   int rc = sqlite3_step(st);
   for (size_t i = 0; i < NMETRICS; i++) v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, (int)i) : 0;
   sqlite3_finalize(st);
-  return rc == SQLITE_ROW ? 0 : mt__fail(c->e, "no totals in the database");
+  if (rc != SQLITE_ROW) return mt__fail(c->e, "no totals in the database");
+  mt__leakset ls;
+  if (mt__leakset_load(c, MT__LEAK_KINDS_ALL, &ls)) return -1;
+  v[4] = (int64_t)ls.bytes;
+  v[5] = (int64_t)ls.blocks;
+  mt__leakset_free(&ls);
+  return 0;
 }
 
 static int totals_section(mt__report_ctx *c) {
   int64_t a[NMETRICS], b[NMETRICS];
-  if (load_totals(c, c->in.db, c->in.process_id, a) || load_totals(c, c->other.db, c->other.process_id, b))
-    return -1;
+  mt__report_ctx after = *c; /* the same questions of the other input, with its own stacks */
+  after.in = c->other;
+  after.cs = NULL;
+  int rc = load_totals(c, a) || load_totals(&after, b);
+  mt__cs_free(after.cs);
+  if (rc) return -1;
   static const mt__column cols[] = {{"metric", "metric", MT__COL_TEXT},
                                     {"before", "before", MT__COL_INT},
                                     {"after", "after", MT__COL_INT},

@@ -203,6 +203,7 @@ static int callgrind(mt__report_ctx *c) {
     if (excluded || n == 0) continue;
     uint64_t cost[5];
     for (int k = 0; k < 5; k++) cost[k] = (uint64_t)sqlite3_column_int64(st, k + 1);
+    if (cost[3] && mt__filter_suppressed(c->filter, f, n)) cost[3] = 0; /* Leaked, as summary */
     cg_cost *seen[MT__MAX_FRAMES];
     size_t nseen = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {

@@ -120,6 +120,7 @@ static int run(mt__report_ctx *c) {
     int excluded;
     size_t n = mt__report_frames(c, (uint64_t)sqlite3_column_int64(st, 0), frames, MT__MAX_FRAMES, &excluded);
     if (excluded) continue;
+    if (w == MT__W_LEAKED && mt__filter_suppressed(c->filter, frames, n)) continue;
     const char *names[MT__MAX_FRAMES];
     size_t k = 0;
     for (size_t i = n; i-- > 0;) names[k++] = frames[i]->function; /* outermost first */

@@ -94,6 +94,8 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
     size_t n = mt__cs_frames(cs, (uint64_t)sqlite3_column_int64(st, 0), frames, MT__MAX_FRAMES);
     if (n > MT__MAX_FRAMES) n = MT__MAX_FRAMES;
     if (mt__filter_excluded(c->filter, frames, n)) continue;
+    /* suppressed leaks are not leaks: as in summary and leaks */
+    if (w[MT__W_LEAKED] && mt__filter_suppressed(c->filter, frames, n)) w[MT__W_LEAKED] = 0;
     if (n == 0) {
       frames[0] = &unknown;
       n = 1;

@@ -305,6 +305,15 @@ case_suppressions_lsan_syntax() {
   run_status 0 "$R" leaks --suppressions supp.txt --format csv basic.mt
   sed "s|$SRC/||g" out >leaks.csv
   grep -q '^15,2,heap,,5,site_parse_config (gen_trace.c:[0-9]*),leak:site_parse_\*$' leaks.csv || fail "suppressed row: $(cat out)"
+  # the reports weighed by leaked bytes leave the suppressed stack out too
+  run_status 0 "$R" hotspots --by leaked --suppressions supp.txt --format csv basic.mt
+  expect "hotspots by leaked" "inclusive,self,function
+1050,1050,site_gamma
+1050,0,site_main" "$(cut -d, -f1-3 out)"
+  run_status 0 "$R" flamegraph --by leaked --suppressions supp.txt basic.mt
+  expect "flamegraph by leaked" "site_main;site_gamma 1050" "$(cat out)"
+  run_status 0 "$R" diff --suppressions supp.txt --format csv basic.mt basic.mt
+  grep -qx 'leaked_bytes,1050,1050,0' out || fail "diff leaked: $(cat out)"
   printf 'leak\n' >bad.txt
   run_status 2 "$R" summary --suppressions bad.txt basic.mt
   expect bad "memtrace-report: bad.txt:1: expected TYPE:PATTERN, e.g. leak:parse_*" "$(cat err)"
