@@ -156,13 +156,19 @@ static int made_by_us(const char *path) {
  * it): one that memtrace-report made with another schema version is deleted and made anew
  * rather than refused. A database named with --db may hold what the user put there, and
  * another program's file is not ours to delete: those are refused. */
-static int rebuild_cache(const char *path, sqlite3 **db, mt__err *e) {
-  if (!made_by_us(path)) return -1; /* e says why already */
+/* Delete a database file and its journal. @return 0, or -1 with errno set. */
+static int remove_database(const char *path) {
   char journal[PATH_MAX];
   snprintf(journal, sizeof journal, "%s-journal", path);
-  if (unlink(path) != 0 && errno != ENOENT)
-    return mt__fail(e, "%s: cannot replace a database of another version: %s", path, strerror(errno));
+  if (unlink(path) != 0 && errno != ENOENT) return -1;
   unlink(journal);
+  return 0;
+}
+
+static int rebuild_cache(const char *path, sqlite3 **db, mt__err *e) {
+  if (!made_by_us(path)) return -1; /* e says why already */
+  if (remove_database(path) != 0)
+    return mt__fail(e, "%s: cannot replace a database of another version: %s", path, strerror(errno));
   return mt__db_open(db, path, 1, e);
 }
 
@@ -192,6 +198,8 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
   }
   if (!path) return mt__fail(e, "out of memory");
   sqlite3 *db;
+  struct stat before;
+  int created = stat(path, &before) != 0; /* removed again when no trace could be read */
   int rc = mt__db_open(&db, path, 1, e);
   if (rc == MT__DB_OTHER_VERSION && !o->db_path) rc = rebuild_cache(path, &db, e);
   if (rc) {
@@ -213,6 +221,7 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
         (o->children && realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, 0, e)) ||
         mt__db_link_parents(db, e)) {
       sqlite3_close(db);
+      if (created) remove_database(path); /* a failed run leaves no database of its own behind */
       free(path);
       return -1;
     }

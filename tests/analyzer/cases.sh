@@ -110,6 +110,13 @@ case_garbage_input_exit_2() {
   run_status 2 "$R" summary junk.mt
   grep -q "junk.mt: .*bad magic" err || fail "message: $(cat err)"
   [ "$(wc -l <err)" = 1 ] || fail "one line on stderr: $(cat err)"
+  [ ! -e junk.mt.db ] || fail "a database was left next to the junk"
+  : >empty.mt
+  run_status 2 "$R" leaks empty.mt
+  [ ! -e empty.mt.db ] || fail "a database was left next to the empty file"
+  gen basic basic.mt
+  run_status 2 "$R" ingest --db run.db basic.mt junk.mt
+  [ ! -e run.db ] || fail "a failed ingest left its new database"
 }
 
 case_damaged_frame_exit_2_with_offset() {
