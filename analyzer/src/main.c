@@ -60,8 +60,8 @@ static const struct {
      " flamegraph: allocations|bytes|leaked|peak"},
     {{"exclude-function", required_argument, 0, OPT_EXCL_FN}, "GLOB", "hide stacks with a matching function"},
     {{"exclude-module", required_argument, 0, OPT_EXCL_MOD}, "GLOB", "hide stacks through a matching module"},
-    {{"kind", required_argument, 0, OPT_KIND}, "KINDS", "leaks: comma list of definite|indirect|"
-     "possible|reachable (default definite,indirect)"},
+    {{"kind", required_argument, 0, OPT_KIND}, "KINDS", "leaks (and summary's leaked): comma list of "
+     "definite|indirect|possible|reachable (leaks: definite,indirect; summary: all)"},
     {{"suppressions", required_argument, 0, OPT_SUPP}, "FILE", "LSan-style leak: suppressions"},
     {{"no-builtin-suppressions", no_argument, 0, OPT_NO_BUILTIN}, NULL, "report libc/ld.so/libstdc++ one-time allocations as leaks"},
     {{"between", required_argument, 0, OPT_BETWEEN}, "FROM TO", "only events between two markers"

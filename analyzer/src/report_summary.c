@@ -71,7 +71,8 @@ static int run(mt__report_ctx *c) {
   for (size_t i = 0; i < FIRST_KIND_COLUMN; i++)
     mt__report_cell(st, (int)i, columns[i].type, &cells[i]);
   mt__leakset ls;
-  if (mt__leakset_load(c, MT__LEAK_KINDS_ALL, &ls)) {
+  /* every kind unless --kind names some (leaks lists memcheck's two by default) */
+  if (mt__leakset_load(c, c->opt->leak_kinds ? c->opt->leak_kinds : MT__LEAK_KINDS_ALL, &ls)) {
     sqlite3_finalize(st);
     return -1;
   }

@@ -174,6 +174,11 @@ case_inlined_frames_gcc_clang_split_dwarf() {
       expect "$name vs valgrind" "$(figures "il-$name")" \
         "$(valgrind_figures "./il-$name" --run-libc-freeres=no --run-cxx-freeres=no)"
     fi
+    # every block is kept in a global: reachable, none definitely lost; summary --kind counts so
+    expect "$name summary --kind definite" "0,0" \
+      "$("$R" summary --kind definite --format csv "il-$name.mt" | tail -1 | cut -d, -f9,10)"
+    expect "$name summary --kind reachable" "160,4" \
+      "$("$R" summary --kind reachable --format csv "il-$name.mt" | tail -1 | cut -d, -f9,10)"
     "$R" leaks --kind reachable --format json "il-$name.mt" >"il-$name.json" || fail "leaks $name"
     X="$X" CXX_NAME="$name" python3 - "il-$name.json" <<'PY' || fail "$name stacks: $(cat "il-$name.json")"
 import json, os, sys
