@@ -271,9 +271,40 @@ static void print_text_section(const section *s, FILE *out, size_t width) {
 
 /* ---- JSON ---- */
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, surrogates or
+ * code points past U+10FFFF), or 0. */
+static size_t utf8_length(const unsigned char *p) {
+  if (p[0] < 0x80) return 1;
+  size_t n = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+           : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+  if (n == 0) return 0;
+  unsigned lo = 0x80, hi = 0xbf; /* the second byte's range */
+  if (p[0] == 0xe0) lo = 0xa0;
+  if (p[0] == 0xed) hi = 0x9f;
+  if (p[0] == 0xf0) lo = 0x90;
+  if (p[0] == 0xf4) hi = 0x8f;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (size_t i = 2; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80) return 0;
+  return n;
+}
+
+/* A JSON string: control characters escaped, bytes that are not UTF-8 (a path or a name
+ * from the traced program may hold any) replaced by U+FFFD, so the document stays valid. */
 static void json_string(FILE *out, const char *s) {
   fputc('"', out);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    size_t n = utf8_length(p);
+    if (n == 0) {
+      fputs("\\ufffd", out);
+      p++;
+      continue;
+    }
+    if (n > 1) {
+      fwrite(p, 1, n, out);
+      p += n;
+      continue;
+    }
     switch (*p) {
     case '"': fputs("\\\"", out); break;
     case '\\': fputs("\\\\", out); break;
@@ -281,9 +312,10 @@ static void json_string(FILE *out, const char *s) {
     case '\t': fputs("\\t", out); break;
     case '\r': fputs("\\r", out); break;
     default:
-      if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+      if (*p < 0x20 || *p == 0x7f) fprintf(out, "\\u%04x", *p);
       else fputc(*p, out);
     }
+    p++;
   }
   fputc('"', out);
 }

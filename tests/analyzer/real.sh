@@ -228,4 +228,17 @@ lines" >/dev/null 2>&1 || fail "memtrace deep"
   grep -q '^ *1 .*deep\.c:down$' cg.txt || fail "callgrind_annotate functions: $(cat cg.txt)"
 }
 
+# A program path that is not UTF-8 (byte 0xff) still gives valid JSON (U+FFFD in its place).
+case_json_valid_for_non_utf8_paths() {
+  dir=$(printf 'dir\377x')
+  mkdir "$dir" && cp "$X/example-leak" "$dir/leak" || fail "copy"
+  "$M" -q -o bad.mt "./$dir/leak" >/dev/null 2>&1 || fail "memtrace"
+  "$R" summary --format json bad.mt >sum.json || fail "summary"
+  python3 - <<'PY' || fail "summary json: $(cat sum.json)"
+import json
+d = json.loads(open('sum.json', 'rb').read().decode('utf-8'))  # strict: fails on bad bytes
+assert d['program'].endswith('/dir\ufffdx/leak'), d['program']
+PY
+}
+
 "case_$CASE"
