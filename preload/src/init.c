@@ -208,13 +208,20 @@ void mt__stop(const char *why, int err) {
     return;
   atomic_store(&mt__g.state, MT_STATE_DISABLED);
   char num[32] = "";
+  const char *text = num;
   if (err) {
-    mt_sbuf b;
-    mt__sb_init(&b, num, sizeof num);
-    mt__sb_str(&b, "errno ");
-    mt__sb_u64(&b, (uint64_t)err);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+    text = strerrordesc_np(err); /* a constant string: no locale, no allocation */
+#endif
+    if (!text || text == num) {
+      mt_sbuf b;
+      mt__sb_init(&b, num, sizeof num);
+      mt__sb_str(&b, "errno ");
+      mt__sb_u64(&b, (uint64_t)err);
+      text = num;
+    }
   }
-  mt__message(why, num);
+  mt__message(why, text);
   mt__message("recording stopped; the trace is readable up to this point: ", mt__g.trace_path);
   mt_rec_end e = {0};
   mt__end_totals(&e);
