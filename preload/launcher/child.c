@@ -48,6 +48,20 @@ static _Noreturn void child_main(int go, int report, const char *path, char **ar
     _exit(MT__EXIT_USAGE);
   execv(path, argv);
   int err = errno;
+  if (err == ENOEXEC) { /* a script without "#!": run it with the shell, as execvp and sh do */
+    size_t argc = 0;
+    while (argv[argc])
+      argc++;
+    char **sh_argv = calloc(argc + 2, sizeof *sh_argv);
+    if (sh_argv) {
+      sh_argv[0] = "/bin/sh";
+      sh_argv[1] = (char *)path;
+      for (size_t i = 1; i <= argc; i++)
+        sh_argv[i + 1] = argv[i];
+      execv("/bin/sh", sh_argv);
+    }
+    err = ENOEXEC;
+  }
   if (write(report, &err, sizeof err) < 0)
     _exit(MT__EXIT_NOEXEC);
   _exit(err == ENOENT ? MT__EXIT_NOTFOUND : MT__EXIT_NOEXEC);

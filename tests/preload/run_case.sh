@@ -323,6 +323,15 @@ missing_program_127)
   [ "$(cat err.txt)" = "memtrace: ./missing: No such file or directory" ] || fail "message: $(cat err.txt)"
   ;;
 
+script_without_shebang_runs_with_sh)
+  # an executable file of shell commands without "#!": /bin/sh runs it, as execvp and sh do
+  printf 'echo "args: $*"\nexit 3\n' > plain.sh
+  chmod +x plain.sh
+  mt ./plain.sh one two
+  expect_rc "$rc" 3
+  [ "$(cat out.txt)" = "args: one two" ] || fail "output: $(cat out.txt)"
+  ls "$dir"/*.mt > /dev/null 2>&1 || fail "no trace of the shell"
+  ;;
 not_executable_126)
   printf 'data\n' > plain.txt
   mt ./plain.txt
