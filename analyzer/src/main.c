@@ -32,6 +32,7 @@ static const mt__report *const reports[] = {
 typedef struct {
   mt__options report;
   const char *db_path, *debug_path, *sysroot;
+  int options_only;       /* --options-only: stop once the options are known to be good */
   long pid;
   int progress, force, builtin;
   mt__filter *filter;
@@ -42,7 +43,7 @@ enum {
   OPT_FORMAT = 1000, OPT_TOP, OPT_PROCESS, OPT_DB, OPT_DEBUG_PATH, OPT_SYSROOT, OPT_BY,
   OPT_EXCL_FN, OPT_EXCL_MOD, OPT_SUPP, OPT_NO_BUILTIN, OPT_BETWEEN, OPT_SVG, OPT_MASSIF,
   OPT_CALLGRIND, OPT_NO_PROGRESS, OPT_FORCE, OPT_HELP, OPT_VERSION, OPT_KIND, OPT_BUDGET_FILE,
-  OPT_BASELINE, OPT_MAX_GROWTH, OPT_JUNIT, OPT_GITHUB,
+  OPT_BASELINE, OPT_MAX_GROWTH, OPT_JUNIT, OPT_GITHUB, OPT_OPTIONS_ONLY,
   OPT_METRIC = 1100 /* + mt__metric: the --max-* budgets, generated from mt__metrics */
 };
 
@@ -73,6 +74,7 @@ static const struct {
     {{"reingest", no_argument, 0, OPT_FORCE}, NULL, "ingest again even if the database is fresh"},
     {{"budget", required_argument, 0, OPT_BUDGET_FILE}, "FILE", "check: budgets and suppressions from a YAML file"},
     {{"baseline", required_argument, 0, OPT_BASELINE}, "OLD", "check: baseline trace or database for --max-growth"},
+    {{"options-only", no_argument, 0, OPT_OPTIONS_ONLY}, NULL, "check the options and budget files, read no input"},
     {{"max-growth", required_argument, 0, OPT_MAX_GROWTH}, "PCT", "check: fail when peak heap, leaked bytes or"
      " allocations grew more than PCT%"},
     {{"junit", required_argument, 0, OPT_JUNIT}, "FILE", "check: write JUnit XML (one testcase per budget)"},
@@ -213,6 +215,7 @@ static int parse(cli *c, int argc, char **argv) {
       }
       break;
     case OPT_BASELINE: c->report.baseline = optarg; break;
+    case OPT_OPTIONS_ONLY: c->options_only = 1; break;
     case OPT_MAX_GROWTH:
       if (mt__parse_percent(optarg, &c->budgets.max_growth))
         return fail_usage("--max-growth needs a percentage such as 10%%, not '%s'", optarg);
@@ -356,6 +359,10 @@ int main(int argc, char **argv) {
   const mt__report *r = find_report(name);
   if (!r) {
     status = fail_usage("unknown report '%s'", name);
+    goto done;
+  }
+  if (c.options_only) { /* `memtrace --check` asks before it starts the program */
+    status = MT__EXIT_OK;
     goto done;
   }
   char *db_input[1] = {(char *)c.db_path};

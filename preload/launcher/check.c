@@ -28,15 +28,13 @@ static char *main_trace(const char *session, long pid) {
   return trace;
 }
 
-int mt__check_trace(const char *session, long pid, char **args, int nargs) {
-  char *trace = main_trace(session, pid), *dir = mt__self_dir();
+/* Run `memtrace-report check ARGS LAST` (LAST: the trace, or --options-only) untraced.
+ * @return its exit status, or MT__EXIT_USAGE when it could not run. */
+static int run_check(char **args, int nargs, const char *last) {
+  char *dir = mt__self_dir();
   char tool[PATH_MAX];
   int code = MT__EXIT_USAGE;
   char **argv = calloc((size_t)nargs + 4, sizeof *argv);
-  if (!trace) {
-    fprintf(stderr, "memtrace: --check: no trace was written, nothing to check\n");
-    goto out;
-  }
   if (!dir || !argv) {
     fprintf(stderr, "memtrace: --check: %s\n", strerror(errno ? errno : ENOMEM));
     goto out;
@@ -45,7 +43,7 @@ int mt__check_trace(const char *session, long pid, char **args, int nargs) {
   argv[0] = tool;
   argv[1] = "check";
   memcpy(&argv[2], args, (size_t)nargs * sizeof *args);
-  argv[nargs + 2] = trace;
+  argv[nargs + 2] = (char *)last;
   fflush(stdout);
   fflush(stderr);
   pid_t child = fork();
@@ -64,7 +62,19 @@ int mt__check_trace(const char *session, long pid, char **args, int nargs) {
     code = WIFEXITED(status) ? WEXITSTATUS(status) : MT__EXIT_USAGE;
 out:
   free(argv);
-  free(trace);
   free(dir);
+  return code;
+}
+
+int mt__check_options(char **args, int nargs) { return run_check(args, nargs, "--options-only"); }
+
+int mt__check_trace(const char *session, long pid, char **args, int nargs) {
+  char *trace = main_trace(session, pid);
+  if (!trace) {
+    fprintf(stderr, "memtrace: --check: no trace was written, nothing to check\n");
+    return MT__EXIT_USAGE;
+  }
+  int code = run_check(args, nargs, trace);
+  free(trace);
   return code;
 }

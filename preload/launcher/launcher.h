@@ -127,6 +127,9 @@ int mt__trace_scan(const char *path, mt__scan *out);
  * trace of process pid from the session file, untraced. @return its exit status (0 budgets
  * hold, 1 exceeded, 2 usage or input error), or 2 after printing why it could not run. */
 int mt__check_trace(const char *session, long pid, char **args, int nargs);
+/* Before the program starts: are the --check options good? @return 0, or the exit status
+ * of memtrace-report, which said what is wrong. */
+int mt__check_options(char **args, int nargs);
 
 /* child.c ------------------------------------------------------------------------------- */
 

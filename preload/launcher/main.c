@@ -53,6 +53,8 @@ int main(int argc, char **argv) {
   int code = mt__program_resolve(opt.argv[0], &program);
   if (code)
     goto out;
+  if (opt.check && (code = mt__check_options(opt.check_args, opt.ncheck_args)) != 0)
+    goto out; /* a bad budget is refused before the program runs, as a bad option is */
   code = MT__EXIT_USAGE;
   shim = mt__shim_path();
   if (!shim)
