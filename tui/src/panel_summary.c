@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
+#include "leakset.h"
 #include "tui.h"
 
 typedef struct {
@@ -20,6 +22,7 @@ typedef struct {
   char program[512], process[256], error[256];
   char note[512];  /* partial trace, other processes: shown under the process line */
   char kinds[256]; /* leak kinds from the exit-time scan, "" without one */
+  char suppressed[256]; /* what the built-in suppressions left out of the leaks, or "" */
   uint64_t fig[12];
   int have_totals;
   point *points;
@@ -81,7 +84,7 @@ static void load_process(summary *s, mt__app *app) {
   sqlite3_finalize(st);
 }
 
-/* How the trace was read, how many processes share the database, and the leak kinds. */
+/* How the trace was read, and how many processes share the database. */
 static void load_notes(summary *s, mt__app *app) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(app->db,
@@ -104,20 +107,41 @@ static void load_notes(summary *s, mt__app *app) {
     }
     sqlite3_finalize(st);
   }
-  if (sqlite3_prepare_v2(app->db,
-                         "SELECT definite_bytes, indirect_bytes, possible_bytes, reachable_bytes"
-                         " FROM totals WHERE process_id = ?1 AND definite_bytes IS NOT NULL",
-                         -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_int64(st, 1, app->process_id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+}
+
+/* Leaked bytes and blocks and their kinds as `memtrace-report summary` counts them: without
+ * the stacks its built-in suppressions match (one-time allocations of libc, ld.so and
+ * libstdc++), which are said apart. The totals table holds every unfreed block. */
+static void load_reported_leaks(summary *s, mt__app *app) {
+  mt__filter *filter;
+  if (mt__filter_new(&filter)) return;
+  mt__options opt = {0};
+  mt__err e = {{0}};
+  mt__report_ctx c = {.opt = &opt, .filter = filter, .e = &e};
+  c.in.db = app->db;
+  c.in.process_id = app->process_id;
+  mt__leakset ls;
+  if (mt__leakset_load(&c, MT__LEAK_KINDS_ALL, &ls) == 0) {
+    s->fig[F_LEAKED] = ls.bytes;
+    s->fig[F_BLOCKS] = ls.blocks;
+    if (ls.have_kinds) {
       char v[4][32];
-      for (int i = 0; i < 4; i++)
-        mt__ui_fmt_bytes(v[i], sizeof v[i], (uint64_t)sqlite3_column_int64(st, i));
+      static const int kind[4] = {MT_REACH_DEFINITE, MT_REACH_INDIRECT, MT_REACH_POSSIBLE,
+                                  MT_REACH_REACHABLE};
+      for (int i = 0; i < 4; i++) mt__ui_fmt_bytes(v[i], sizeof v[i], ls.kind_bytes[kind[i]]);
       snprintf(s->kinds, sizeof s->kinds, "definite %s, indirect %s, possible %s, reachable %s",
                v[0], v[1], v[2], v[3]);
     }
-    sqlite3_finalize(st);
+    if (ls.suppressed_blocks) {
+      char b[32];
+      snprintf(s->suppressed, sizeof s->suppressed,
+               "%s in %" PRIu64 " blocks (one-time allocations of libc, ld.so, libstdc++)",
+               mt__ui_fmt_bytes(b, sizeof b, ls.suppressed_bytes), ls.suppressed_blocks);
+    }
+    mt__leakset_free(&ls);
   }
+  mt__cs_free(c.cs);
+  mt__filter_free(filter);
 }
 
 static void load(summary *s, mt__app *app) {
@@ -134,6 +158,7 @@ static void load(summary *s, mt__app *app) {
     }
     sqlite3_finalize(st);
   }
+  if (s->have_totals) load_reported_leaks(s, app);
   /* the timeline holds at most a few hundred evenly spaced points */
   if (sqlite3_prepare_v2(app->db,
                          "SELECT time_ns, heap_max_bytes, rss_bytes FROM timeline"
@@ -277,6 +302,11 @@ static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   if (s->kinds[0]) {
     mt__ui_put(cy - 1, 1, 18, MT__C_LABEL, "Leak kinds");
     mt__ui_put(cy - 1, 19, w - 19, MT__C_VALUE, s->kinds);
+    cy++;
+  }
+  if (s->suppressed[0]) {
+    mt__ui_put(cy - 1, 1, 18, MT__C_LABEL, "Suppressed");
+    mt__ui_put(cy - 1, 19, w - 19, MT__C_VALUE, s->suppressed);
     cy++;
   }
   if (y + h - cy >= 6) draw_chart(s, app, cy, y + h - cy, w);
