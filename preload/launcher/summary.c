@@ -104,6 +104,15 @@ static void print_totals(const mt__process *p) {
     fprintf(stderr, "memtrace: no leaks: every block was freed\n");
 }
 
+/* Recording stopped before the end (the trace could not be written): the counts are those
+ * seen until then, and nothing is known of what the program held at exit. */
+static void print_stopped(const mt__process *p) {
+  fprintf(stderr, "memtrace: recording stopped early; until then:\n");
+  print_counts(p->allocations, p->frees, p->bytes_allocated);
+  fprintf(stderr, "memtrace: the trace holds the events written before the error; leaks at exit "
+                  "are unknown\n");
+}
+
 static void print_other(const mt__process *p, long main_pid) {
   char how[64], size[32], rel[48];
   if (p->pid == main_pid)
@@ -148,7 +157,9 @@ void mt__summary_print(mt__session *s, long main_pid, const char *program, int w
     fprintf(stderr, "memtrace: no trace was written: the recorder did not start in %s\n", program);
     return;
   }
-  if (main_proc->ended)
+  if (main_proc->ended && main_proc->how == MT_END_STOPPED)
+    print_stopped(main_proc);
+  else if (main_proc->ended)
     print_totals(main_proc);
   else
     print_recovered(main_proc);

@@ -403,6 +403,19 @@ summary_reports_totals)
   has_re err.txt "^memtrace: look at it with: memtrace-(dump|report summary) $dir/example-leak\.[0-9]+\.mt$"
   ;;
 
+summary_says_when_recording_stopped)
+  # the trace cannot grow past 1 KiB: the summary gives the counts until then, no leaks
+  need_example example-small-storm
+  sh -c 'trap "" XFSZ; ulimit -f 2; exec "$0" -o "$1" "$2"' "$MEMTRACE" "$dir/s.mt" \
+    "$EXAMPLES/example-small-storm" > out.txt 2> err.txt
+  expect_rc $? 0
+  has out.txt "example-small-storm: 200000 small blocks allocated and freed"
+  has err.txt "memtrace: cannot write the trace: File too large"
+  has err.txt "memtrace: recording stopped early; until then:"
+  has err.txt "memtrace: the trace holds the events written before the error; leaks at exit are unknown"
+  ! grep -q "no leaks\|still allocated at exit" err.txt || fail "leaks claimed: $(cat err.txt)"
+  ;;
+
 summary_suggests_report_only_when_installed)
   # an installed-like tree: bin/memtrace and lib/memtrace/libmemtrace.so side by side
   mkdir -p tree/bin tree/lib/memtrace
