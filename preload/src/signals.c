@@ -78,11 +78,30 @@ static int is_fatal(int sig) {
   return 0;
 }
 
+/* The handler must run on a stack of its own when the fault is a stack overflow. The main
+ * thread (where deep recursion usually overflows) gets one unless the program or its runtime
+ * set one already; other threads' overflows end the trace at its last flush. */
+#define ALT_STACK_SIZE (256u << 10)
+
+static void give_main_thread_a_signal_stack(void) {
+  stack_t old;
+  if (sigaltstack(NULL, &old) != 0 || !(old.ss_flags & SS_DISABLE))
+    return;
+  void *p = mt__os_reserve(ALT_STACK_SIZE);
+  if (!p)
+    return;
+  stack_t ss = {.ss_sp = p, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
+  if (sigaltstack(&ss, NULL) != 0)
+    mt__os_free(p, ALT_STACK_SIZE);
+}
+
 void mt__signals_setup(void) {
   if (!real_sigaction)
     *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
   if (!real_sigaction)
     return;
+  if (mt__os_gettid() == mt__os_getpid())
+    give_main_thread_a_signal_stack();
   int toggle = mt__g.opt.toggle_installed ? mt__g.opt.toggle_signal : 0;
   for (int sig = 1; sig < 65; sig++)
     if (sig != toggle && is_fatal(sig))

@@ -15,5 +15,6 @@ run segv 139 end.how=1 end.status=11 end.allocations=2
 run term 143 end.how=1 end.status=15
 run handler 139 end.how=1 end.status=11 end.allocations=3
 run pipe 141 end.how=1 end.status=13 end.allocations=2
+run overflow 139 end.how=1 end.status=11 end.allocations=2
 run() { rm -f x.mt; traced x.mt "$PROGS/exit_paths" raise "$1"; expect_rc $((128 + $1)); check x.mt reader=complete end.how=1 end.status="$1" end.allocations=2; }
 for sig in 5 10 12 14 24 26 27 31 35 64; do run "$sig"; done

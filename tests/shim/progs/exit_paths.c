@@ -5,7 +5,8 @@
  * "term" (raise SIGTERM), "handler" (the program's SIGSEGV handler allocates 5 bytes, resets
  * SIG_DFL and re-raises; exits 3 if our handler was visible), "raise N" (signal N, e.g. a
  * real-time one; exits 3 if a handler was visible), "pipe" (writes to a pipe nobody reads:
- * SIGPIPE, as under `| head`). Allocates 2 x 100 bytes first. */
+ * SIGPIPE, as under `| head`), "overflow" (unbounded recursion: SIGSEGV on a stack with no
+ * room left). Allocates 2 x 100 bytes first. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,17 @@
 #include <unistd.h>
 
 static void late(void) { (void)malloc(7); }
+
+/* Deeper than any stack: each level keeps a buffer live across the call (no tail call). */
+static volatile long depth_limit = 1L << 40;
+
+static int recurse(volatile char *prev, long depth) {
+  volatile char buf[512];
+  buf[0] = prev ? prev[0] + 1 : 0;
+  if (depth >= depth_limit)
+    return 0;
+  return recurse(buf, depth + 1) + buf[1];
+}
 
 static void on_segv(int sig) {
   (void)malloc(5);
@@ -54,6 +66,8 @@ int main(int argc, char **argv) {
       return 3;
     raise(sig);
   }
+  if (!strcmp(how, "overflow"))
+    return recurse(NULL, 0);
   if (!strcmp(how, "pipe")) {
     int fds[2];
     if (pipe(fds) != 0)
