@@ -333,6 +333,11 @@ static const char *base_name(const char *p) {
 /* The compile unit holding pc, or NULL; *bias is the module's DWARF address bias. */
 static Dwarf_Die *unit_at(sym_module *m, uint64_t pc, Dwarf_Die *unit, Dwarf_Addr *bias) {
   Dwarf_Die *cu = dwfl_module_addrdie(m->dm, pc, bias);
+  /* libdwfl gives the unit of the nearest .debug_aranges entry below pc even when pc lies
+   * past its end (crt1's _start after main): a unit whose own ranges miss pc is not it */
+  Dwarf_Addr base, lo, hi;
+  if (cu && dwarf_haspc(cu, pc - *bias) == 0 && dwarf_ranges(cu, 0, &base, &lo, &hi) > 0)
+    cu = NULL;
   if (cu) return cu;
   Dwarf *dwarf = dwfl_module_getdwarf(m->dm, bias); /* libdwfl caches the module's Dwarf */
   if (!dwarf) return NULL;
@@ -340,12 +345,15 @@ static Dwarf_Die *unit_at(sym_module *m, uint64_t pc, Dwarf_Die *unit, Dwarf_Add
   return mt__cu_index_at(&m->units, pc - *bias, unit);
 }
 
-/* Source file and line of pc (file NULL and *line 0 when unknown). */
+/* Source file and line of pc in its unit cu (file NULL and *line 0 when unknown). Without a
+ * unit there is no line: libdwfl would still give the last row of the unit before pc (crt1's
+ * _start after a -O2 main in .text.startup got main's last line). */
 static const char *line_at(sym_module *m, Dwarf_Die *cu, uint64_t pc, Dwarf_Addr bias, int *line) {
   *line = 0;
+  if (!cu) return NULL;
   Dwfl_Line *dl = dwfl_module_getsrc(m->dm, pc);
   if (dl) return dwfl_lineinfo(dl, NULL, line, NULL, NULL, NULL);
-  Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, pc - bias) : NULL; /* a unit found by cuindex */
+  Dwarf_Line *l = dwarf_getsrc_die(cu, pc - bias); /* a unit found by cuindex */
   if (!l || dwarf_lineno(l, line) != 0) {
     *line = 0;
     return NULL;
