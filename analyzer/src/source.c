@@ -92,33 +92,28 @@ static int parent_of(const char *path, char *buf, size_t len) {
   return rc;
 }
 
-/* Whether the process of the trace at abspath forked or exec'd (so child traces may exist). */
-static int has_children(sqlite3 *db, const char *abspath) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT (SELECT count(*) FROM forks f WHERE f.process_id = p.id) +"
-                         " (p.end_how = 'exec') FROM processes p JOIN traces t ON t.id = p.trace_id"
-                         " WHERE t.path = ?",
-                         -1, &st, NULL) != SQLITE_OK)
-    return 0;
-  sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC);
-  int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-  sqlite3_finalize(st);
-  return n > 0;
+/* A trace in the directory of the input, and the trace its process names as parent. */
+typedef struct {
+  char *path, *parent; /* parent: resolved with realpath when it exists */
+  int taken;
+} dir_trace;
+
+static void free_dir_traces(dir_trace *t, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(t[i].path);
+    free(t[i].parent);
+  }
+  free(t);
 }
 
-/* Child traces (fork and exec) sit next to their parent and name it in parent_trace: ingest
- * those found in the parent's directory, and theirs in turn. */
-static int ingest_children(sqlite3 *db, const char *abspath, const mt__source_opts *o,
-                           mt__warn_fn warn, int depth, mt__err *e) {
-  if (depth > 8 || !has_children(db, abspath)) return 0;
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", abspath);
-  char *slash = strrchr(dir, '/');
-  if (!slash) return 0;
-  *slash = 0;
+/* Every trace in dir that names a parent, read once: child traces (fork, vfork, exec,
+ * posix_spawn) sit next to their parent. @return 0 or -1 (out of memory). */
+static int list_child_traces(const char *dir, dir_trace **out, size_t *count) {
+  *out = NULL;
+  *count = 0;
   DIR *d = opendir(dir[0] ? dir : "/");
   if (!d) return 0;
+  size_t cap = 0;
   struct dirent *de;
   int rc = 0, scanned = 0;
   while (rc == 0 && (de = readdir(d)) != NULL && scanned++ < 100000) {
@@ -126,13 +121,59 @@ static int ingest_children(sqlite3 *db, const char *abspath, const mt__source_op
     if (de->d_name[0] == '.' || (nl > 3 && strcmp(de->d_name + nl - 3, ".db") == 0)) continue;
     char path[PATH_MAX], parent[PATH_MAX], real[PATH_MAX];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path) continue;
-    if (strcmp(path, abspath) == 0 || parent_of(path, parent, sizeof parent) != 0) continue;
-    if (strcmp(parent, abspath) != 0 && !(realpath(parent, real) && strcmp(real, abspath) == 0))
-      continue;
-    rc = ingest_one(db, path, o, warn, e);
-    if (rc == 0) rc = ingest_children(db, path, o, warn, depth + 1, e);
+    if (parent_of(path, parent, sizeof parent) != 0) continue;
+    if (*count == cap) {
+      size_t ncap = cap ? cap * 2 : 16;
+      dir_trace *t = realloc(*out, ncap * sizeof *t);
+      if (!t) {
+        rc = -1;
+        break;
+      }
+      *out = t;
+      cap = ncap;
+    }
+    dir_trace *t = &(*out)[*count];
+    t->path = strdup(path);
+    t->parent = strdup(realpath(parent, real) ? real : parent);
+    t->taken = 0;
+    (*count)++;
+    if (!t->path || !t->parent) rc = -1;
   }
   closedir(d);
+  return rc;
+}
+
+/* Ingest the traces that name abspath as parent, and theirs in turn. */
+static int ingest_descendants(sqlite3 *db, const char *abspath, dir_trace *t, size_t n,
+                              const mt__source_opts *o, mt__warn_fn warn, int depth, mt__err *e) {
+  if (depth > 64) return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (t[i].taken || strcmp(t[i].parent, abspath) != 0) continue;
+    t[i].taken = 1;
+    if (ingest_one(db, t[i].path, o, warn, e) ||
+        ingest_descendants(db, t[i].path, t, n, o, warn, depth + 1, e))
+      return -1;
+  }
+  return 0;
+}
+
+/* The child traces of the trace at abspath (found in its directory, by the parent their
+ * PROCESS record names), and their children: the directory is read once. */
+static int ingest_children(sqlite3 *db, const char *abspath, const mt__source_opts *o,
+                           mt__warn_fn warn, mt__err *e) {
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", abspath);
+  char *slash = strrchr(dir, '/');
+  if (!slash) return 0;
+  *slash = 0;
+  dir_trace *t;
+  size_t n;
+  if (list_child_traces(dir, &t, &n)) {
+    free_dir_traces(t, n);
+    return mt__fail(e, "out of memory");
+  }
+  int rc = ingest_descendants(db, abspath, t, n, o, warn, 0, e);
+  free_dir_traces(t, n);
   return rc;
 }
 
@@ -218,7 +259,7 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
     }
     char abspath[PATH_MAX];
     if (ingest_one(db, inputs[i], o, warn, e) ||
-        (o->children && realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, 0, e)) ||
+        (o->children && realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, e)) ||
         mt__db_link_parents(db, e)) {
       sqlite3_close(db);
       if (created) remove_database(path); /* a failed run leaves no database of its own behind */

@@ -245,4 +245,42 @@ assert d['program'].endswith('/dir\ufffdx/leak'), d['program']
 PY
 }
 
+# A child started with vfork (as gcc's driver starts cc1 and as) leaves no FORK record in its
+# parent's trace: it is found by the parent its own trace names, for ingest and --process.
+case_vfork_child_ingested_with_parent() {
+  cat >vf.c <<'C'
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  void *volatile p = malloc(100);
+  (void)p;
+  if (argc > 1) return 0; /* the child: one allocation, then exit */
+  pid_t pid = vfork();
+  if (pid == 0) {
+    execl(argv[0], argv[0], "child", (char *)0);
+    _exit(1);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return 0;
+}
+C
+  cc -O1 -o vf vf.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  "$M" -q -o "$W/vf.%p.mt" ./vf >/dev/null 2>&1 || fail "memtrace vf"
+  set -- vf.*.mt
+  [ $# = 2 ] || fail "two traces expected: $*"
+  for t in "$@"; do # the parent's PROCESS record names no parent trace
+    named=$("$R" sql "SELECT parent_trace FROM processes" --format csv "$t" | tail -1)
+    if [ -z "$named" ]; then first=$t; else second=$t; fi
+  done
+  parent=$("$R" sql "SELECT pid FROM processes" --format csv "$first" | tail -1)
+  child=$("$R" sql "SELECT pid FROM processes" --format csv "$second" | tail -1)
+  "$R" ingest --db run.db "$first" >/dev/null || fail "ingest"
+  expect "processes" "$parent,
+$child,$parent" "$("$R" sql "SELECT p.pid, q.pid FROM processes p LEFT JOIN processes q ON q.id = p.parent_id ORDER BY p.id" --format csv --db run.db | tail -n +2)"
+  "$R" summary --process "$child" --format csv "$first" >child.csv || fail "summary --process $child"
+  [ "$(tail -1 child.csv | cut -d, -f2,4)" = "$child,1" ] || fail "child summary: $(cat child.csv)"
+}
+
 "case_$CASE"
