@@ -208,7 +208,8 @@ static int eval_budget(mt__report_ctx *c, const mt__budget *b, mt__check_result 
   it->figure = mi->figure;
   it->bytes = mi->bytes;
   it->line = b->line;
-  it->limit = (int64_t)b->limit;
+  /* a limit past what any figure can reach (2^63 and up) passes them all: it must not wrap */
+  it->limit = b->limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b->limit;
   mt__budget_scope(b, it->scope, sizeof it->scope);
   contribs cs = {0};
   if (b->scope == MT__SCOPE_TOTAL) {

@@ -54,6 +54,9 @@ max-leaked,total,1065,1065,ok" "$(budgets_csv)"
   done
   run_status 2 "$R" check --max-allocations 1.5 basic.mt
   grep -q "max-allocations: '1.5' is not a count" err || fail "count: $(cat err)"
+  # limits of 2^63 and more pass every figure (they wrapped to negative limits and failed)
+  run_status 0 "$R" check --max-peak-heap 18446744073709551615 --max-allocations 9223372036854775808 \
+    --max-leaked 16000000T basic.mt
 }
 
 # kinds.mt: definite 150 (2 blocks), indirect 200, possible 300, reachable 400.
