@@ -309,14 +309,21 @@ static int eval_growth(mt__report_ctx *c, const mt__budgets *b, mt__check_result
   return rc;
 }
 
+int mt__check_usage(const mt__budgets *b, int have_baseline, mt__err *e) {
+  if (have_baseline && (!b || b->max_growth < 0))
+    return mt__fail(e, "--baseline needs --max-growth PCT (or max-growth in the budget file)");
+  if (!b || (b->n == 0 && b->max_growth < 0))
+    return mt__fail(e, "check needs at least one budget (--max-leaked SIZE, ..., --budget FILE)");
+  if (b->max_growth >= 0 && !have_baseline)
+    return mt__fail(e, "max-growth needs a baseline: --baseline OLD");
+  return 0;
+}
+
 int mt__check_run(mt__report_ctx *c, const mt__budgets *b, mt__check_result *out) {
   memset(out, 0, sizeof *out);
   for (size_t i = 0; i < b->n; i++)
     if (eval_budget(c, &b->items[i], out)) return -1;
-  if (b->max_growth >= 0) {
-    if (!c->other.db) return mt__fail(c->e, "max-growth needs a baseline: --baseline OLD");
-    if (eval_growth(c, b, out)) return -1;
-  }
+  if (b->max_growth >= 0 && eval_growth(c, b, out)) return -1;
   return 0;
 }
 

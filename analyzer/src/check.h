@@ -44,7 +44,12 @@ typedef struct {
   size_t n, failed;
 } mt__check_result;
 
-/* Evaluate budgets b on c->in (and growth against c->other when b->max_growth >= 0).
+/* Usage errors of a check, known from its options alone: no budget, a baseline without
+ * max-growth or the other way round. @return 0 or -1 with e filled. */
+int mt__check_usage(const mt__budgets *b, int have_baseline, mt__err *e);
+
+/* Evaluate budgets b on c->in (and growth against c->other when b->max_growth >= 0); the
+ * options passed mt__check_usage.
  * Leak-kind budgets need the recorder's exit-time scan; without one it is an error.
  * @return 0 (whether or not budgets hold) or -1 with c->e filled. */
 int mt__check_run(mt__report_ctx *c, const mt__budgets *b, mt__check_result *out);

@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "budget_file.h"
+#include "check.h"
 #include "db.h"
 #include "err.h"
 #include "filter.h"
@@ -362,7 +363,10 @@ int main(int argc, char **argv) {
     goto done;
   }
   if (c.options_only) { /* `memtrace --check` asks before it starts the program */
-    status = MT__EXIT_OK;
+    mt__err e = {{0}};
+    status = r == &mt__report_check && mt__check_usage(&c.budgets, c.report.baseline != NULL, &e)
+                 ? fail_usage("%s", e.msg)
+                 : MT__EXIT_OK;
     goto done;
   }
   char *db_input[1] = {(char *)c.db_path};

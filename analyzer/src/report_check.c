@@ -99,10 +99,7 @@ static int fill(mt__report_ctx *c, const mt__check_result *r) {
 
 static int run(mt__report_ctx *c) {
   const mt__budgets *b = (const mt__budgets *)c->opt->budgets;
-  if (c->other.db && (!b || b->max_growth < 0))
-    return mt__fail(c->e, "--baseline needs --max-growth PCT (or max-growth in the budget file)");
-  if (!b || (b->n == 0 && b->max_growth < 0))
-    return mt__fail(c->e, "check needs at least one budget (--max-leaked SIZE, ..., --budget FILE)");
+  if (mt__check_usage(b, c->opt->baseline != NULL, c->e)) return -1;
   mt__check_result r;
   int rc = mt__check_run(c, b, &r);
   if (rc == 0 && fill(c, &r)) rc = mt__fail(c->e, "out of memory");

@@ -284,9 +284,12 @@ case_memtrace_check_exit_statuses() {
   run_status 2 "$M" -q -o leak.%p.mt --check --max-leaked lots -- "$LEAK"
   grep -q "max-leaked: 'lots' is not a size" err || fail "$(cat err)"
   # ... refused before the program starts: it runs nothing and writes no trace
-  run_status 2 "$M" -q -o never.%p.mt --check --budget missing.yaml -- /bin/sh -c 'echo RAN'
-  [ ! -s out ] || fail "the program ran: $(cat out)"
-  ! ls never.*.mt >/dev/null 2>&1 || fail "a trace was written"
+  for opts in "--budget missing.yaml" "" "--max-growth 5" "--max-leaked 0 --baseline old.mt"; do
+    # shellcheck disable=SC2086
+    run_status 2 "$M" -q -o never.%p.mt --check $opts -- /bin/sh -c 'echo RAN'
+    [ ! -s out ] || fail "the program ran with --check $opts: $(cat out)"
+    ! ls never.*.mt >/dev/null 2>&1 || fail "a trace was written with --check $opts"
+  done
   run_status 2 "$M" -q --check --max-leaked 0 "$LEAK"
   grep -q -- "--check needs \`--\` before the program" err || fail "$(cat err)"
   run_status 2 "$M" -q -o leak.%p.mt --check -- "$LEAK"
