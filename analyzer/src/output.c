@@ -3,6 +3,7 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -328,7 +329,10 @@ static void json_cell(FILE *out, const mt__column *c, const mt__cell *x) {
   switch (c->type) {
   case MT__COL_INT:
   case MT__COL_BYTES: fprintf(out, "%" PRId64, x->i); break;
-  case MT__COL_REAL: fprintf(out, "%.6g", x->r); break;
+  case MT__COL_REAL: /* JSON has no inf or nan */
+    if (isfinite(x->r)) fprintf(out, "%.6g", x->r);
+    else fputs("null", out);
+    break;
   case MT__COL_TEXT:
     if (x->s) json_string(out, x->s);
     else fputs("null", out);

@@ -23,6 +23,22 @@ static mt__coltype column_type(sqlite3_stmt *st, int i) {
   return t == SQLITE_INTEGER ? MT__COL_INT : t == SQLITE_FLOAT ? MT__COL_REAL : MT__COL_TEXT;
 }
 
+/* A blob as SQL writes it, X'41FF42': every byte kept, in any format (as text a blob would
+ * stop at its first zero and need not be UTF-8). NULL when out of memory. */
+static char *blob_text(sqlite3_stmt *st, int i) {
+  const unsigned char *p = sqlite3_column_blob(st, i);
+  size_t n = (size_t)sqlite3_column_bytes(st, i);
+  char *s = malloc(2 * n + 4);
+  if (!s) return NULL;
+  char *o = s;
+  *o++ = 'X';
+  *o++ = '\'';
+  for (size_t k = 0; k < n; k++, o += 2) snprintf(o, 3, "%02X", p[k]);
+  *o++ = '\'';
+  *o = 0;
+  return s;
+}
+
 /* Statements that would create or open files (ATTACH makes an empty database file, even in
  * a "read-only" query) are refused at prepare time. */
 static int deny_files(void *ctx, int action, const char *a, const char *b, const char *db,
@@ -83,6 +99,7 @@ static int run(mt__report_ctx *c) {
     cols[i] = (mt__column){name, name, MT__COL_INT};
   }
   mt__cell cells[MAX_COLUMNS];
+  char *blobs[MAX_COLUMNS] = {0}; /* hex text of the row's blob values */
   int rc, started = 0;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     if (!started) {
@@ -93,7 +110,13 @@ static int run(mt__report_ctx *c) {
     for (int i = 0; i < ncols; i++) {
       int t = sqlite3_column_type(st, i);
       memset(&cells[i], 0, sizeof cells[i]);
+      free(blobs[i]);
+      blobs[i] = NULL;
       if (t == SQLITE_NULL) cells[i].null = 1;
+      else if (t == SQLITE_BLOB && cols[i].type == MT__COL_TEXT) {
+        cells[i].s = blobs[i] = blob_text(st, i);
+        cells[i].null = !blobs[i];
+      } else if (t == SQLITE_BLOB) cells[i].null = 1; /* in a numeric column */
       else if (cols[i].type == MT__COL_INT && t == SQLITE_INTEGER) cells[i].i = sqlite3_column_int64(st, i);
       else if (cols[i].type == MT__COL_REAL) cells[i].r = sqlite3_column_double(st, i);
       else if (cols[i].type == MT__COL_TEXT) cells[i].s = (const char *)sqlite3_column_text(st, i);
@@ -102,6 +125,7 @@ static int run(mt__report_ctx *c) {
     }
     if (mt__doc_row(c->doc, cells)) break;
   }
+  for (int i = 0; i < ncols; i++) free(blobs[i]);
   if (!started && rc == SQLITE_DONE) mt__doc_section(c->doc, "rows", NULL, cols, (size_t)ncols, 0);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return mt__fail(c->e, "sql: %s", sqlite3_errmsg(c->in.db));

@@ -178,6 +178,13 @@ case_sql_one_read_only_statement() {
   run_status 0 "$R" sql "SELECT count(*) AS n FROM processes; -- one process" --format csv basic.mt
   expect "processes left" "n
 1" "$(cat out)"
+  # values JSON and CSV cannot hold as they are: infinity is null, blobs are X'..' literals
+  run_status 0 "$R" sql "SELECT 1e308 * 10 AS big, x'00ff41' AS b" --format csv basic.mt
+  expect "blob csv" "big,b
+inf,X'00FF41'" "$(cat out)"
+  run_status 0 "$R" sql "SELECT 1e308 * 10 AS big, x'00ff41' AS b" --format json basic.mt
+  python3 -c "import json,sys; d=json.load(open('out')); assert d['rows'] == [{'big': None, 'b': \"X'00FF41'\"}], d" ||
+    fail "sql json: $(cat out)"
 }
 
 case_bad_options_exit_2() {
