@@ -33,6 +33,9 @@ typedef struct {
 
 static const builtin_rule builtin_rules[] = {
     {"*_IO_file_doallocate", NULL, "built-in: libc stdio buffer (freed by libc at exit)"},
+    {"setlocale|newlocale|bindtextdomain|textdomain|bind_textdomain_codeset|__dcigettext|"
+     "__dcngettext|gettext|dgettext|dcgettext|ngettext|dngettext|dcngettext",
+     NULL, "built-in: libc locale and message catalog data (freed by libc at exit)"},
     {NULL, "*/ld-linux*.so*|*/libc.so*|*/libstdc++.so*|*/libgcc_s.so*|*/libm.so*",
      "built-in: start-up allocation of libc, ld.so or libstdc++"},
 };

@@ -118,6 +118,15 @@ case_builtin_suppressions_match_valgrind_freeres() {
   valgrind "$X/stdio_leak" >/dev/null 2>vg.txt || fail valgrind
   grep -q "in use at exit: 100 bytes in 1 blocks" vg.txt || fail "valgrind: $(cat vg.txt)"
   grep -q "total heap usage: 2 allocs" vg.txt || fail "valgrind: $(cat vg.txt)"
+  # locale and message catalog data: libc's too, freed by freeres under valgrind
+  "$M" -q -o l.mt "$X/locale_leak" >/dev/null 2>&1 || fail "memtrace locale_leak"
+  "$R" summary --format json l.mt >lsum.json || fail summary
+  expect "locale data suppressed" "100,1" \
+    "$(python3 -c "import json; d=json.load(open('lsum.json')); print('%d,%d' % (d['leaked_bytes'], d['leaked_blocks']))")"
+  valgrind "$X/locale_leak" >/dev/null 2>vg.txt || fail valgrind
+  grep -q "in use at exit: 100 bytes in 1 blocks" vg.txt || fail "valgrind: $(cat vg.txt)"
+  expect "allocations as valgrind" "$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' vg.txt | tr -d ,)" \
+    "$(python3 -c "import json; print(json.load(open('lsum.json'))['allocations'])")"
 }
 
 # X is this directory; rust_leak.rs is built here with $RUSTC, and the case skips without it.
