@@ -286,6 +286,26 @@ static int load_stats(mt__model *m, sqlite3 *db, int64_t pid) {
   return 0;
 }
 
+/* Leaked weights as memtrace-report counts them: the heap leaks of stacks its built-in
+ * suppressions match weigh nothing (the summary shows them apart). */
+static void leave_out_suppressed_leaks(mt__model *m, sqlite3 *db, int64_t pid) {
+  mt__leakset ls;
+  if (mt__ui_leakset(db, pid, &ls) != 0) return;
+  mt__u64map index; /* stack id -> stat */
+  mt__u64map_init(&index);
+  for (size_t i = 0; i < m->nstats; i++)
+    if (mt__u64map_put(&index, (uint64_t)m->stat_id[i], i)) break;
+  for (size_t g = 0; g < ls.n; g++) {
+    const mt__leak_group *lg = &ls.groups[g];
+    uint64_t *i = lg->suppressed && !strcmp(lg->cls, "heap") ? mt__u64map_get(&index, lg->stack_id) : NULL;
+    if (!i) continue;
+    uint64_t *leaked = &m->stat_cost[*i][MT__COST_LEAKED];
+    *leaked = *leaked > lg->bytes ? *leaked - lg->bytes : 0;
+  }
+  mt__u64map_free(&index);
+  mt__leakset_free(&ls);
+}
+
 mt__model *mt__ui_model_load(sqlite3 *db, int64_t process_id, char *msg, size_t len) {
   mt__model *m = calloc(1, sizeof *m);
   if (!m) {
@@ -300,6 +320,7 @@ mt__model *mt__ui_model_load(sqlite3 *db, int64_t process_id, char *msg, size_t 
     mt__ui_model_free(m);
     return NULL;
   }
+  leave_out_suppressed_leaks(m, db, process_id);
   return m;
 }
 

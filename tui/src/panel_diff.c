@@ -46,12 +46,16 @@ static void site_sql(diff *d, mt__app *app, char *sql, size_t len) {
     const char *db = i ? "other" : "main";
     char pid[32];
     snprintf(pid, sizeof pid, i ? "%" PRId64 : "?1", app->other_process);
+    char suppressed[96] = ""; /* leaked weights leave suppressed stacks out, as the report */
+    if (d->cost == MT__COST_LEAKED)
+      snprintf(suppressed, sizeof suppressed,
+               " AND s.stack_id NOT IN (SELECT stack_id FROM temp.mt_suppressed WHERE side = %d)", i);
     snprintf(side[i], sizeof side[i],
              "SELECT f.function AS fn, f.file AS file, f.line AS line, sum(s.%s) AS v"
              " FROM %s.stack_stats s JOIN %s.stacks t ON t.process_id = s.process_id"
              " AND t.id = s.stack_id JOIN %s.frames f ON f.process_id = s.process_id"
-             " AND f.ip = t.ip AND f.depth = 0 WHERE s.process_id = %s GROUP BY 1, 2, 3",
-             col, db, db, db, pid);
+             " AND f.ip = t.ip AND f.depth = 0 WHERE s.process_id = %s%s GROUP BY 1, 2, 3",
+             col, db, db, db, pid, suppressed);
   }
   snprintf(
       sql, len,
@@ -88,6 +92,37 @@ static void load_totals(diff *d, mt__app *app) {
   sqlite3_finalize(st);
 }
 
+/* Leaked bytes as memtrace-report diff counts them (without suppressed stacks) into the
+ * totals, and the suppressed stacks of each side into temp.mt_suppressed for the sites. */
+static void load_reported_leaks(diff *d, mt__app *app) {
+  sqlite3 *other = NULL;
+  if (sqlite3_open_v2(app->other_path, &other, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    sqlite3_close(other);
+    return;
+  }
+  sqlite3_exec(app->db, "CREATE TEMP TABLE IF NOT EXISTS mt_suppressed(side INTEGER, stack_id INTEGER);"
+               " DELETE FROM temp.mt_suppressed", NULL, NULL, NULL);
+  sqlite3_stmt *ins = NULL;
+  sqlite3_prepare_v2(app->db, "INSERT INTO temp.mt_suppressed VALUES (?1, ?2)", -1, &ins, NULL);
+  for (int side = 0; side < 2; side++) {
+    mt__leakset ls;
+    if (mt__ui_leakset(side ? other : app->db, side ? app->other_process : app->process_id, &ls))
+      continue;
+    for (int i = 0; i < 6; i++)
+      if (!strcmp(totals_rows[i].column, "leaked_bytes")) d->totals[i][side] = (int64_t)ls.bytes;
+    for (size_t g = 0; ins && g < ls.n; g++) {
+      if (!ls.groups[g].suppressed || strcmp(ls.groups[g].cls, "heap")) continue;
+      sqlite3_bind_int(ins, 1, side);
+      sqlite3_bind_int64(ins, 2, (int64_t)ls.groups[g].stack_id);
+      sqlite3_step(ins);
+      sqlite3_reset(ins);
+    }
+    mt__leakset_free(&ls);
+  }
+  sqlite3_finalize(ins);
+  sqlite3_close(other);
+}
+
 static int attach(diff *d, mt__app *app) {
   if (d->attached) return d->error[0] ? -1 : 0;
   d->attached = 1;
@@ -104,6 +139,7 @@ static int attach(diff *d, mt__app *app) {
     return -1;
   }
   load_totals(d, app);
+  if (d->have_totals) load_reported_leaks(d, app);
   char sql[4096];
   site_sql(d, app, sql, sizeof sql);
   mt__ui_pager_set_sql(&d->pager, sql);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "filter.h"
-#include "leakset.h"
 #include "tui.h"
 
 typedef struct {
@@ -113,35 +111,25 @@ static void load_notes(summary *s, mt__app *app) {
  * the stacks its built-in suppressions match (one-time allocations of libc, ld.so and
  * libstdc++), which are said apart. The totals table holds every unfreed block. */
 static void load_reported_leaks(summary *s, mt__app *app) {
-  mt__filter *filter;
-  if (mt__filter_new(&filter)) return;
-  mt__options opt = {0};
-  mt__err e = {{0}};
-  mt__report_ctx c = {.opt = &opt, .filter = filter, .e = &e};
-  c.in.db = app->db;
-  c.in.process_id = app->process_id;
   mt__leakset ls;
-  if (mt__leakset_load(&c, MT__LEAK_KINDS_ALL, &ls) == 0) {
-    s->fig[F_LEAKED] = ls.bytes;
-    s->fig[F_BLOCKS] = ls.blocks;
-    if (ls.have_kinds) {
-      char v[4][32];
-      static const int kind[4] = {MT_REACH_DEFINITE, MT_REACH_INDIRECT, MT_REACH_POSSIBLE,
-                                  MT_REACH_REACHABLE};
-      for (int i = 0; i < 4; i++) mt__ui_fmt_bytes(v[i], sizeof v[i], ls.kind_bytes[kind[i]]);
-      snprintf(s->kinds, sizeof s->kinds, "definite %s, indirect %s, possible %s, reachable %s",
-               v[0], v[1], v[2], v[3]);
-    }
-    if (ls.suppressed_blocks) {
-      char b[32];
-      snprintf(s->suppressed, sizeof s->suppressed,
-               "%s in %" PRIu64 " blocks (one-time allocations of libc, ld.so, libstdc++)",
-               mt__ui_fmt_bytes(b, sizeof b, ls.suppressed_bytes), ls.suppressed_blocks);
-    }
-    mt__leakset_free(&ls);
+  if (mt__ui_leakset(app->db, app->process_id, &ls) != 0) return;
+  s->fig[F_LEAKED] = ls.bytes;
+  s->fig[F_BLOCKS] = ls.blocks;
+  if (ls.have_kinds) {
+    char v[4][32];
+    static const int kind[4] = {MT_REACH_DEFINITE, MT_REACH_INDIRECT, MT_REACH_POSSIBLE,
+                                MT_REACH_REACHABLE};
+    for (int i = 0; i < 4; i++) mt__ui_fmt_bytes(v[i], sizeof v[i], ls.kind_bytes[kind[i]]);
+    snprintf(s->kinds, sizeof s->kinds, "definite %s, indirect %s, possible %s, reachable %s",
+             v[0], v[1], v[2], v[3]);
   }
-  mt__cs_free(c.cs);
-  mt__filter_free(filter);
+  if (ls.suppressed_blocks) {
+    char b[32];
+    snprintf(s->suppressed, sizeof s->suppressed,
+             "%s in %" PRIu64 " blocks (one-time allocations of libc, ld.so, libstdc++)",
+             mt__ui_fmt_bytes(b, sizeof b, ls.suppressed_bytes), ls.suppressed_blocks);
+  }
+  mt__leakset_free(&ls);
 }
 
 static void load(summary *s, mt__app *app) {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "leakset.h"
+
 /* ---- costs (format.c) --------------------------------------------------------------------- */
 
 /* The costs a call tree or list can be weighed by; the order is the cycling order of `c`. */
@@ -264,6 +266,12 @@ int mt__ui_text_width(const char *s);
 const char *mt__ui_tail(const char *s, int cols);
 /* Case-insensitive substring test. */
 int mt__ui_contains(const char *hay, const char *needle);
+
+/* ---- leaks as memtrace-report counts them (leaks.c) ------------------------------------- */
+
+/* The leak groups of a process, suppressed ones marked (built-in suppressions on), totals
+ * without them. @return 0 or -1. Free with mt__leakset_free. */
+int mt__ui_leakset(sqlite3 *db, int64_t process_id, mt__leakset *out);
 
 /* ---- paged queries (pager.c) ------------------------------------------------------------- */
 
