@@ -58,8 +58,8 @@ static const struct {
     {{"db", required_argument, 0, OPT_DB}, "PATH", "database for traces (default TRACE.db); alone, the input"},
     {{"debug-path", required_argument, 0, OPT_DEBUG_PATH}, "DIR", "extra debug file root (.build-id/)"},
     {{"sysroot", required_argument, 0, OPT_SYSROOT}, "DIR", "prefix for module paths"},
-    {{"by", required_argument, 0, OPT_BY}, "WEIGHT", "hotspots: count|bytes|temporary|peak;"
-     " flamegraph: allocations|bytes|leaked|peak"},
+    {{"by", required_argument, 0, OPT_BY}, "WEIGHT", "hotspots, diff: count|bytes|temporary|peak|leaked;"
+     " flamegraph: allocations|bytes|temporary|leaked|peak"},
     {{"exclude-function", required_argument, 0, OPT_EXCL_FN}, "GLOB", "hide stacks with a matching function"},
     {{"exclude-module", required_argument, 0, OPT_EXCL_MOD}, "GLOB", "hide stacks through a matching module"},
     {{"kind", required_argument, 0, OPT_KIND}, "KINDS", "leaks (and summary's leaked): comma list of "

@@ -147,7 +147,7 @@ static int run(mt__report_ctx *c) {
 
 const mt__report mt__report_flamegraph = {
     .name = "flamegraph",
-    .usage = "collapsed stacks (or --svg) weighted --by allocations|bytes|leaked|peak",
+    .usage = "collapsed stacks (or --svg) weighted --by allocations|bytes|temporary|leaked|peak",
     .inputs = 1,
     .run = run,
 };
