@@ -29,6 +29,8 @@ static void before_fork(void) {
   if (atomic_load(&mt__g.state) != MT_STATE_RUNNING)
     return;
   mt__tls.guard++;
+  mt__tls.forking = 1;
+  atomic_fetch_add(&mt__fork_pending, 1); /* other threads leave the locks to us */
   mt__lock(&mt__io_lock);
   mt__lock(&mt__module_lock);
   mt__lock(&mt__stack_lock);
@@ -36,6 +38,8 @@ static void before_fork(void) {
   mt__lock(&mt__g.peak_lock);
   mt__lock(&mt__queue_lock);
   mt__lock(&mt__pool_lock);
+  atomic_fetch_sub(&mt__fork_pending, 1);
+  mt__tls.forking = 0;
   fork_locked = 1;
 }
 
@@ -53,6 +57,10 @@ static void after_fork_parent(void) {
 }
 
 static void after_fork_child(void) {
+  /* the child's only thread holds no lock any more (they are reset below), and no other
+   * thread of the child waits to fork */
+  atomic_store(&mt__fork_pending, 0);
+  mt__tls.locks_held = 0;
   if (!fork_locked)
     return;
   static char parent_trace[MT_PATH_MAX];

@@ -43,6 +43,11 @@ typedef struct {
 static inline void mt__lock(mt_lock *l);
 static inline void mt__unlock(mt_lock *l);
 void mt__lock_slow(mt_lock *l);
+/* Nonzero while a thread takes every lock before fork(). Busy threads would otherwise win
+ * each lock back the moment it is released and leave fork() waiting for seconds: a thread
+ * that holds no shim lock waits here until the forking thread has them all. */
+extern atomic_int mt__fork_pending;
+void mt__lock_fork_gate(void);
 /* Take the lock, waiting at most `ms`: @return 1 when taken, 0 when the caller already holds
  * it or the wait timed out (used on exit and signal paths, which must never hang). */
 int mt__lock_timed(mt_lock *l, int ms);
@@ -242,6 +247,8 @@ typedef struct {
   int resolving;             /* inside dlsym while resolving real functions */
   uint32_t tid;
   mt_tbuf *tbuf;
+  int locks_held;            /* shim locks this thread holds (see mt__lock_fork_gate) */
+  int forking;               /* this thread is taking every lock before fork() */
 } mt_tls_state;
 extern MT_TLS mt_tls_state mt__tls;
 
@@ -521,15 +528,18 @@ static inline uint32_t mt__tid(void) {
 }
 
 static inline void mt__lock(mt_lock *l) {
+  if (mt_unlikely(atomic_load_explicit(&mt__fork_pending, memory_order_relaxed)))
+    mt__lock_fork_gate();
   unsigned expected = 0;
-  if (mt_likely(atomic_compare_exchange_strong_explicit(&l->owner, &expected, mt__tid(),
-                                                        memory_order_acquire,
-                                                        memory_order_relaxed)))
-    return;
-  mt__lock_slow(l);
+  if (mt_unlikely(!atomic_compare_exchange_strong_explicit(&l->owner, &expected, mt__tid(),
+                                                           memory_order_acquire,
+                                                           memory_order_relaxed)))
+    mt__lock_slow(l);
+  mt__tls.locks_held++;
 }
 
 static inline void mt__unlock(mt_lock *l) {
+  mt__tls.locks_held--;
   atomic_store_explicit(&l->owner, 0, memory_order_release);
 }
 

@@ -26,6 +26,16 @@ static inline int try_lock(mt_lock *l, unsigned me) {
                                                memory_order_relaxed);
 }
 
+atomic_int mt__fork_pending;
+
+void mt__lock_fork_gate(void) {
+  /* a thread holding a lock goes on (the forking thread may be waiting for that lock) */
+  if (mt__tls.locks_held != 0 || mt__tls.forking)
+    return;
+  while (atomic_load_explicit(&mt__fork_pending, memory_order_acquire))
+    sched_yield();
+}
+
 void mt__lock_slow(mt_lock *l) {
   unsigned me = mt__tid();
   for (unsigned spins = 0;; spins++) {
@@ -47,8 +57,10 @@ int mt__lock_timed(mt_lock *l, int ms) {
     unsigned owner = atomic_load_explicit(&l->owner, memory_order_relaxed);
     if (owner == me)
       return 0;
-    if (owner == 0 && try_lock(l, me))
+    if (owner == 0 && try_lock(l, me)) {
+      mt__tls.locks_held++;
       return 1;
+    }
     if (spins < 64) {
       __builtin_ia32_pause();
       continue;
