@@ -20,8 +20,8 @@
 
 /* Move the trace to the lowest free number at or above `from`, else (none free up to
  * RLIMIT_NOFILE: a loop closing every number has reached the top) to the lowest free one from
- * MT_TRACE_FD_MIN, which such a loop has passed already. @return 0, or -1 when no number is
- * free or the lock could not be had. */
+ * MT_TRACE_FD_MIN, then from 3 (the program had filled the table), which such a loop has
+ * passed already. @return 0, or -1 when no number is free or the lock could not be had. */
 static int move_trace_fd(int old, long from, int or_lower) {
   if (!mt__lock_timed(&mt__io_lock, 2000))
     return -1;
@@ -31,6 +31,8 @@ static int move_trace_fd(int old, long from, int or_lower) {
     long moved = from <= INT_MAX ? syscall(SYS_fcntl, old, F_DUPFD_CLOEXEC, (int)from) : -1;
     if (moved < 0 && or_lower)
       moved = syscall(SYS_fcntl, old, F_DUPFD_CLOEXEC, MT_TRACE_FD_MIN);
+    if (moved < 0 && or_lower) /* a full table: the loop freed low numbers on its way */
+      moved = syscall(SYS_fcntl, old, F_DUPFD_CLOEXEC, 3);
     errno = saved;
     if (moved >= 0) {
       mt_writer_set_fd(mt__g.writer, (int)moved);

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 # A program that closes every descriptor it did not open (close loops up and down, close_range,
-# closefrom, dup2 over them) keeps working, and the trace, moved out of the way, holds every
+# closefrom, dup2 over them, a full table closed) keeps working, and the trace, moved out of the way, holds every
 # event: nothing recorded before the closing is lost, recording goes on after it.
 . "$LIB"
-for how in loop down close_range closefrom dup2; do
+for how in loop down close_range closefrom dup2 full; do
   rm -f x.mt
   traced x.mt "$PROGS/fd_closer" "$how"
   expect_rc 0

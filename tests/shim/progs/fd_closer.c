@@ -2,10 +2,12 @@
 /* Gets rid of every descriptor above 2 the way argv[1] says, as daemons and subprocess
  * libraries do: "loop" (close() on 3..65535), "close_range" (close_range(3, ~0U, 0)),
  * "closefrom" (closefrom(3)), "dup2" (dup2 of stderr onto 3..1999, then close() on them),
- * "down" (close() from 65535 down to 3). Allocates 1,000 blocks of 16 bytes before and
+ * "down" (close() from 65535 down to 3), "full" (opens /dev/null until the table is full,
+ * then close() on 3..65535: no number above the trace's is free when it is closed). Allocates 1,000 blocks of 16 bytes before and
  * frees them after, then 100,000 times allocates and frees 32 bytes, and writes "ok": the
  * program must behave exactly as without memtrace, and the trace must hold everything. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +30,11 @@ int main(int argc, char **argv) {
       if (dup2(2, fd) != fd)
         return 3;
     for (int fd = 3; fd < 2000; fd++)
+      close(fd);
+  } else if (!strcmp(how, "full")) {
+    while (open("/dev/null", O_RDONLY) >= 0) {
+    }
+    for (int fd = 3; fd < 65536; fd++)
       close(fd);
   } else if (!strcmp(how, "down")) {
     for (int fd = 65535; fd >= 3; fd--)
