@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "header.h"
 
@@ -16,10 +17,20 @@ struct mt_writer {
   int fd;
   mt_allocator allocator;
   ZSTD_CCtx *cctx;
+  void *workspace;        /* the memory of a static cctx (mt_writer_reserve), or NULL */
+  size_t workspace_size;
+  int level;
   uint8_t *frame;
   size_t frame_cap, max_chunk;
   uint64_t written;
 };
+
+/* The compression settings of every frame, at the writer's level. */
+static int set_parameters(ZSTD_CCtx *cctx, int level) {
+  return ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1));
+}
 
 static void *libc_alloc(void *opaque, size_t size) { return (void)opaque, malloc(size); }
 static void libc_free(void *opaque, void *ptr) { (void)opaque, free(ptr); }
@@ -58,10 +69,8 @@ int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const
   w->frame = a.alloc(a.opaque, w->frame_cap);
   ZSTD_customMem mem = {a.alloc, a.free, a.opaque};
   w->cctx = ZSTD_createCCtx_advanced(mem);
-  if (!w->frame || !w->cctx ||
-      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
-      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
-      ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1))) {
+  w->level = level;
+  if (!w->frame || !w->cctx || set_parameters(w->cctx, level)) {
     mt_writer_destroy(w);
     return MT_ENOMEM;
   }
@@ -71,7 +80,31 @@ int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const
 
 int mt_writer_set_level(mt_writer *w, int level) {
   if (level < 1 || level > ZSTD_maxCLevel()) return MT_EINVAL;
-  return ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ? MT_EINVAL : 0;
+  if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level))) return MT_EINVAL;
+  w->level = level;
+  return 0;
+}
+
+int mt_writer_reserve(mt_writer *w, int max_level) {
+  if (max_level < 1 || max_level > ZSTD_maxCLevel()) return MT_EINVAL;
+  size_t size = 0; /* the largest workspace any level up to max_level needs for a chunk */
+  for (int level = 1; level <= max_level; level++) {
+    size_t need = ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, w->max_chunk, 0));
+    if (need > size) size = need;
+  }
+  void *ws = w->allocator.alloc(w->allocator.opaque, size);
+  if (!ws) return MT_ENOMEM;
+  ZSTD_CCtx *cctx = ZSTD_initStaticCCtx(ws, size);
+  if (!cctx || set_parameters(cctx, w->level)) {
+    w->allocator.free(w->allocator.opaque, ws);
+    return MT_ENOMEM;
+  }
+  if (w->workspace) w->allocator.free(w->allocator.opaque, w->workspace);
+  else ZSTD_freeCCtx(w->cctx);
+  w->cctx = cctx;
+  w->workspace = ws;
+  w->workspace_size = size;
+  return 0;
 }
 
 int mt_writer_write_header(mt_writer *w) {
@@ -84,7 +117,7 @@ int mt_writer_write_chunk(mt_writer *w, const mt_chunk *c) {
   if (mt_chunk_empty(c)) return 0;
   if (c->len > w->max_chunk) return MT_ETOOBIG;
   size_t n = ZSTD_compress2(w->cctx, w->frame, w->frame_cap, c->data, c->len);
-  if (ZSTD_isError(n)) return MT_ETOOBIG;
+  if (ZSTD_isError(n)) return ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation ? MT_ENOMEM : MT_ETOOBIG;
   return write_all(w, w->frame, n);
 }
 
@@ -92,7 +125,8 @@ uint64_t mt_writer_bytes_written(const mt_writer *w) { return w->written; }
 
 void mt_writer_destroy(mt_writer *w) {
   if (!w) return;
-  ZSTD_freeCCtx(w->cctx);
+  if (w->workspace) w->allocator.free(w->allocator.opaque, w->workspace); /* a static cctx */
+  else ZSTD_freeCCtx(w->cctx);
   if (w->frame) w->allocator.free(w->allocator.opaque, w->frame);
   w->allocator.free(w->allocator.opaque, w);
 }

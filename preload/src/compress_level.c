@@ -21,6 +21,8 @@
 #define CPU_WINDOW_NS 100000000ull /* re-measure idle time at most this often */
 
 static int fixed_level;   /* MEMTRACE_ZSTD_LEVEL, 0 for the automatic choice */
+static int reserved_level; /* the writer holds the memory of the levels up to this one; 0: it
+                           * allocates as it goes (the first reservation failed) */
 static int current_level; /* what the writer is set to, 0 before the first frame */
 static int cpus;
 static int compressible;  /* the last frame of MIN_JUDGED_BYTES or more shrank MIN_RATIO times */
@@ -61,6 +63,9 @@ void mt__zlevel_setup(void) {
   last_idle = machine_idle_ns();
   last_writer = 0;
   core_spare = cpus > 1 && last_idle != 0;
+  /* the compression memory of the first level now, while the program has memory to spare */
+  int first = fixed_level ? fixed_level : LEVEL_FAST;
+  reserved_level = mt__g.writer && mt_writer_reserve(mt__g.writer, first) == 0 ? first : 0;
 }
 
 /* Was at least half a core free for the writer over the last window: idle on the machine, or
@@ -88,6 +93,16 @@ void mt__zlevel_pick(int background, int queued) {
   if (!level)
     level = background && queued == 0 && compressible && cpus > 1 && spare_core() ? LEVEL_STRONG
                                                                                  : LEVEL_FAST;
+  /* The writer takes the memory of a stronger level once, the first time it needs it, and
+   * keeps it: switching levels must not map and unmap a workspace each frame, which fails
+   * when the program is short of memory (RLIMIT_AS) and would end the trace. Without that
+   * memory it stays at the levels it has. Small programs never leave level 1. */
+  if (reserved_level && level > reserved_level && mt__g.writer) {
+    if (mt_writer_reserve(mt__g.writer, level) == 0)
+      reserved_level = level;
+    else
+      level = reserved_level;
+  }
   if (level != current_level && mt__g.writer && mt_writer_set_level(mt__g.writer, level) == 0)
     current_level = level;
 }

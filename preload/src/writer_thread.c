@@ -105,7 +105,7 @@ static int write_chunk(const mt_chunk *c, int background) {
   uint64_t before = mt_writer_bytes_written(mt__g.writer);
   int rc = mt_writer_write_chunk(mt__g.writer, c);
   if (rc != 0) {
-    mt__stop("cannot write the trace: ", rc == MT_EIO ? errno : 0);
+    mt__stop("cannot write the trace: ", rc == MT_EIO ? errno : rc == MT_ENOMEM ? ENOMEM : EINVAL);
     return -1;
   }
   mt__zlevel_observe(c->len, mt_writer_bytes_written(mt__g.writer) - before);

@@ -39,6 +39,11 @@ MT_API int mt_writer_write_chunk(mt_writer *w, const mt_chunk *c);
 
 /* Bytes written to the file so far, header included. */
 MT_API uint64_t mt_writer_bytes_written(const mt_writer *w);
+/* Allocate, once, all the memory compression at levels up to max_level will ever need, so
+ * that writing never allocates again (a program short of memory does not end its trace;
+ * switching levels does not map and unmap a workspace each frame). @return 0, MT_EINVAL or
+ * MT_ENOMEM (the writer keeps working as before). */
+MT_API int mt_writer_reserve(mt_writer *w, int max_level);
 /* Continue writing through another descriptor of the same open file (a dup of the first):
  * used when the first one's number must be given up. */
 MT_API void mt_writer_set_fd(mt_writer *w, int fd);
