@@ -284,6 +284,9 @@ void mt__zlevel_observe(size_t raw_bytes, uint64_t frame_bytes);
 /* writer_thread.c: queue of full buffers, background compression, RSS samples ------------- */
 
 mt_buf *mt__buf_get(void);
+/* Write a chunk now, after every queued buffer, from the thread that filled it (it holds its
+ * tbuf lock): when no memory is left for another buffer, so no record is dropped. */
+void mt__writer_write_through(const mt_chunk *c);
 void mt__buf_put(mt_buf *b);
 /* Queue a finished buffer for writing. @return 1 when the queue is long (caller should help
  * by calling mt__writer_help() once it holds no lock). */

@@ -119,7 +119,8 @@ void mt__tbuf_swap_locked(mt_tbuf *tb) {
   if (mt_chunk_empty(&tb->chunk))
     return;
   mt_buf *fresh = mt__buf_get();
-  if (!fresh) { /* out of memory: drop these records rather than fail the program */
+  if (!fresh) { /* out of memory for another buffer: write this one now and keep it */
+    mt__writer_write_through(&tb->chunk);
     mt_chunk_reset(&tb->chunk, tb->tid);
     return;
   }

@@ -31,7 +31,7 @@ static atomic_int writer_sleeping;
 
 /* Buffers ------------------------------------------------------------------------------------ */
 
-mt_buf *mt__buf_get(void) {
+static mt_buf *pool_take(void) {
   mt__lock(&mt__pool_lock);
   mt_buf *b = pool;
   if (b) {
@@ -39,6 +39,11 @@ mt_buf *mt__buf_get(void) {
     pool_count--;
   }
   mt__unlock(&mt__pool_lock);
+  return b;
+}
+
+mt_buf *mt__buf_get(void) {
+  mt_buf *b = pool_take();
   if (!b)
     b = mt__os_alloc(MT_BUF_SIZE);
   if (b)
@@ -123,6 +128,13 @@ static void drain_locked(int background) {
   }
 }
 
+void mt__writer_write_through(const mt_chunk *c) {
+  mt__lock(&mt__io_lock);
+  drain_locked(0); /* the thread's earlier buffers go first */
+  write_chunk(c, 0);
+  mt__unlock(&mt__io_lock);
+}
+
 void mt__writer_help(void) {
   mt__lock(&mt__io_lock);
   drain_locked(0);
@@ -133,8 +145,14 @@ static void flush_all_locked(int timed, int background) {
   drain_locked(background);
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
     int locked;
-    if (timed) {
+    if (timed) { /* exit: the owner may be frozen inside; its chunk is written anyway */
       locked = mt__lock_timed(&tb->lock, 100);
+    } else if (background) {
+      /* the periodic flush: a buffer whose owner holds it is flushed next time (its owner
+       * may be writing through, see mt__writer_write_through: owners take io after tb) */
+      if (!mt__lock_timed(&tb->lock, 20))
+        continue;
+      locked = 1;
     } else {
       mt__lock(&tb->lock);
       locked = 1;
