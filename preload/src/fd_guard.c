@@ -5,7 +5,8 @@
  * moves to another number (a dup of the same open file, under the I/O lock so no write is in
  * flight), or, for a range running to the end of the table, is left out of the range. The
  * program sees the call succeed as it asked. Raw close syscalls cannot be seen: the writer
- * notices the file is gone and stops recording with a message. */
+ * notices the file is gone and stops recording with a message. Pipes the shim's libraries open
+ * are kept out of the low numbers the same way. */
 #include "internal.h"
 
 #include <errno.h>
@@ -66,6 +67,30 @@ MT_EXPORT int dup3(int old, int fd, int flags) {
     move_trace_fd(fd, fd + 1, 1);
   return mt__real.dup3(old, fd, flags);
 }
+
+/* Descriptors the shim itself opens through libc (libunwind's memory-validation pipe, made
+ * at start-up and again whenever the program closed it) go up where the trace is: the
+ * program's first open() must return 3, as it does without memtrace. */
+static void move_high(int *fd, int cloexec) {
+  long moved = syscall(SYS_fcntl, *fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, MT_TRACE_FD_MIN);
+  if (moved >= 0) {
+    syscall(SYS_close, *fd);
+    *fd = (int)moved;
+  }
+}
+
+MT_EXPORT int pipe2(int fds[2], int flags) {
+  int rc = (int)syscall(SYS_pipe2, fds, flags);
+  if (rc == 0 && mt__tls.guard > 0) { /* called from inside the shim */
+    int saved = errno;
+    move_high(&fds[0], flags & O_CLOEXEC);
+    move_high(&fds[1], flags & O_CLOEXEC);
+    errno = saved;
+  }
+  return rc;
+}
+
+MT_EXPORT int pipe(int fds[2]) { return pipe2(fds, 0); }
 
 static int close_range_raw(unsigned first, unsigned last, int flags) {
   return (int)syscall(SYS_close_range, first, last, flags);
