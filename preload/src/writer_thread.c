@@ -31,7 +31,7 @@ static atomic_int writer_sleeping;
 
 /* Buffers ------------------------------------------------------------------------------------ */
 
-static mt_buf *pool_take(void) {
+mt_buf *mt__buf_get(void) {
   mt__lock(&mt__pool_lock);
   mt_buf *b = pool;
   if (b) {
@@ -39,11 +39,6 @@ static mt_buf *pool_take(void) {
     pool_count--;
   }
   mt__unlock(&mt__pool_lock);
-  return b;
-}
-
-mt_buf *mt__buf_get(void) {
-  mt_buf *b = pool_take();
   if (!b)
     b = mt__os_alloc(MT_BUF_SIZE);
   if (b)
@@ -129,10 +124,14 @@ static void drain_locked(int background) {
 }
 
 void mt__writer_write_through(const mt_chunk *c) {
-  mt__lock(&mt__io_lock);
+  /* a flush that ran out of buffers holds the lock already: the lock does not nest */
+  int mine = atomic_load_explicit(&mt__io_lock.owner, memory_order_relaxed) == mt__tid();
+  if (!mine)
+    mt__lock(&mt__io_lock);
   drain_locked(0); /* the thread's earlier buffers go first */
   write_chunk(c, 0);
-  mt__unlock(&mt__io_lock);
+  if (!mine)
+    mt__unlock(&mt__io_lock);
 }
 
 void mt__writer_help(void) {
