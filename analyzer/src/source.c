@@ -193,10 +193,6 @@ static int made_by_us(const char *path) {
   return ours;
 }
 
-/* The database next to a trace is a cache of it (and of its children, found again next to
- * it): one that memtrace-report made with another schema version is deleted and made anew
- * rather than refused. A database named with --db may hold what the user put there, and
- * another program's file is not ours to delete: those are refused. */
 /* Delete a database file and its journal. @return 0, or -1 with errno set. */
 static int remove_database(const char *path) {
   char journal[PATH_MAX];
@@ -206,6 +202,10 @@ static int remove_database(const char *path) {
   return 0;
 }
 
+/* The database next to a trace is a cache of it (and of its children, found again next to
+ * it): one that memtrace-report made with another schema version is deleted and made anew
+ * rather than refused. A database named with --db may hold what the user put there, and
+ * another program's file is not ours to delete: those are refused. */
 static int rebuild_cache(const char *path, sqlite3 **db, mt__err *e) {
   if (!made_by_us(path)) return -1; /* e says why already */
   if (remove_database(path) != 0)

@@ -361,15 +361,12 @@ static const char *line_at(sym_module *m, Dwarf_Die *cu, uint64_t pc, Dwarf_Addr
   return dwarf_linesrc(l, NULL, NULL);
 }
 
-/* Inlined chain from DWARF scopes; @return frames emitted, or -(callback result) on stop. */
-static int dwarf_frames(mt__symbolizer *s, sym_module *m, uint64_t pc, const char *symname,
-                        mt__sym_cb cb, void *ctx, int *stop) {
-  Dwarf_Addr bias = 0;
-  Dwarf_Die unit;
-  Dwarf_Die *cu = unit_at(m, pc, &unit, &bias);
+/* Inlined chain from DWARF scopes of unit cu at addr (a DWARF address), whose own line is
+ * file:line; @return frames emitted (0 with no unit or no function there). *stop gets the
+ * callback's non-zero result. */
+static int dwarf_frames(mt__symbolizer *s, Dwarf_Die *cu, Dwarf_Addr addr, const char *symname,
+                        const char *file, int line, mt__sym_cb cb, void *ctx, int *stop) {
   if (!cu) return 0;
-  int line;
-  const char *file = line_at(m, cu, pc, bias, &line);
   /* split DWARF: the functions are in the .dwo's unit, the skeleton only has the lines */
   Dwarf_Die split;
   uint8_t type;
@@ -379,7 +376,7 @@ static int dwarf_frames(mt__symbolizer *s, sym_module *m, uint64_t pc, const cha
   int emitted = 0;
   Dwarf_Files *files = NULL;
   size_t nfiles = 0;
-  for (const mt__scope *sc = mt__scope_at(s->scopes, cu, pc - bias); sc && !*stop;
+  for (const mt__scope *sc = mt__scope_at(s->scopes, cu, addr); sc && !*stop;
        sc = sc->parent) {
     Dwarf_Die die = sc->die;
     const char *name = !sc->inlined && symname ? symname : die_name(&die, s->name2, sizeof s->name2);
@@ -468,17 +465,20 @@ int mt__sym_resolve(mt__symbolizer *s, uint64_t ip, mt__sym_cb cb, void *ctx,
     if (m->prefetched) mt__inflate_wait(s->inflater, m->group);
     const char *raw = symbol_at(m, pc);
     const char *symname = raw ? mt__demangle(raw, s->name, sizeof s->name) : NULL;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die unit;
+    Dwarf_Die *cu = unit_at(m, pc, &unit, &bias);
+    int line;
+    const char *file = line_at(m, cu, pc, bias, &line);
     int stop = 0;
-    int n = dwarf_frames(s, m, pc, symname, cb, ctx, &stop);
+    int n = dwarf_frames(s, cu, pc - bias, symname, file, line, cb, ctx, &stop);
     if (stop) return stop;
     if (n > 0) return 0;
     if (symname) {
       f.function = symname;
       f.resolved = 1;
-      Dwarf_Addr bias = 0;
-      Dwarf_Die unit;
-      Dwarf_Die *cu = unit_at(m, pc, &unit, &bias);
-      f.file = line_at(m, cu, pc, bias, &f.line);
+      f.file = file;
+      f.line = line;
     }
   }
   return cb ? cb(ctx, &f, 0) : 0;
