@@ -2,6 +2,8 @@
 /* Leaks as memtrace-report counts them, for every screen that weighs leaked bytes: the
  * analyzer's leak set (analyzer/src/leakset.c) with its built-in suppressions, so the TUI's
  * figures are the report's. */
+#include <string.h>
+
 #include "filter.h"
 #include "tui.h"
 
@@ -18,3 +20,5 @@ int mt__ui_leakset(sqlite3 *db, int64_t process_id, mt__leakset *out) {
   mt__filter_free(filter);
   return rc;
 }
+
+int mt__ui_suppressed_heap(const mt__leak_group *g) { return g->suppressed && !strcmp(g->cls, "heap"); }

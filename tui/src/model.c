@@ -297,7 +297,7 @@ static void leave_out_suppressed_leaks(mt__model *m, sqlite3 *db, int64_t pid) {
     if (mt__u64map_put(&index, (uint64_t)m->stat_id[i], i)) break;
   for (size_t g = 0; g < ls.n; g++) {
     const mt__leak_group *lg = &ls.groups[g];
-    uint64_t *i = lg->suppressed && !strcmp(lg->cls, "heap") ? mt__u64map_get(&index, lg->stack_id) : NULL;
+    uint64_t *i = mt__ui_suppressed_heap(lg) ? mt__u64map_get(&index, lg->stack_id) : NULL;
     if (!i) continue;
     uint64_t *leaked = &m->stat_cost[*i][MT__COST_LEAKED];
     *leaked = *leaked > lg->bytes ? *leaked - lg->bytes : 0;

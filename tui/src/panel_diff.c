@@ -111,7 +111,7 @@ static void load_reported_leaks(diff *d, mt__app *app) {
     for (int i = 0; i < 6; i++)
       if (!strcmp(totals_rows[i].column, "leaked_bytes")) d->totals[i][side] = (int64_t)ls.bytes;
     for (size_t g = 0; ins && g < ls.n; g++) {
-      if (!ls.groups[g].suppressed || strcmp(ls.groups[g].cls, "heap")) continue;
+      if (!mt__ui_suppressed_heap(&ls.groups[g])) continue;
       sqlite3_bind_int(ins, 1, side);
       sqlite3_bind_int64(ins, 2, (int64_t)ls.groups[g].stack_id);
       sqlite3_step(ins);

@@ -23,15 +23,6 @@ typedef struct {
   mt__list list;
 } stack_panel;
 
-static const char frames_sql[] =
-    "WITH RECURSIVE chain(id, parent, ip, n) AS ("
-    " SELECT id, parent, ip, 0 FROM stacks WHERE process_id = ?1 AND id = ?2"
-    " UNION ALL SELECT t.id, t.parent, t.ip, chain.n + 1 FROM stacks t JOIN chain"
-    " ON t.process_id = ?1 AND t.id = chain.parent WHERE chain.parent <> 0 AND chain.n < 10000)"
-    " SELECT coalesce(f.function, printf('0x%x', chain.ip)), f.file, f.line, f.inlined, m.path"
-    " FROM chain LEFT JOIN frames f ON f.process_id = ?1 AND f.ip = chain.ip"
-    " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id ORDER BY chain.n, f.depth";
-
 static void drop_frames(stack_panel *s) {
   for (long i = 0; i < s->nframes; i++) {
     free(s->frames[i].function);
@@ -78,7 +69,7 @@ static void load(stack_panel *s, mt__app *app) {
   s->list = (mt__list){0};
   load_figures(s, app);
   sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(app->db, frames_sql, -1, &st, NULL) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(app->db, MT__SQL_STACK_FRAMES, -1, &st, NULL) != SQLITE_OK) {
     mt__ui_app_message(app, "cannot read the stack: %s", sqlite3_errmsg(app->db));
     return;
   }

@@ -18,16 +18,8 @@ typedef struct {
   mt__pager pager;
   mt__list list;
   int sort;                 /* numeric column the rows are sorted by */
-  sqlite3_stmt *frames;     /* a stack's frames, innermost first (prepared on first use) */
+  sqlite3_stmt *frames;     /* MT__SQL_STACK_FRAMES, prepared on first use */
 } stacklist;
-
-/* Frames of stack ?2, innermost first: the stack nodes from the leaf up, each node's frames
- * from its innermost inlined one. */
-#define STACK_FRAMES_SQL                                                                      \
-  "WITH RECURSIVE up(id, n) AS (SELECT ?2, 0 UNION ALL SELECT t.parent, up.n + 1 FROM stacks t" \
-  " JOIN up ON t.process_id = ?1 AND t.id = up.id WHERE t.parent <> 0 AND up.n < 1024)"       \
-  " SELECT f.function, f.file, f.line, f.inlined FROM up JOIN stacks t ON t.process_id = ?1"   \
-  " AND t.id = up.id JOIN frames f ON f.process_id = ?1 AND f.ip = t.ip ORDER BY up.n, f.depth"
 
 /* Show the row's allocation site instead of its innermost frame: cells 1 (function, followed
  * by whatever the query appended to it), 2 (file) and 3 (line) are rewritten. */
@@ -35,7 +27,7 @@ static void use_alloc_site(mt__row *r, void *ctx) {
   stacklist *s = ctx;
   if (!r->t[1]) return; /* unknown stack */
   if (!s->frames &&
-      sqlite3_prepare_v2(s->pager.db, STACK_FRAMES_SQL, -1, &s->frames, NULL) != SQLITE_OK) {
+      sqlite3_prepare_v2(s->pager.db, MT__SQL_STACK_FRAMES, -1, &s->frames, NULL) != SQLITE_OK) {
     sqlite3_finalize(s->frames);
     s->frames = NULL;
     return;

@@ -185,6 +185,17 @@ mt__panel *mt__ui_help_panel(mt__app *app);
 
 /* SQL condition: some frame of the stack `stack` (an SQL expression) has a function, file or
  * module containing the filter ?2 (always true when the filter is empty). ?1 is the process. */
+/* The frames of stack ?2 of process ?1, innermost first (a node's inlined frames before it):
+ * function (an address when unresolved), file, line, inlined, module path. */
+#define MT__SQL_STACK_FRAMES                                                                     \
+  "WITH RECURSIVE chain(id, parent, ip, n) AS ("                                                 \
+  " SELECT id, parent, ip, 0 FROM stacks WHERE process_id = ?1 AND id = ?2"                      \
+  " UNION ALL SELECT t.id, t.parent, t.ip, chain.n + 1 FROM stacks t JOIN chain"                 \
+  " ON t.process_id = ?1 AND t.id = chain.parent WHERE chain.parent <> 0 AND chain.n < 10000)"   \
+  " SELECT coalesce(f.function, printf('0x%x', chain.ip)), f.file, f.line, f.inlined, m.path"    \
+  " FROM chain LEFT JOIN frames f ON f.process_id = ?1 AND f.ip = chain.ip"                      \
+  " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id ORDER BY chain.n, f.depth"
+
 #define MT__SQL_STACK_MATCHES(stack)                                                               \
   "(?2 = '' OR EXISTS (WITH RECURSIVE chain(id) AS (SELECT " stack                                 \
   " UNION ALL"                                                                                     \
@@ -272,6 +283,8 @@ int mt__ui_contains(const char *hay, const char *needle);
 /* The leak groups of a process, suppressed ones marked (built-in suppressions on), totals
  * without them. @return 0 or -1. Free with mt__leakset_free. */
 int mt__ui_leakset(sqlite3 *db, int64_t process_id, mt__leakset *out);
+/* A group whose heap leaks the report leaves out (its stack is suppressed). */
+int mt__ui_suppressed_heap(const mt__leak_group *g);
 
 /* ---- paged queries (pager.c) ------------------------------------------------------------- */
 
