@@ -45,26 +45,26 @@ static int move_trace_fd(int old, long from, int or_lower) {
   return rc;
 }
 
-static int is_trace_fd(int fd) { return fd >= 0 && fd == mt__g.fd; }
+/* Before the program's call takes number fd (-1: none): when it is the trace's, move the
+ * trace up. Resolves the real functions first. */
+static void step_aside(int fd) {
+  mt__real_resolve();
+  if (mt_unlikely(fd >= 0 && fd == mt__g.fd))
+    move_trace_fd(fd, fd + 1, 1);
+}
 
 MT_EXPORT int close(int fd) {
-  mt__real_resolve();
-  if (mt_unlikely(is_trace_fd(fd)))
-    move_trace_fd(fd, fd + 1, 1);
+  step_aside(fd);
   return mt__real.close(fd);
 }
 
 MT_EXPORT int dup2(int old, int fd) {
-  mt__real_resolve();
-  if (mt_unlikely(is_trace_fd(fd) && old != fd))
-    move_trace_fd(fd, fd + 1, 1);
+  step_aside(old != fd ? fd : -1); /* dup2(fd, fd) closes nothing */
   return mt__real.dup2(old, fd);
 }
 
 MT_EXPORT int dup3(int old, int fd, int flags) {
-  mt__real_resolve();
-  if (mt_unlikely(is_trace_fd(fd) && old != fd))
-    move_trace_fd(fd, fd + 1, 1);
+  step_aside(old != fd ? fd : -1);
   return mt__real.dup3(old, fd, flags);
 }
 
