@@ -292,4 +292,68 @@ $child,$parent" "$("$R" sql "SELECT p.pid, q.pid FROM processes p LEFT JOIN proc
   [ "$(tail -1 child.csv | cut -d, -f2,4)" = "$child,1" ] || fail "child summary: $(cat child.csv)"
 }
 
+# Consecutive allocations whose inner frames sit at the same stack addresses but whose callers
+# differ one, two or about 120 frames out (--depth 200): each call site keeps its own count,
+# at -O0 (rbp frames) and -O2, from gcc and clang. A recorder that reused the previous stack's
+# callers on a partial match would merge them.
+case_stacks_follow_changed_callers() {
+  cat >callers.c <<'C'
+#include <stdlib.h>
+#define KEEP() __asm__ volatile("" ::: "memory") /* no tail call: every caller keeps its frame */
+static void *keep[4];
+__attribute__((noinline)) static void leaf(int i) {
+  free(keep[i & 3]);
+  keep[i & 3] = malloc(16 + (size_t)(i & 1));
+  KEEP();
+}
+__attribute__((noinline)) static void mid(int i) { leaf(i); KEEP(); }
+__attribute__((noinline)) static void via_a(int i) { mid(i); KEEP(); }
+__attribute__((noinline)) static void via_b(int i) { mid(i ^ 4); KEEP(); }
+__attribute__((noinline)) static void outer_c(int i) { via_a(i); KEEP(); }
+__attribute__((noinline)) static void outer_d(int i) { via_a(i ^ 8); KEEP(); }
+__attribute__((noinline)) static void down(int n, int i) {
+  if (n)
+    down(n - 1, i);
+  else
+    leaf(i);
+  KEEP();
+}
+__attribute__((noinline)) static void deep_e(int i) { down(120, i); KEEP(); }
+__attribute__((noinline)) static void deep_f(int i) { down(120, i ^ 16); KEEP(); }
+int main(void) {
+  for (int i = 0; i < 1000; i++) {
+    via_a(i);
+    via_b(i);
+  }
+  for (int i = 0; i < 500; i++) {
+    outer_c(i);
+    outer_d(i);
+  }
+  for (int i = 0; i < 300; i++) {
+    deep_e(i);
+    deep_f(i);
+  }
+  for (int i = 0; i < 4; i++)
+    free(keep[i]);
+  return 0;
+}
+C
+  for build in "gcc-O0 cc -O0" "gcc-O2 cc -O2" "clang-O2 clang -O2"; do
+    set -- $build
+    name=$1
+    shift
+    "$@" -g -o "$name" callers.c 2>cc.txt || fail "$*: $(cat cc.txt)"
+    "$M" -q --depth 200 -o "$name.mt" "./$name" >/dev/null 2>&1 || fail "memtrace $name"
+    "$R" hotspots --by count --top 0 --format csv "$name.mt" >"$name.csv" || fail "hotspots $name"
+    expect "$name call sites" "deep_e=300
+deep_f=300
+leaf=3600
+mid=3000
+outer_c=500
+outer_d=500
+via_a=2000
+via_b=1000" "$(awk -F, '$3 ~ /^(leaf|mid|via_[ab]|outer_[cd]|deep_[ef])$/ { print $3 "=" $1 }' "$name.csv" | sort)"
+  done
+}
+
 "case_$CASE"
