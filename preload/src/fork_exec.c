@@ -3,7 +3,7 @@
  * the child forgets the parent's state and starts its own trace (origin FORK, parent_trace),
  * the parent records FORK. exec: the exec family writes EXEC and END (how EXEC) once the
  * target looks executable, and passes an environment that keeps LD_PRELOAD, the MEMTRACE_*
- * options and MEMTRACE_PARENT=<pid>:<trace> even when the program supplies its own envp.
+ * options and MEMTRACE_PARENT=<pid>:<ppid>:<trace> even when the program supplies its own envp.
  * A vfork or posix_spawn child shares our memory: it only gets the environment fix-up.
  * If an exec fails anyway, the END record is cut off again and the trace goes on (the EXEC
  * record stays: an EXEC not followed by END means a failed exec). */
@@ -67,6 +67,7 @@ static void after_fork_child(void) {
   uint32_t parent_pid = mt__g.pid;
   memcpy(parent_trace, mt__g.trace_path, sizeof parent_trace);
   mt__g.pid = mt__os_getpid();
+  mt__g.ppid = parent_pid;
   mt__tls.tid = 0;
   if (!mt__g.opt.follow) {
     atomic_store(&mt__g.state, MT_STATE_DISABLED);

@@ -92,6 +92,8 @@ void mt__parent_env_update(void) {
   mt__sb_str(&b, "MEMTRACE_PARENT=");
   mt__sb_u64(&b, mt__g.pid);
   mt__sb_str(&b, ":");
+  mt__sb_u64(&b, mt__g.ppid);
+  mt__sb_str(&b, ":");
   mt__sb_str(&b, mt__g.trace_path);
 }
 
@@ -126,6 +128,12 @@ __attribute__((constructor(101))) static void mt_init(void) {
   uint32_t ppid = (uint32_t)syscall(SYS_getppid);
   if (mt__g.opt.parent_pid)
     origin = mt__g.opt.parent_pid == mt__g.pid ? MT_ORIGIN_EXEC : MT_ORIGIN_FORK;
+  /* Not getppid() when known: a parent that exited leaves its children to init. */
+  if (origin == MT_ORIGIN_FORK) /* vfork or posix_spawn, then exec */
+    ppid = mt__g.opt.parent_pid;
+  else if (origin == MT_ORIGIN_EXEC && mt__g.opt.parent_ppid)
+    ppid = mt__g.opt.parent_ppid;
+  mt__g.ppid = ppid;
 
   mt__clock_setup();
   mt__tbuf_setup();

@@ -122,6 +122,7 @@ typedef struct {
   char session[MT_PATH_MAX]; /* MEMTRACE_SESSION, empty when none */
   char parent_trace[MT_PATH_MAX]; /* from MEMTRACE_PARENT, empty when launched */
   uint32_t parent_pid;       /* from MEMTRACE_PARENT, 0 when launched */
+  uint32_t parent_ppid;      /* from MEMTRACE_PARENT: that process's parent */
 } mt_options;
 
 void mt__options_read(mt_options *o);
@@ -411,6 +412,7 @@ typedef struct {
   atomic_int recording;          /* 0 while paused */
   mt_options opt;
   uint32_t pid;                  /* pid the current trace belongs to */
+  uint32_t ppid;                 /* its parent's, as known when the trace started */
   uint64_t start_mono_ns, start_wall_ns;
   /* Last sequence number handed out and live heap bytes: changed together by one 16-byte
    * atomic for heap events (record.c), in a cache line of their own. */

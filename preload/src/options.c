@@ -45,18 +45,25 @@ static void copy_str(char *dst, size_t cap, const char *src) {
   dst[n] = '\0';
 }
 
-/* MEMTRACE_PARENT="<pid>:<trace path>", set by a traced parent for its children. */
+/* A decimal number ended by ':'; @return the text after the ':', or NULL. */
+static const char *number_then_colon(const char *s, uint32_t *out) {
+  uint32_t v = 0;
+  for (; *s >= '0' && *s <= '9'; s++)
+    v = v * 10 + (uint32_t)(*s - '0');
+  *out = v;
+  return *s == ':' ? s + 1 : NULL;
+}
+
+/* MEMTRACE_PARENT="<pid>:<its parent's pid>:<trace path>", set by a traced process for its
+ * children and for the program it execs. */
 static void parse_parent(mt_options *o) {
   const char *s = mt__getenv("MEMTRACE_PARENT");
-  if (!s)
-    return;
-  uint32_t pid = 0;
-  for (; *s >= '0' && *s <= '9'; s++)
-    pid = pid * 10 + (uint32_t)(*s - '0');
-  if (*s != ':' || pid == 0)
+  uint32_t pid, ppid;
+  if (!s || !(s = number_then_colon(s, &pid)) || !(s = number_then_colon(s, &ppid)) || !pid)
     return;
   o->parent_pid = pid;
-  copy_str(o->parent_trace, sizeof o->parent_trace, s + 1);
+  o->parent_ppid = ppid;
+  copy_str(o->parent_trace, sizeof o->parent_trace, s);
 }
 
 void mt__options_read(mt_options *o) {

@@ -206,7 +206,7 @@ void mt__session_start(void) {
   mt__sb_str(&b, "start ");
   mt__sb_u64(&b, mt__g.pid);
   mt__sb_str(&b, " ");
-  mt__sb_u64(&b, (uint64_t)syscall(SYS_getppid));
+  mt__sb_u64(&b, mt__g.ppid); /* not getppid(): a forked child's parent may be gone by now */
   mt__sb_str(&b, " ");
   mt__sb_str(&b, mt__g.trace_path);
   line[b.len++] = '\n';

@@ -192,6 +192,31 @@ fork_child_traced_with_parent_link)
   has_re err.txt "^memtrace:   pid $child_pid \(child of $parent_pid\): $child \([0-9.]+ (B|KiB)\), 5 allocations, exited with status 7\$"
   ;;
 
+orphaned_grandchild_names_its_parent)
+  # its parent has exited before the grandchild's trace starts and before it execs: the
+  # traces and the launcher's summary still name that parent, not init
+  mt "$PROGS/orphan"
+  expect_rc "$rc" 0
+  traces=( "$dir"/orphan.*.mt* ) # the exec'd image writes orphan.<pid>.mt.1
+  [ ${#traces[@]} = 4 ] || fail "expected 4 traces (first, child, grandchild before and after exec), got ${#traces[@]}"
+  first_pid=$(sed -n 's/^memtrace: pid \([0-9]*\) .*/\1/p' err.txt | head -1)
+  for t in "${traces[@]}"; do
+    facts "$t" f.txt
+    pid=$(sed -n 's/^process pid=\([0-9]*\) .*/\1/p' f.txt)
+    ppid=$(sed -n 's/^process pid=[0-9]* ppid=\([0-9]*\) .*/\1/p' f.txt)
+    if grep -q "^event alloc malloc 432 x1" f.txt; then cp f.txt facts-exec.txt; exec_ppid=$ppid; gc=$pid
+    elif grep -q "^event alloc malloc 321 x2" f.txt; then cp f.txt facts-grandchild.txt; gc_ppid=$ppid
+    elif grep -q '^process .* origin=1 ' f.txt; then child=$pid; child_ppid=$ppid
+    else first=$pid; fi
+  done
+  [ -n "${child:-}" ] && [ -n "${gc:-}" ] && [ -n "${first:-}" ] || fail "traces: first=${first:-} child=${child:-} grandchild=${gc:-}"
+  [ "$child_ppid" = "$first" ] || fail "child's trace names parent $child_ppid, not $first"
+  [ "$gc_ppid" = "$child" ] || fail "grandchild's trace names parent $gc_ppid, not $child"
+  [ "$exec_ppid" = "$child" ] || fail "grandchild's exec'd trace names parent $exec_ppid, not $child"
+  [ "$(grep -c "^memtrace:   pid $gc (child of $child): " err.txt)" = 2 ] ||
+    fail "summary does not name $child as the parent of both of $gc's images"
+  ;;
+
 exec_through_script_followed)
   printf '#!/bin/sh\nexec "%s" "$@"\n' "$PROGS/exec_target" > script.sh
   chmod +x script.sh
