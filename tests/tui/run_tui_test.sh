@@ -392,9 +392,11 @@ leaks_and_peak_show_site_past_wrappers)
   start "$dir/wrapped.mt"
   wait_for "1 Summary 2 Top-down"
   keys 5
-  line_is 2 " Leaked 812 B in 2 blocks from 2 stacks"
+  # the stdio buffer is left out, as memtrace-report leaks leaves it out
+  line_is 2 " Leaked 812 B in 2 blocks from 2 stacks; 64 B in 1 suppressed"
   line_is 4 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
   line_is 5 "    300 B       1       1  load_table  make_trace.c:$L_LOAD"
+  line_is 6 ""
   keys 6
   line_is 5 "    300 B       1       1  load_table  make_trace.c:$L_LOAD"
   keys Down Enter
