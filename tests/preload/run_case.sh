@@ -199,7 +199,6 @@ orphaned_grandchild_names_its_parent)
   expect_rc "$rc" 0
   traces=( "$dir"/orphan.*.mt* ) # the exec'd image writes orphan.<pid>.mt.1
   [ ${#traces[@]} = 4 ] || fail "expected 4 traces (first, child, grandchild before and after exec), got ${#traces[@]}"
-  first_pid=$(sed -n 's/^memtrace: pid \([0-9]*\) .*/\1/p' err.txt | head -1)
   for t in "${traces[@]}"; do
     facts "$t" f.txt
     pid=$(sed -n 's/^process pid=\([0-9]*\) .*/\1/p' f.txt)
