@@ -238,6 +238,8 @@ typedef struct mt_tbuf {
   int64_t live_blocks;       /* heap blocks allocated minus freed by this thread */
   int help;                  /* the queue is long: write some frames after unlocking */
   int shared;                /* the tbuf of exiting threads: no memo, no rule cache */
+  void *signal_stack;        /* for the thread using this tbuf (not the main thread) */
+  int signal_stack_on;       /* installed by us on that thread */
   mt_stack_memo memo;
   mt_unwind_l1 l1;
 } mt_tbuf;
@@ -468,6 +470,16 @@ void mt__fork_setup(void);
 /* signals.c -------------------------------------------------------------------------------- */
 
 void mt__signals_setup(void);
+/* A signal stack for the calling thread, reserved once in *stack (which the threads reusing
+ * a tbuf share in turn), unless the thread has one. @return 1 when it was installed. */
+#define MT_THREAD_SIGNAL_STACK (64u << 10)
+int mt__signal_stack_enter(void **stack);
+/* Before the thread ends: uninstall `stack` if it is still the thread's signal stack.
+ * @return 1 when no thread uses it now, 0 when it could not be uninstalled (the thread runs
+ * on it: it must not be given to another thread). */
+int mt__signal_stack_leave(void *stack);
+/* 1 when `stack` is the calling thread's signal stack. */
+int mt__signal_stack_is(const void *stack);
 
 /* shim_maps.c: the shim's own anonymous mappings ---------------------------------------- */
 

@@ -78,21 +78,60 @@ static int is_fatal(int sig) {
   return 0;
 }
 
-/* The handler must run on a stack of its own when the fault is a stack overflow. The main
- * thread (where deep recursion usually overflows) gets one unless the program or its runtime
- * set one already; other threads' overflows end the trace at its last flush. */
+/* The handler must run on a stack of its own when the fault is a stack overflow. Each thread
+ * gets one unless the program or its runtime set one already: the main thread at start-up,
+ * the others when they first allocate (threads that never allocate have none: their
+ * overflow ends the trace at its last flush). Writing END took less than 16 KiB of stack in
+ * tests; the main thread, whose exit also scans all memory, gets more. Pages never touched
+ * cost no memory. */
 #define ALT_STACK_SIZE (256u << 10)
 
+static int has_signal_stack(void) {
+  stack_t cur;
+  return sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE);
+}
+
+static int use_signal_stack(void *p, size_t size) {
+  stack_t ss = {.ss_sp = p, .ss_size = size, .ss_flags = 0};
+  return sigaltstack(&ss, NULL) == 0;
+}
+
 static void give_main_thread_a_signal_stack(void) {
-  stack_t old;
-  if (sigaltstack(NULL, &old) != 0 || !(old.ss_flags & SS_DISABLE))
+  if (has_signal_stack())
     return;
   void *p = mt__os_reserve(ALT_STACK_SIZE);
-  if (!p)
-    return;
-  stack_t ss = {.ss_sp = p, .ss_size = ALT_STACK_SIZE, .ss_flags = 0};
-  if (sigaltstack(&ss, NULL) != 0)
+  if (p && !use_signal_stack(p, ALT_STACK_SIZE))
     mt__os_free(p, ALT_STACK_SIZE);
+}
+
+/* One system call each way on a thread's start and end, as threads may be many and short:
+ * install first, and put back what the thread had in the rare case it had one. */
+int mt__signal_stack_enter(void **stack) {
+  if (!*stack)
+    *stack = mt__os_reserve(MT_THREAD_SIGNAL_STACK);
+  stack_t ss = {.ss_sp = *stack, .ss_size = MT_THREAD_SIGNAL_STACK, .ss_flags = 0}, old;
+  if (!*stack || sigaltstack(&ss, &old) != 0)
+    return 0;
+  if (!(old.ss_flags & SS_DISABLE)) { /* the program's or its runtime's: keep it */
+    sigaltstack(&old, NULL);
+    return 0;
+  }
+  return 1;
+}
+
+int mt__signal_stack_leave(void *stack) {
+  stack_t off = {.ss_flags = SS_DISABLE}, old;
+  if (sigaltstack(&off, &old) != 0)
+    return 0; /* the thread runs on a signal stack: leave it */
+  if (old.ss_sp != stack && !(old.ss_flags & SS_DISABLE)) /* the program replaced ours */
+    sigaltstack(&old, NULL);
+  return 1;
+}
+
+int mt__signal_stack_is(const void *stack) {
+  stack_t cur;
+  return stack && sigaltstack(NULL, &cur) == 0 && cur.ss_sp == stack &&
+         !(cur.ss_flags & SS_DISABLE);
 }
 
 void mt__signals_setup(void) {

@@ -109,6 +109,8 @@ mt_tbuf *mt__tbuf_attach(void) {
   mt__tls.tbuf = tb;
   if (exit_key_ok)
     pthread_setspecific(exit_key, tb);
+  if (mt__os_gettid() != mt__os_getpid())
+    tb->signal_stack_on = mt__signal_stack_enter(&tb->signal_stack);
   mt__lock(&tb->lock);
   mt__tbuf_put_thread_locked(tb);
   mt__unlock(&tb->lock);
@@ -154,6 +156,9 @@ static void on_thread_exit(void *arg) {
   tb->help = 0;
   mt__tls.tbuf = NULL;
   thread_exiting = 1;
+  if (tb->signal_stack_on && !mt__signal_stack_leave(tb->signal_stack))
+    tb->signal_stack = NULL; /* still this thread's: the next one gets another */
+  tb->signal_stack_on = 0;
   atomic_store_explicit(&tb->in_use, 0, memory_order_release);
   if (help)
     mt__writer_help();
@@ -182,6 +187,9 @@ void mt__tbuf_reset_after_fork(void) {
     tb->live_blocks = 0;
     tb->help = 0;
     tb->memo.n = 0; /* node ids restart in the child's trace */
+    if (mt__signal_stack_is(tb->signal_stack))
+      tb->signal_stack = NULL; /* the child's only thread keeps it */
+    tb->signal_stack_on = 0;
     if (tb->buf)
       mt_chunk_init(&tb->chunk, tb->buf->data, MT_BUF_DATA_CAP, tb->tid);
   }

@@ -6,7 +6,9 @@
  * SIG_DFL and re-raises; exits 3 if our handler was visible), "raise N" (signal N, e.g. a
  * real-time one; exits 3 if a handler was visible), "pipe" (writes to a pipe nobody reads:
  * SIGPIPE, as under `| head`), "overflow" (unbounded recursion: SIGSEGV on a stack with no
- * room left). Allocates 2 x 100 bytes first. */
+ * room left), "thread_overflow" (the same in a second thread, after it allocated 3 x 50
+ * bytes). Allocates 2 x 100 bytes first. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,14 @@ static int recurse(volatile char *prev, long depth) {
   if (depth >= depth_limit)
     return 0;
   return recurse(buf, depth + 1) + buf[1];
+}
+
+static void *overflow_thread(void *arg) {
+  (void)arg;
+  for (int i = 0; i < 3; i++)
+    (void)malloc(50);
+  recurse(NULL, 0);
+  return NULL;
 }
 
 static void on_segv(int sig) {
@@ -68,6 +78,12 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(how, "overflow"))
     return recurse(NULL, 0);
+  if (!strcmp(how, "thread_overflow")) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, overflow_thread, NULL) != 0)
+      return 3;
+    pthread_join(t, NULL);
+  }
   if (!strcmp(how, "pipe")) {
     int fds[2];
     if (pipe(fds) != 0)
