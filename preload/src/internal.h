@@ -164,6 +164,8 @@ typedef struct {
   int (*dup2)(int, int);
   int (*dup3)(int, int, int);
   void (*closefrom)(int);
+  int (*unshare)(int);
+  int (*setns)(int, int);
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
 } mt_real_fns;
@@ -298,6 +300,10 @@ int mt__queue_push(mt_buf *b);
 void mt__writer_help(void);
 /* Start the writer thread if it is not running (lazily after fork). */
 void mt__writer_ensure(void);
+/* End the writer thread for a call that needs the process to have one thread, and let the
+ * next event start one again after mt__writer_return (writer_thread.c). */
+void mt__writer_step_aside(void);
+void mt__writer_return(void);
 /* Called with io lock held: write every queued buffer and every thread's partial chunk. */
 void mt__writer_flush_all_locked(int timed);
 /* Write one chunk to the trace (io lock held). @return 0 or -1 (recording was stopped). */

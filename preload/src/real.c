@@ -56,6 +56,8 @@ void mt__real_resolve(void) {
   RESOLVE(dup2, "dup2");
   RESOLVE(dup3, "dup3");
   RESOLVE(closefrom, "closefrom"); /* glibc 2.34 */
+  RESOLVE(unshare, "unshare");
+  RESOLVE(setns, "setns");
   RESOLVE(libc_start_main, "__libc_start_main");
   mt__tls.resolving = 0;
   atomic_store_explicit(&resolve_state, 2, memory_order_release);

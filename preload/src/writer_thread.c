@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ static mt_buf *queue_head, *queue_tail;
 static atomic_int queue_len;
 static atomic_uint wake_word;
 static atomic_int writer_sleeping;
+static atomic_int stepping_aside;   /* mt__writer_step_aside: the thread ends, none starts */
+static _Atomic uint32_t writer_tid; /* the last writer thread's */
 
 /* Buffers ------------------------------------------------------------------------------------ */
 
@@ -199,13 +202,16 @@ static void *writer_main(void *arg) {
   int rss_ms = mt__g.opt.rss_interval_ms;
   int tick = rss_ms > 0 && rss_ms < TICK_MS ? rss_ms : TICK_MS;
   uint64_t last_flush = mt__os_now_ns(CLOCK_MONOTONIC), last_rss = 0;
+  atomic_store(&writer_tid, mt__os_gettid());
   for (;;) {
     unsigned w = atomic_load(&wake_word);
-    if (atomic_load(&queue_len) == 0) {
+    if (atomic_load(&queue_len) == 0 && !atomic_load(&stepping_aside)) {
       atomic_store(&writer_sleeping, 1);
       mt__os_futex_wait(&wake_word, w, tick);
       atomic_store(&writer_sleeping, 0);
     }
+    if (atomic_load(&stepping_aside))
+      break; /* queued buffers wait for the next writer (producers write them if many) */
     uint64_t now = mt__os_now_ns(CLOCK_MONOTONIC);
     mt__clock_calibrate();
     if (rss_ms > 0 && now - last_rss >= (uint64_t)rss_ms * 1000000u &&
@@ -237,7 +243,8 @@ static void *writer_main(void *arg) {
 
 void mt__writer_ensure(void) {
   int expected = 0;
-  if (!atomic_compare_exchange_strong(&mt__writer_running, &expected, 1))
+  if (atomic_load(&stepping_aside) ||
+      !atomic_compare_exchange_strong(&mt__writer_running, &expected, 1))
     return;
   mt__tls.guard++;
   sigset_t all, old;
@@ -258,6 +265,30 @@ void mt__writer_ensure(void) {
   }
   mt__tls.guard--;
 }
+
+/* Some calls need a process with one thread: unshare(CLONE_NEWUSER), setns into a user or
+ * mount namespace. For them the writer thread ends, and the kernel has let it go, before the
+ * call; the next event after mt__writer_return starts a new one. A program that has threads
+ * of its own gets the error it would get natively (after a bounded wait). */
+void mt__writer_step_aside(void) {
+  atomic_store(&stepping_aside, 1);
+  if (atomic_load(&mt__writer_running) != 1)
+    return;
+  atomic_fetch_add(&wake_word, 1);
+  mt__os_futex_wake(&wake_word);
+  int saved = errno;
+  for (int i = 0; i < 2000; i++) { /* 1 s at most */
+    /* it stored its tid before it could end */
+    if (atomic_load(&mt__writer_running) == 0 &&
+        syscall(SYS_tgkill, mt__os_getpid(), atomic_load(&writer_tid), 0) != 0 && errno == ESRCH)
+      break; /* gone from the thread group */
+    struct timespec half_ms = {0, 500000};
+    nanosleep(&half_ms, NULL);
+  }
+  errno = saved;
+}
+
+void mt__writer_return(void) { atomic_store(&stepping_aside, 0); }
 
 void mt__writer_reset_after_fork(void) {
   mt__lock_init(&mt__io_lock);

@@ -216,6 +216,23 @@ orphaned_grandchild_names_its_parent)
     fail "summary does not name $child as the parent of both of $gc's images"
   ;;
 
+namespaces_unshare_and_setns_work)
+  # unshare -U and nsenter -m need a process with one thread: the writer steps aside
+  command -v unshare > /dev/null && command -v nsenter > /dev/null || skip "util-linux unshare/nsenter missing"
+  unshare -U -r id -u > native.txt 2>&1 || skip "user namespaces not allowed here: $(cat native.txt)"
+  mt unshare -U -r id -u
+  expect_rc "$rc" 0
+  [ "$(cat out.txt)" = "$(cat native.txt)" ] || fail "unshare -U -r id -u printed '$(cat out.txt)', natively '$(cat native.txt)'"
+  facts "$(trace_named id)" facts.txt
+  has_re facts.txt '^end how=0 status=0 '
+  if nsenter -t $$ -m true 2> native.txt; then
+    mt nsenter -t $$ -m sh -c 'exit 5'
+    expect_rc "$rc" 5
+    facts "$(trace_named nsenter)" facts.txt
+    has_re facts.txt '^end how=2 '
+  fi
+  ;;
+
 exec_through_script_followed)
   printf '#!/bin/sh\nexec "%s" "$@"\n' "$PROGS/exec_target" > script.sh
   chmod +x script.sh
