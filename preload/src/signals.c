@@ -5,7 +5,8 @@
  * SIGNAL) and then dies by the same signal with the default action, so the exit status is
  * unchanged. The program never sees our handlers: sigaction()
  * and signal() report them as SIG_DFL; installing its own handler replaces ours, and setting
- * SIG_DFL again (as handlers do before re-raising) puts ours back.
+ * SIG_DFL again (as handlers do before re-raising) puts ours back; so does the reset of a
+ * handler installed with SA_RESETHAND, which the recorder makes itself.
  * The optional toggle signal pauses and resumes recording. */
 #include "internal.h"
 
@@ -24,6 +25,12 @@ static const int fatal_signals[] = {SIGSEGV, SIGBUS,  SIGABRT,   SIGFPE,  SIGILL
 
 static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static atomic_int ours[65]; /* 1: our handler is installed for this signal */
+/* A program handler with SA_RESETHAND for a signal that ends the process: the kernel would
+ * reset it to SIG_DFL behind our back, and the handler's usual re-raise would end the
+ * process without END. It runs through reset_then_call instead, which resets to our
+ * handler; queries report the program's action as it set it. */
+static atomic_int wrapped[65];
+static struct sigaction program_action[65];
 
 static void on_fatal(int sig, siginfo_t *info, void *ctx) {
   (void)info;
@@ -42,6 +49,23 @@ static void on_fatal(int sig, siginfo_t *info, void *ctx) {
   syscall(SYS_tgkill, mt__os_getpid(), mt__os_gettid(), sig);
   sigprocmask(SIG_UNBLOCK, &set, NULL);
   errno = saved; /* a fault re-executes and now kills us; other signals were delivered above */
+}
+
+static void reset_then_call(int sig, siginfo_t *info, void *ctx) {
+  struct sigaction prog = program_action[sig];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_sigaction = on_fatal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  if (real_sigaction(sig, &sa, NULL) == 0) { /* as the kernel's reset to the default */
+    atomic_store(&wrapped[sig], 0);
+    atomic_store(&ours[sig], 1);
+  }
+  if (prog.sa_flags & SA_SIGINFO)
+    prog.sa_sigaction(sig, info, ctx);
+  else
+    prog.sa_handler(sig);
 }
 
 static void on_toggle(int sig) {
@@ -156,37 +180,49 @@ void mt__signals_setup(void) {
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   if (!real_sigaction)
     *(void **)&real_sigaction = dlsym(RTLD_NEXT, "sigaction");
-  int was_ours = sig > 0 && sig < 65 && atomic_load(&ours[sig]);
-  struct sigaction ours_instead;
-  if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL && is_fatal(sig) &&
-      atomic_load(&mt__g.state) == MT_STATE_RUNNING) {
-    /* Back to the default action (typically a handler about to re-raise): ours does the
-     * same after writing END, and stays hidden. */
-    memset(&ours_instead, 0, sizeof ours_instead);
-    sigemptyset(&ours_instead.sa_mask);
-    ours_instead.sa_sigaction = on_fatal;
-    ours_instead.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    int rc = real_sigaction(sig, &ours_instead, old);
-    if (rc == 0) {
-      atomic_store(&ours[sig], 1);
-      if (old && was_ours) {
-        memset(old, 0, sizeof *old);
-        old->sa_handler = SIG_DFL;
-        sigemptyset(&old->sa_mask);
-      }
+  int known = sig > 0 && sig < 65;
+  int was_ours = known && atomic_load(&ours[sig]);
+  int was_wrapped = known && atomic_load(&wrapped[sig]);
+  struct sigaction before;
+  memset(&before, 0, sizeof before);
+  if (was_wrapped)
+    before = program_action[sig];
+  enum { AS_ASKED, OURS, TRAMPOLINE } how = AS_ASKED;
+  struct sigaction via;
+  if (act && is_fatal(sig) && atomic_load(&mt__g.state) == MT_STATE_RUNNING) {
+    if (!(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL) {
+      /* Back to the default action (typically a handler about to re-raise): ours does the
+       * same after writing END, and stays hidden. */
+      memset(&via, 0, sizeof via);
+      sigemptyset(&via.sa_mask);
+      via.sa_sigaction = on_fatal;
+      via.sa_flags = SA_SIGINFO | SA_ONSTACK;
+      how = OURS;
+    } else if ((act->sa_flags & SA_RESETHAND) && act->sa_handler != SIG_IGN) {
+      via = *act;
+      via.sa_flags = (act->sa_flags & ~SA_RESETHAND) | SA_SIGINFO;
+      via.sa_sigaction = reset_then_call;
+      program_action[sig] = *act;
+      how = TRAMPOLINE;
     }
+  }
+  int rc = real_sigaction(sig, how == AS_ASKED ? act : &via, old);
+  if (rc != 0) {
+    if (how == TRAMPOLINE && was_wrapped)
+      program_action[sig] = before;
     return rc;
   }
-  int rc = real_sigaction(sig, act, old);
-  if (rc != 0 || !was_ours)
-    return rc;
-  if (old) { /* hide our handler: the program sees the default it had */
+  if (act) {
+    atomic_store(&ours[sig], how == OURS);
+    atomic_store(&wrapped[sig], how == TRAMPOLINE);
+  }
+  if (old && was_wrapped) { /* hide the trampoline: the program sees its own action */
+    *old = before;
+  } else if (old && was_ours) { /* hide our handler: the program sees the default it had */
     memset(old, 0, sizeof *old);
     old->sa_handler = SIG_DFL;
     sigemptyset(&old->sa_mask);
   }
-  if (act)
-    atomic_store(&ours[sig], 0);
   return rc;
 }
 

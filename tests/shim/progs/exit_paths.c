@@ -7,7 +7,9 @@
  * real-time one; exits 3 if a handler was visible), "pipe" (writes to a pipe nobody reads:
  * SIGPIPE, as under `| head`), "overflow" (unbounded recursion: SIGSEGV on a stack with no
  * room left), "thread_overflow" (the same in a second thread, after it allocated 3 x 50
- * bytes). Allocates 2 x 100 bytes first. */
+ * bytes), "resethand" (a SIGTERM handler installed with SA_RESETHAND allocates 5 bytes and
+ * re-raises, as node does; exits 3 if a query does not show the program's own action).
+ * Allocates 2 x 100 bytes first. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -34,6 +36,11 @@ static void *overflow_thread(void *arg) {
     (void)malloc(50);
   recurse(NULL, 0);
   return NULL;
+}
+
+static void once_then_default(int sig) {
+  (void)malloc(5);
+  raise(sig);
 }
 
 static void on_segv(int sig) {
@@ -78,6 +85,18 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(how, "overflow"))
     return recurse(NULL, 0);
+  if (!strcmp(how, "resethand")) {
+    struct sigaction sa, q;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = once_then_default;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGTERM, NULL, &q) != 0 ||
+        q.sa_handler != once_then_default || !(q.sa_flags & SA_RESETHAND) ||
+        (q.sa_flags & SA_SIGINFO))
+      return 3;
+    raise(SIGTERM);
+  }
   if (!strcmp(how, "thread_overflow")) {
     pthread_t t;
     if (pthread_create(&t, NULL, overflow_thread, NULL) != 0)
