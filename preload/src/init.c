@@ -40,6 +40,20 @@ static void find_self(void) {
   mt__sb_str(&b, info.dli_fname);
 }
 
+/* A program whose executable exports its own malloc (jemalloc or mimalloc linked in, as
+ * rustc has) gets every call before the preloaded recorder: the trace will hold none of
+ * those allocations, so say it now rather than let "0 allocations" speak. */
+static void warn_if_malloc_is_elsewhere(void) {
+  Dl_info mine, theirs;
+  void *m = dlsym(RTLD_DEFAULT, "malloc");
+  if (!m || !dladdr((void *)&find_self, &mine) || !dladdr(m, &theirs) ||
+      theirs.dli_fbase == mine.dli_fbase)
+    return;
+  const char *where = theirs.dli_fname && theirs.dli_fname[0] == '/' ? theirs.dli_fname
+                                                                       : mt__g.exe_path;
+  mt__message("not recorded: allocations by the malloc that the program defines itself, in ", where);
+}
+
 /* MEMTRACE_FOLLOW=0: take this library out of LD_PRELOAD so children run untraced. The
  * string is edited in place (it only gets shorter), so nothing is allocated. */
 static void unpreload_self(void) {
@@ -120,6 +134,7 @@ __attribute__((constructor(101))) static void mt_init(void) {
   find_self();
   ssize_t n = readlink("/proc/self/exe", mt__g.exe_path, sizeof mt__g.exe_path - 1);
   mt__g.exe_path[n > 0 ? n : 0] = '\0';
+  warn_if_malloc_is_elsewhere();
   if (!mt__g.opt.follow)
     unpreload_self();
   absolute_output();

@@ -233,6 +233,16 @@ namespaces_unshare_and_setns_work)
   fi
   ;;
 
+own_malloc_said_not_recorded)
+  # the executable's own malloc takes the calls before the preloaded recorder: said at start
+  mt "$PROGS/own_malloc"
+  expect_rc "$rc" 0
+  [ "$(cat out.txt)" = done ] || fail "output '$(cat out.txt)'"
+  has err.txt "memtrace: not recorded: allocations by the malloc that the program defines itself, in $(readlink -f "$PROGS/own_malloc")"
+  mt "$PROGS/passthrough"
+  ! grep -q "not recorded" err.txt || fail "a program using libc's malloc was said to have its own"
+  ;;
+
 exec_through_script_followed)
   printf '#!/bin/sh\nexec "%s" "$@"\n' "$PROGS/exec_target" > script.sh
   chmod +x script.sh
