@@ -498,6 +498,8 @@ void mt__shim_map_remove(const void *p, size_t len);
  * incomplete or larger than max. */
 size_t mt__shim_map_copy(mt_shim_range *out, size_t max);
 void mt__shim_map_reset_after_fork(void);
+/* Resident bytes of those mappings (pages never touched are not): 0 and *bytes set, or -1. */
+int mt__shim_map_resident(uint64_t *bytes);
 
 /* proc_self.c: /proc/self/maps and the other threads' stack pointers -------------------- */
 

@@ -269,5 +269,7 @@ void mt__end_totals(mt_rec_end *e) {
   e->peak_heap_seq = mt__g.peak_seq;
   e->peak_rss_bytes = peak_rss();
   e->mmap_live_bytes = mt__region_live_bytes();
-  e->shim_bytes = atomic_load(&mt__g.shim_bytes);
+  /* resident, not mapped: stacks and tables reserve more than they touch */
+  if (mt__shim_map_resident(&e->shim_bytes) != 0)
+    e->shim_bytes = atomic_load(&mt__g.shim_bytes);
 }

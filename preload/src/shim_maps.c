@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define RANGES_MAX 4096
 
@@ -98,3 +100,23 @@ size_t mt__shim_map_copy(mt_shim_range *out, size_t max) {
 }
 
 void mt__shim_map_reset_after_fork(void) { mt__lock_init(&lock); }
+
+int mt__shim_map_resident(uint64_t *bytes) {
+  static unsigned char vec[4096]; /* one byte a page: 16 MiB a call */
+  const uintptr_t page = 4096;
+  if (!mt__lock_timed(&lock, 100))
+    return -1;
+  uint64_t pages = 0;
+  int ok = !incomplete;
+  for (size_t i = 0; i < count && ok; i++)
+    for (uintptr_t a = ranges[i].start; a < ranges[i].end && ok;) {
+      uintptr_t len = ranges[i].end - a < sizeof vec * page ? ranges[i].end - a : sizeof vec * page;
+      ok = syscall(SYS_mincore, a, len, vec) == 0;
+      for (uintptr_t k = 0; ok && k < (len + page - 1) / page; k++)
+        pages += vec[k] & 1;
+      a += len;
+    }
+  mt__unlock(&lock);
+  *bytes = pages * page;
+  return ok ? 0 : -1;
+}
