@@ -119,6 +119,23 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *v) {
   return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Both in one statement, so from one snapshot: read apart, another process's schema could
+ * land in between, and its tables without its version read as a database of another
+ * version (which the trace's cache then deletes under the process writing it). */
+static int read_version_and_tables(sqlite3 *db, int64_t *version, int64_t *tables) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), count(*)"
+                             " FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+    return -1;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *version = sqlite3_column_int64(st, 0);
+    *tables = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
 int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
   *out = NULL;
   sqlite3 *db;
@@ -142,8 +159,7 @@ int mt__db_open(sqlite3 **out, const char *path, int create, mt__err *e) {
   /* 32 MiB of page cache: ingesting a million stack nodes stays out of the kernel */
   sqlite3_exec(db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
   int64_t version = 0, tables = 0;
-  if (query_int(db, "PRAGMA user_version", &version) ||
-      query_int(db, "SELECT count(*) FROM sqlite_master", &tables)) {
+  if (read_version_and_tables(db, &version, &tables)) {
     mt__fail(e, "%s is not a memtrace database: %s", path, sqlite3_errmsg(db));
     sqlite3_close(db);
     return -1;
