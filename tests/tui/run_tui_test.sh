@@ -428,6 +428,17 @@ processes_screen_switches_process)
   keys 9
   line_is 5 "*    4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   ;;
+processes_leaked_leaves_out_suppressed)
+  # wrapped.mt leaks 876 B, 64 B of it a stdio buffer the built-in suppressions match
+  trace before
+  trace wrapped
+  "$report" ingest --db run.db before.mt wrapped.mt >/dev/null 2>&1 || fail "memtrace-report ingest"
+  start run.db
+  wait_line "1 Sum 2 Down 3 Up 4 Hot 5 Leak 6 Peak 7 Mark 8 Stack 9 Proc"
+  keys 9
+  line_is 4 "*    4242       1 launch        10   7.4 KiB     612 B  demo --rows 3"
+  line_is 5 "     4242       1 launch         3     876 B     812 B  demo --rows 3"
+  ;;
 *)
   echo "unknown case $case_name"
   exit 2
