@@ -44,6 +44,19 @@ static int classify(mt__report_ctx *c, mt__leakset *out) {
   return 0;
 }
 
+/* A scan that found no leak leaves no kind in `leaks`, but its figures (all 0) in `totals`:
+ * the kinds are then known to be 0, not unknown. */
+static int had_scan(sqlite3 *db, int64_t process_id) {
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(db, "SELECT scan_duration_ns IS NOT NULL FROM totals WHERE process_id = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
+    return 0;
+  sqlite3_bind_int64(st, 1, process_id);
+  int had = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return had;
+}
+
 int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
@@ -85,6 +98,7 @@ int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
     mt__leakset_free(out);
     return -1;
   }
+  if (!out->have_kinds) out->have_kinds = had_scan(c->in.db, c->in.process_id);
   if (classify(c, out) == 0) return 0;
   mt__leakset_free(out);
   return -1;

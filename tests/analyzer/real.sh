@@ -75,6 +75,12 @@ case_example_temporaries_all_temporary() {
   with_valgrind temporaries
   "$R" hotspots --by temporary --format csv temporaries.mt >hot.csv || fail hotspots
   sed -n 2p hot.csv | grep -q '^10000,10000,' || fail "top temporary site: $(cat hot.csv)"
+  # the exit-time scan ran and found nothing: kinds are 0, not unknown (null: no scan)
+  expect "leak kinds" "0,0,0,0,0,0,0,0" \
+    "$("$R" summary --format csv temporaries.mt | tail -1 | cut -d, -f13-20)"
+  "$M" -q --leak-scan off -o noscan.mt "$X/example-temporaries" >/dev/null 2>&1 || fail "memtrace"
+  expect "leak kinds without a scan" ",,,,,,," \
+    "$("$R" summary --format csv noscan.mt | tail -1 | cut -d, -f13-20)"
 }
 
 case_example_realloc_growth_matches_valgrind() {
