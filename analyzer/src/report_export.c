@@ -73,6 +73,12 @@ static int massif_peak_tree(mt__report_ctx *c, mt__tree *t) {
   return rc;
 }
 
+static void massif_snapshot(FILE *out, int snap, int64_t time, int64_t heap, const char *tree) {
+  fprintf(out, "#-----------\nsnapshot=%d\n#-----------\ntime=%" PRId64 "\nmem_heap_B=%" PRId64
+               "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=%s\n",
+          snap, time, heap, tree);
+}
+
 static int massif(mt__report_ctx *c) {
   char cmd[4096];
   if (command_line(c, cmd, sizeof cmd)) return -1;
@@ -99,17 +105,15 @@ static int massif(mt__report_ctx *c) {
   while (sqlite3_step(st) == SQLITE_ROW) {
     int64_t t = sqlite3_column_int64(st, 0);
     if (!peak_done && peak_time >= 0 && t >= peak_time) {
-      fprintf(out, "#-----------\nsnapshot=%d\n#-----------\ntime=%" PRId64 "\nmem_heap_B=%" PRIu64
-                   "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=peak\n",
-              snap++, peak_time, tree.nodes[0].value);
+      massif_snapshot(out, snap++, peak_time, (int64_t)tree.nodes[0].value, "peak");
       massif_tree(out, &tree, 0, 0);
       peak_done = 1;
     }
-    fprintf(out, "#-----------\nsnapshot=%d\n#-----------\ntime=%" PRId64 "\nmem_heap_B=%" PRId64
-                 "\nmem_heap_extra_B=0\nmem_stacks_B=0\nheap_tree=empty\n",
-            snap++, t, (int64_t)sqlite3_column_int64(st, 1));
+    massif_snapshot(out, snap++, t, sqlite3_column_int64(st, 1), "empty");
   }
   sqlite3_finalize(st);
+  if (snap == 0) /* nothing happened (in the range): ms_print needs one snapshot, as massif writes */
+    massif_snapshot(out, snap++, 0, 0, "empty");
   mt__tree_free(&tree);
   return 0;
 }

@@ -219,7 +219,8 @@ PY
 }
 
 # The exports are read by valgrind's own tools: a command line with a newline stays one header
-# line, and the massif tree stops at massif's default depth of 30 (ms_print warns past 100).
+# line, the massif tree stops at massif's default depth of 30 (ms_print warns past 100), and
+# a run without allocations still has a snapshot.
 case_exports_read_by_valgrind_tools() {
   command -v ms_print >/dev/null && command -v callgrind_annotate >/dev/null ||
     { echo "valgrind's ms_print and callgrind_annotate not found: skipped"; exit 77; }
@@ -245,6 +246,12 @@ lines" >/dev/null 2>&1 || fail "memtrace deep"
   callgrind_annotate callgrind.out >cg.txt 2>&1 || fail "callgrind_annotate: $(cat cg.txt)"
   ! grep -q 'malformed' cg.txt || fail "callgrind_annotate: $(grep malformed cg.txt | head -3)"
   grep -q '^ *1 .*deep\.c:down$' cg.txt || fail "callgrind_annotate functions: $(cat cg.txt)"
+  # a program that allocates nothing still gives ms_print the one snapshot it needs
+  echo 'int main(void) { return 0; }' >none.c
+  cc -o none none.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  "$M" -q -o none.mt ./none >/dev/null 2>&1 || fail "memtrace none"
+  "$R" export --massif none.mt >none.massif || fail "export --massif none"
+  ms_print none.massif >ms.txt 2>ms.err || fail "ms_print on an empty run: $(cat ms.err)"
 }
 
 # A program path that is not UTF-8 (byte 0xff) still gives valid JSON (U+FFFD in its place).
