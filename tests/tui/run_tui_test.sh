@@ -124,6 +124,12 @@ unknown_terminal_exits_2)
   wait_for "EXIT 2"
   wait_line "memtrace-tui: cannot use the terminal (TERM=no-such-terminal)"
   ;;
+dumb_terminal_exits_2)
+  trace before
+  ENV="LANG=C.UTF-8 TERM=dumb ASAN_OPTIONS=detect_leaks=0" start before.mt
+  wait_for "EXIT 2"
+  wait_line "memtrace-tui: cannot use the terminal (TERM=dumb): it cannot move the cursor"
+  ;;
 summary_shows_exact_figures)
   open_before
   line_is 2 " Program  demo --rows 3"

@@ -3,6 +3,7 @@
  * terminal, opens the database (ingesting a trace first through the analyzer library), sets up
  * curses and hands the screens to the ScreenManager. Only this file prints errors and exits. */
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <limits.h>
@@ -130,6 +131,13 @@ int main(int argc, char **argv) {
   /* newterm, unlike initscr, returns on an unknown terminal instead of exiting */
   SCREEN *term = newterm(NULL, stdout, stdin);
   if (!term) die("cannot use the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "unset");
+  /* a terminal that cannot move the cursor (TERM=dumb) would show a blank screen */
+  char *cup = tigetstr("cup");
+  if (!cup || cup == (char *)-1) {
+    endwin();
+    die("cannot use the terminal (TERM=%s): it cannot move the cursor",
+        getenv("TERM") ? getenv("TERM") : "unset");
+  }
   cbreak();
   noecho();
   nonl();
