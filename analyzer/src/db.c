@@ -227,12 +227,19 @@ int mt__db_delete_trace(sqlite3 *db, int64_t trace_id, mt__err *e) {
   return 0;
 }
 
+#define PARENT_OF_PROCESS                                                                   \
+  "(SELECT p.id FROM processes p JOIN traces t ON p.trace_id = t.id"                        \
+  " WHERE t.path = processes.parent_trace)"
+
 int mt__db_link_parents(sqlite3 *db, mt__err *e) {
-  return mt__db_exec(db,
-                     "UPDATE processes SET parent_id = (SELECT p.id FROM processes p JOIN traces t"
-                     " ON p.trace_id = t.id WHERE t.path = processes.parent_trace)"
-                     " WHERE parent_trace <> ''",
-                     e);
+  /* Only when a link changes: a database that is up to date may be read-only (another
+   * user's), and even an UPDATE that changes nothing needs to write. */
+  int64_t stale = 1;
+  query_int(db, "SELECT count(*) FROM processes WHERE parent_trace <> '' AND"
+                " parent_id IS NOT " PARENT_OF_PROCESS, &stale);
+  if (stale == 0) return 0;
+  return mt__db_exec(db, "UPDATE processes SET parent_id = " PARENT_OF_PROCESS
+                         " WHERE parent_trace <> ''", e);
 }
 
 int mt__db_run(sqlite3 *db, sqlite3_stmt *st, mt__err *e, const char *types, ...) {

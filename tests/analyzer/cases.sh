@@ -146,6 +146,22 @@ case_unwritable_db_exit_2() {
   gen basic basic.mt
   run_status 2 "$R" summary --db /nonexistent-dir/x.db basic.mt
   grep -q "cannot open database /nonexistent-dir/x.db" err || fail "message: $(cat err)"
+  # an up-to-date cache that this user may not write (another user's) still serves reports
+  run_status 0 "$R" summary --format csv basic.mt
+  cp out summary.csv
+  chmod 444 basic.mt.db
+  if [ "$(id -u)" = 0 ]; then # root writes anyway: be somebody else
+    command -v setpriv >/dev/null || return 0
+    chmod 755 . && chmod 644 basic.mt
+    as_other="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    $as_other test -r "$PWD/basic.mt" || return 0 # a checkout under a private directory
+  else
+    chmod 555 .
+    as_other=
+  fi
+  $as_other "$R" summary --format csv "$PWD/basic.mt" >out 2>err || fail "read-only cache: $(cat err)"
+  chmod 755 .
+  expect "summary from a read-only cache" "$(cat summary.csv)" "$(cat out)"
 }
 
 # Output that cannot be written (a full disk, a closed stdout) is an error with a message.
