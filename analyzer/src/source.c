@@ -276,8 +276,11 @@ int mt__source_process(sqlite3 *db, const char *input, long pid, int64_t *proces
   char abspath[PATH_MAX];
   int is_trace = !mt__db_is_database(input) && realpath(input, abspath);
   const char *sql;
+  /* A pid that exec'd ran several programs, one process each: the input trace's own first,
+   * then the last program the pid ran. */
   if (pid >= 0)
-    sql = "SELECT id FROM processes WHERE pid = ?2 ORDER BY id DESC LIMIT 1";
+    sql = "SELECT p.id FROM processes p LEFT JOIN traces t ON t.id = p.trace_id WHERE p.pid = ?2"
+          " ORDER BY t.path IS ?1 DESC, p.id DESC LIMIT 1";
   else if (is_trace)
     sql = "SELECT p.id FROM processes p JOIN traces t ON t.id = p.trace_id WHERE t.path = ?1"
           " ORDER BY p.id LIMIT 1";
@@ -285,7 +288,7 @@ int mt__source_process(sqlite3 *db, const char *input, long pid, int64_t *proces
     sql = "SELECT id FROM processes ORDER BY parent_id IS NOT NULL, id LIMIT 1";
   sqlite3_stmt *st;
   if (mt__db_prepare(db, &st, sql, e)) return -1;
-  if (is_trace) sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC);
+  if (is_trace) sqlite3_bind_text(st, 1, abspath, -1, SQLITE_STATIC); /* else NULL */
   if (pid >= 0) sqlite3_bind_int64(st, 2, pid);
   int rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) *process_id = sqlite3_column_int64(st, 0);

@@ -369,4 +369,36 @@ via_b=1000" "$(awk -F, '$3 ~ /^(leaf|mid|via_[ab]|outer_[cd]|deep_[ef])$/ { prin
   done
 }
 
+# A fork child that exec'd ran two programs under one pid, each a process of its own:
+# --process PID picks the input trace's process among them, else the last program.
+case_process_pid_that_execd() {
+  cat >fx.c <<'C'
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  (void)malloc(777);
+  pid_t pid = fork();
+  if (pid == 0) {
+    (void)malloc(55);
+    execl("/bin/sh", "sh", "-c", "true", (char *)0);
+    _exit(1);
+  }
+  waitpid(pid, NULL, 0);
+  return 0;
+}
+C
+  cc -O1 -o fx fx.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  "$M" -q -o "$W/fx.%p.mt" ./fx >/dev/null 2>&1 || fail "memtrace fx"
+  set -- fx.*.mt.1
+  [ -f "$1" ] || fail "no trace of the exec'd program: $(ls)"
+  child=${1#fx.}
+  child=${child%.mt.1}
+  top=$(ls fx.*.mt | grep -v "fx.$child.mt")
+  first() { "$R" summary --process "$child" --format csv "$1" | tail -1 | cut -d, -f1,2; }
+  expect "from the parent's trace: the last program" "$(readlink -f /bin/sh),$child" "$(first "$top")"
+  expect "from the child's trace" "$(readlink -f fx),$child" "$(first "fx.$child.mt")"
+  expect "from the exec'd program's trace" "$(readlink -f /bin/sh),$child" "$(first "fx.$child.mt.1")"
+}
+
 "case_$CASE"
