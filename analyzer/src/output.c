@@ -140,6 +140,13 @@ const char *mt__fmt_bytes(uint64_t v, char *buf, size_t len) {
 
 /* ---- text ---- */
 
+/* Text goes to terminals: a control character in a value (a marker label with a newline or
+ * an escape sequence) would break the table or drive the terminal. JSON and CSV keep them. */
+static void printable(char *s) {
+  for (unsigned char *p = (unsigned char *)s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f) *p = '?';
+}
+
 static void cell_text(const mt__column *c, const mt__cell *x, char *buf, size_t len) {
   if (x->null) {
     snprintf(buf, len, "-");
@@ -156,7 +163,10 @@ static void cell_text(const mt__column *c, const mt__cell *x, char *buf, size_t 
     }
     break;
   case MT__COL_REAL: snprintf(buf, len, "%.2f", x->r); break;
-  case MT__COL_TEXT: snprintf(buf, len, "%s", x->s ? x->s : "-"); break;
+  case MT__COL_TEXT:
+    snprintf(buf, len, "%s", x->s ? x->s : "-");
+    printable(buf);
+    break;
   case MT__COL_LIST: buf[0] = 0; break;
   }
 }
@@ -263,7 +273,11 @@ static void print_text_section(const section *s, FILE *out, size_t width) {
     fputc('\n', out);
     for (size_t c = 0; c < s->ncols; c++) {
       if (s->cols[c].type != MT__COL_LIST) continue;
-      for (size_t i = 0; i < row[c].nlist; i++) fprintf(out, "    %s\n", row[c].list[i]);
+      for (size_t i = 0; i < row[c].nlist; i++) {
+        snprintf(buf, sizeof buf, "%s", row[c].list[i]);
+        printable(buf);
+        fprintf(out, "    %s\n", buf);
+      }
       if (row[c].nlist) fputc('\n', out);
     }
   }

@@ -367,6 +367,16 @@ case_exclude_function_and_module() {
   grep -q '"leaked_bytes": 0,' out || fail "$(cat out)"
 }
 
+# Text output never passes control characters to the terminal; JSON keeps the label as is.
+case_text_output_escapes_control_characters() {
+  gen labels labels.mt
+  run_status 0 "$R" timeline labels.mt
+  grep -q 'two?lines?\[31m' out || fail "label in text: $(cat out)"
+  ! LC_ALL=C grep -q "$(printf '\033')" out || fail "an escape sequence reached the text output"
+  run_status 0 "$R" timeline --format json labels.mt
+  grep -qF '"two\nlines\u001b[31m"' out || fail "label in json: $(cat out)"
+}
+
 case_between_markers() {
   gen basic basic.mt
   run_status 0 "$R" summary --between phase2 phase3 --format json basic.mt

@@ -329,6 +329,17 @@ static void scenario_maps(void) {
   flush();
 }
 
+/* labels: a marker whose label holds a newline and a terminal escape sequence. */
+static void scenario_labels(void) {
+  process(105, "/usr/bin/labels", "", 0);
+  module_self();
+  stacks();
+  marker("two\nlines\033[31m");
+  alloc(0x1000, 10, 2);
+  end(0, 0);
+  flush();
+}
+
 /* storm N: N events over a few stacks, half allocations, half frees, for benchmarks. */
 static void scenario_storm(unsigned long long n) {
   process(300, "/usr/bin/storm", "", 0);
@@ -367,6 +378,7 @@ int main(int argc, char **argv) {
   else if (strcmp(argv[1], "pool") == 0) scenario_pool();
   else if (strcmp(argv[1], "maps") == 0) scenario_maps();
   else if (strcmp(argv[1], "forker") == 0) scenario_forker();
+  else if (strcmp(argv[1], "labels") == 0) scenario_labels();
   else if (strcmp(argv[1], "storm") == 0 && argc == 4) scenario_storm(strtoull(argv[2], NULL, 10));
   else {
     fprintf(stderr, "gen_trace: unknown scenario %s\n", argv[1]);
