@@ -203,8 +203,8 @@ static void events_wrapped(void) {
 
 int main(int argc, char **argv) {
   if (argc != 3 || (strcmp(argv[2], "before") && strcmp(argv[2], "after") && strcmp(argv[2], "twins") &&
-                    strcmp(argv[2], "wrapped"))) {
-    fprintf(stderr, "usage: make_trace OUT.mt before|after|twins|wrapped\n");
+                    strcmp(argv[2], "wrapped") && strcmp(argv[2], "killed"))) {
+    fprintf(stderr, "usage: make_trace OUT.mt before|after|twins|wrapped|killed\n");
     return 2;
   }
   char exe[4096];
@@ -224,6 +224,11 @@ int main(int argc, char **argv) {
   if (twins) events_twins();
   else if (wrapped) events_wrapped();
   else events(after);
+  if (!strcmp(argv[2], "killed")) { /* before's events, and no END: as after SIGKILL */
+    if (mt_writer_write_chunk(w, &chunk)) return 1;
+    mt_writer_destroy(w);
+    return close(fd) ? 1 : 0;
+  }
   seq++;
   put(&(mt_record){.type = MT_REC_END,
                    .u.end = {.seq = seq,

@@ -434,6 +434,13 @@ processes_screen_switches_process)
   keys 9
   line_is 5 "*    4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   ;;
+killed_process_ran_at_least_until_last_event)
+  trace killed
+  start "$dir/killed.mt"
+  wait_for "1 Summary 2 Top-down"
+  line_is 3 " Process  pid 4242, killed or still running, ran at least 23.0 us"
+  screen | sed -n 4p | grep -q "^ partial trace: trace has no end record" || fail "partial trace line"
+  ;;
 processes_leaked_leaves_out_suppressed)
   # wrapped.mt leaks 876 B, 64 B of it a stdio buffer the built-in suppressions match
   trace before

@@ -97,7 +97,9 @@ int main(int argc, char **argv) {
       mono = 1;
     } else if (!strcmp(a, "-p") || !strcmp(a, "--process")) {
       char *end;
-      if (i + 1 >= argc || (pid = strtol(argv[++i], &end, 10)) <= 0 || *end)
+      errno = 0;
+      if (i + 1 >= argc || (pid = strtol(argv[++i], &end, 10)) <= 0 || *end || errno ||
+          pid > INT_MAX)
         die("%s needs a process id", a);
     } else if (a[0] == '-' && a[1]) {
       die("unknown option %s (see --help)", a);

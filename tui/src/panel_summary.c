@@ -53,7 +53,8 @@ static void load_process(summary *s, mt__app *app) {
   sqlite3_stmt *st;
   if (sqlite3_prepare_v2(app->db,
                          "SELECT pid, coalesce(nullif(argv, ''), program, '?'), end_how,"
-                         " exit_status, duration_ns, hostname FROM processes WHERE id = ?1",
+                         " exit_status, duration_ns, hostname, (SELECT last_time_ns FROM totals"
+                         " WHERE process_id = ?1) FROM processes WHERE id = ?1",
                          -1, &st, NULL) != SQLITE_OK) {
     snprintf(s->error, sizeof s->error, "cannot read the process: %s", sqlite3_errmsg(app->db));
     return;
@@ -63,9 +64,11 @@ static void load_process(summary *s, mt__app *app) {
     const char *how = (const char *)sqlite3_column_text(st, 2);
     int status = sqlite3_column_int(st, 3);
     char end[96], dur[32];
-    s->duration = (uint64_t)sqlite3_column_int64(st, 4);
+    /* without END the run lasted at least until its last event */
+    int ended = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    s->duration = (uint64_t)sqlite3_column_int64(st, ended ? 4 : 6);
     if (!how)
-      snprintf(end, sizeof end, "no end record (killed or still running)");
+      snprintf(end, sizeof end, "killed or still running"); /* the line below says why */
     else if (!strcmp(how, "exit"))
       snprintf(end, sizeof end, "exited with status %d", status);
     else if (!strcmp(how, "signal"))
@@ -75,8 +78,8 @@ static void load_process(summary *s, mt__app *app) {
     else
       snprintf(end, sizeof end, "recording %s", how);
     snprintf(s->program, sizeof s->program, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(s->process, sizeof s->process, "pid %lld, %s, ran %s",
-             (long long)sqlite3_column_int64(st, 0), end,
+    snprintf(s->process, sizeof s->process, "pid %lld, %s, ran %s%s",
+             (long long)sqlite3_column_int64(st, 0), end, ended ? "" : "at least ",
              mt__ui_fmt_time(dur, sizeof dur, s->duration));
   }
   sqlite3_finalize(st);
