@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,14 @@ static void find_self(void) {
  * those allocations, so say it now rather than let "0 allocations" speak. */
 static void warn_if_malloc_is_elsewhere(void) {
   Dl_info mine, theirs;
+  const ElfW(Sym) *sym = NULL;
   void *m = dlsym(RTLD_DEFAULT, "malloc");
-  if (!m || !dladdr((void *)&find_self, &mine) || !dladdr(m, &theirs) ||
-      theirs.dli_fbase == mine.dli_fbase)
+  if (!m || !dladdr((void *)&find_self, &mine) ||
+      !dladdr1(m, &theirs, (void **)&sym, RTLD_DL_SYMENT) || theirs.dli_fbase == mine.dli_fbase)
+    return;
+  /* An executable that takes malloc's address (node) has an undefined malloc whose value is
+   * a PLT entry: the address of the function, which is ours. */
+  if (!sym || sym->st_shndx == SHN_UNDEF)
     return;
   const char *where = theirs.dli_fname && theirs.dli_fname[0] == '/' ? theirs.dli_fname
                                                                        : mt__g.exe_path;

@@ -241,6 +241,12 @@ own_malloc_said_not_recorded)
   has err.txt "memtrace: not recorded: allocations by the malloc that the program defines itself, in $(readlink -f "$PROGS/own_malloc")"
   mt "$PROGS/passthrough"
   ! grep -q "not recorded" err.txt || fail "a program using libc's malloc was said to have its own"
+  # a program that takes malloc's address (its symbol is a PLT entry, as node's) is not
+  mt "$PROGS/malloc_address"
+  expect_rc "$rc" 0
+  ! grep -q "not recorded" err.txt || fail "a program taking malloc's address was said to have its own"
+  facts "$(trace_named malloc_address)" facts.txt
+  has facts.txt "event alloc malloc 100 x3"
   ;;
 
 exec_through_script_followed)
