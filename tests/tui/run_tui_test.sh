@@ -434,6 +434,12 @@ processes_screen_switches_process)
   keys 9
   line_is 5 "*    4242       1 launch         9  15.2 KiB     100 B  demo --rows 3"
   ;;
+diff_title_says_partial_trace)
+  trace before
+  trace killed
+  start "$dir/before.mt" "$dir/killed.mt"
+  line_is 2 " Diff: before.mt.db -> killed.mt.db (partial trace)"
+  ;;
 killed_process_ran_at_least_until_last_event)
   trace killed
   start "$dir/killed.mt"

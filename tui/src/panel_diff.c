@@ -18,6 +18,7 @@ typedef struct {
   mt__pager pager;
   mt__list list;
   char error[256];
+  char side[2][160]; /* "run.db pid 4242 (partial)": which process of which input, and how read */
 } diff;
 
 /* Rows of the totals block: label, column of totals, how values are written. */
@@ -123,6 +124,34 @@ static void load_reported_leaks(diff *d, mt__app *app) {
   sqlite3_close(other);
 }
 
+static const char *base_name(const char *p);
+
+/* The title's name of one side: the input, the pid when its database holds several
+ * processes, and a note when its trace was not read to the end (as memtrace-report diff
+ * warns). */
+static void name_side(diff *d, mt__app *app, int i) {
+  const char *db = i ? "other" : "main";
+  char sql[384];
+  snprintf(sql, sizeof sql,
+           "SELECT p.pid, t.complete, (SELECT count(*) FROM %s.processes) FROM %s.processes p"
+           " JOIN %s.traces t ON t.id = p.trace_id WHERE p.id = ?1", db, db, db);
+  snprintf(d->side[i], sizeof d->side[i], "%s", base_name(i ? app->other_path : app->path));
+  sqlite3_stmt *st;
+  if (sqlite3_prepare_v2(app->db, sql, -1, &st, NULL) != SQLITE_OK) return;
+  sqlite3_bind_int64(st, 1, i ? app->other_process : app->process_id);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    size_t n = strlen(d->side[i]);
+    int complete = sqlite3_column_int(st, 1);
+    if (sqlite3_column_int64(st, 2) > 1)
+      n += (size_t)snprintf(d->side[i] + n, sizeof d->side[i] - n, " pid %lld",
+                            (long long)sqlite3_column_int64(st, 0));
+    if (complete != 1 && n < sizeof d->side[i])
+      snprintf(d->side[i] + n, sizeof d->side[i] - n, " (%s trace)",
+               complete < 0 ? "damaged" : "partial");
+  }
+  sqlite3_finalize(st);
+}
+
 static int attach(diff *d, mt__app *app) {
   if (d->attached) return d->error[0] ? -1 : 0;
   d->attached = 1;
@@ -138,6 +167,8 @@ static int attach(diff *d, mt__app *app) {
              sqlite3_errmsg(app->db));
     return -1;
   }
+  name_side(d, app, 0);
+  name_side(d, app, 1);
   load_totals(d, app);
   if (d->have_totals) load_reported_leaks(d, app);
   char sql[4096];
@@ -175,9 +206,13 @@ static void draw_totals(diff *d, int y, int w) {
 static void draw(mt__panel *p, mt__app *app, int y, int h, int w) {
   diff *d = (diff *)p;
   char buf[512];
-  snprintf(buf, sizeof buf, "Diff: %s -> %s", base_name(app->path), base_name(app->other_path));
+  int failed = attach(d, app);
+  if (d->side[0][0])
+    snprintf(buf, sizeof buf, "Diff: %s -> %s", d->side[0], d->side[1]);
+  else
+    snprintf(buf, sizeof buf, "Diff: %s -> %s", base_name(app->path), base_name(app->other_path));
   mt__ui_put(y, 1, w - 1, MT__C_TITLE, buf);
-  if (attach(d, app) || !d->have_totals) {
+  if (failed || !d->have_totals) {
     mt__ui_put(y + 2, 1, w - 1, MT__C_ERROR, d->error[0] ? d->error : "no totals to compare");
     return;
   }
