@@ -107,10 +107,16 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *ctx) {
   return 1;
 }
 
-static void header(const char *exe) {
-  static const char argv[] =
+/* killed: the program's name is not ASCII ("démo"), for the LANG=C fallback */
+static void header(const char *exe, int killed) {
+  static const char demo[] =
       "demo\0--rows\0"
       "3\0";
+  static const char accented[] =
+      "d\xc3\xa9mo\0--rows\0"
+      "3\0";
+  const char *argv = killed ? accented : demo;
+  size_t argv_len = killed ? sizeof accented - 1 : sizeof demo - 1;
   put(&(mt_record){.type = MT_REC_PROCESS,
                    .u.process = {.pid = 4242,
                                  .ppid = 1,
@@ -119,7 +125,7 @@ static void header(const char *exe) {
                                  .start_mono_ns = 1000000,
                                  .page_size = 4096,
                                  .argc = 3,
-                                 .argv = {argv, sizeof argv - 1},
+                                 .argv = {argv, argv_len},
                                  .exe = mt_str_from("/usr/bin/demo"),
                                  .hostname = mt_str_from("testhost"),
                                  .version = mt_str_from("0.1.0"),
@@ -218,7 +224,7 @@ int main(int argc, char **argv) {
   }
   if (mt_writer_create(&w, fd, sizeof buf, 1, NULL) || mt_writer_write_header(w)) return 1;
   mt_chunk_init(&chunk, buf, sizeof buf, 100);
-  header(exe);
+  header(exe, !strcmp(argv[2], "killed"));
   int after = !strcmp(argv[2], "after"), twins = !strcmp(argv[2], "twins");
   int wrapped = !strcmp(argv[2], "wrapped");
   if (twins) events_twins();

@@ -354,6 +354,12 @@ database_input_opens_directly)
   line_is 5 " Allocations       10                    Peak heap     7,612 B (7.4 KiB)"
   ;;
 ascii_fallback_without_utf8)
+  # a name that is not ASCII: one '?' a byte, the columns after it in place
+  trace killed
+  ENV="LANG=C LC_ALL=C" start "$dir/killed.mt"
+  wait_for "1 Summary"
+  line_is 2 " Program  d??mo --rows 3"
+  new_server
   ENV="LANG=C LC_ALL=C" open_before
   line_is 11 " Heap (#) and RSS (*) over time"
   line_is 22 "         +---------------------------------------------------------------------"
@@ -444,6 +450,7 @@ killed_process_ran_at_least_until_last_event)
   trace killed
   start "$dir/killed.mt"
   wait_for "1 Summary 2 Top-down"
+  line_is 2 " Program  démo --rows 3"
   line_is 3 " Process  pid 4242, killed or still running, ran at least 23.0 us"
   screen | sed -n 4p | grep -q "^ partial trace: trace has no end record" || fail "partial trace line"
   ;;

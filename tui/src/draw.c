@@ -2,6 +2,7 @@
 /* Drawing helpers over ncursesw: clipped UTF-8 text in a colour role, row fills and column
  * headers, and the small string utilities (display width, tails of paths, matching). */
 #include <curses.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,19 +10,26 @@
 
 #include "tui.h"
 
-/* Decode one UTF-8 character; returns its byte length and display width in *w. */
-static int next_char(const char *s, int *w) {
+/* Decode one character of the locale's encoding; returns its byte length and display width
+ * in *w. A byte that is not a character there (UTF-8 names under LANG=C) is one column. */
+static int decode_char(const char *s, int *w, int *bad) {
   mbstate_t st;
   memset(&st, 0, sizeof st);
   wchar_t wc;
   size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
-  if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+  *bad = n == (size_t)-1 || n == (size_t)-2 || n == 0;
+  if (*bad) {
     *w = 1;
     return 1;
   }
   int cw = wcwidth(wc);
   *w = cw < 0 ? 1 : cw;
   return (int)n;
+}
+
+static int next_char(const char *s, int *w) {
+  int bad;
+  return decode_char(s, w, &bad);
 }
 
 int mt__ui_text_width(const char *s) {
@@ -46,18 +54,25 @@ const char *mt__ui_tail(const char *s, int cols) {
 
 int mt__ui_put_attr(int y, int x, int width, int attr, const char *text) {
   if (width <= 0 || !text) return 0;
+  char out[2048];
+  size_t len = 0;
   int used = 0;
-  const char *p = text, *end = text;
-  while (*end) {
-    int w;
-    int n = next_char(end, &w);
+  for (const char *p = text; *p && len + MB_LEN_MAX < sizeof out;) {
+    int w, bad;
+    int n = decode_char(p, &w, &bad);
     if (used + w > width) break;
-    if ((unsigned char)*end < 0x20) break; /* control characters never reach the screen */
-    end += n;
+    if ((unsigned char)*p < 0x20) break; /* control characters never reach the screen */
+    if (bad || (unsigned char)*p == 0x7f) { /* ncurses would spell it over several columns */
+      out[len++] = '?';
+    } else {
+      memcpy(out + len, p, (size_t)n);
+      len += (size_t)n;
+    }
+    p += n;
     used += w;
   }
   attron(attr);
-  mvaddnstr(y, x, p, (int)(end - p));
+  mvaddnstr(y, x, out, (int)len);
   attroff(attr);
   return used;
 }
