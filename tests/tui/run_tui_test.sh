@@ -250,6 +250,13 @@ filter_limits_screens)
   keys f C-u Enter
   wait_gone "filter: log_mess"
   line_is 4 "    512 B       1       1  make_buffer  make_trace.c:$L_BUF"
+  # a filter longer than the status line has room for shows its end; one that fills the
+  # prompt's 127 bytes in the middle of a character loses that character's first byte
+  keys f
+  wait_for "filter (function, file or module):"
+  type_text "$(printf 'a%.0s' $(seq 126))é"
+  keys Enter
+  line_is 24 " ?:help  Tab:screen  /:search  f:filter  q:quit  filter: ..aaaaaaaaaaaaaaaaaaaa"
   ;;
 leaks_enter_shows_stack_with_file_line)
   open_before

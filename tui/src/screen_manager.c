@@ -77,10 +77,14 @@ static void draw_status(manager *m, int y, int w) {
                                    : " ?:help  Tab:screen  /:search  f:filter  q:quit";
   int x = mt__ui_put(y, 0, w, MT__C_STATUS, hints);
   if (m->app->filter[0] && !m->help_open) {
-    char f[160];
-    snprintf(f, sizeof f, "filter: %s ", m->app->filter);
+    /* a long filter shows its end, so that one is always said to be on */
+    int room = w - x - 2 - (int)strlen("filter: .. ");
+    if (room < 4) return;
+    const char *tail = mt__ui_tail(m->app->filter, room);
+    char f[640];
+    snprintf(f, sizeof f, "filter: %s%s ", tail == m->app->filter ? "" : "..", tail);
     int fw = mt__ui_text_width(f);
-    if (x + 2 + fw <= w) mt__ui_put(y, w - fw, fw, MT__C_STATUS, f);
+    mt__ui_put(y, w - fw, fw, MT__C_STATUS, f);
   }
 }
 
@@ -97,6 +101,17 @@ static void draw(manager *m) {
   p->cls->draw(p, m->app, 1, h - 2, w);
   draw_status(m, h - 1, w);
   refresh();
+}
+
+/* The prompt takes bytes: when it filled up in the middle of a UTF-8 character, that
+ * character's first bytes go. */
+static void drop_partial_char(char *buf) {
+  size_t n = strlen(buf), start = n;
+  while (start > 0 && ((unsigned char)buf[start - 1] & 0xc0) == 0x80) start--;
+  if (start == 0) return;
+  unsigned char lead = (unsigned char)buf[start - 1];
+  size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  if (n - (start - 1) < want) buf[start - 1] = 0;
 }
 
 /* Read a line on the status row. @return 1 when accepted with Enter, 0 when cancelled. */
@@ -135,6 +150,7 @@ static int prompt(manager *m, const char *label, char *buf, size_t len) {
       buf[n] = 0;
     }
   }
+  drop_partial_char(buf);
   curs_set(0);
   return 1;
 }
