@@ -98,6 +98,15 @@ open_before() {
   wait_for "1 Summary 2 Top-down"
 }
 
+# Two traces ingested into one database, and the TUI on it (with its Processes tab).
+open_two_processes() {
+  trace "$1"
+  trace "$2"
+  "$report" ingest --db run.db "$1.mt" "$2.mt" >/dev/null 2>&1 || fail "memtrace-report ingest"
+  start run.db
+  wait_line "1 Sum 2 Down 3 Up 4 Hot 5 Leak 6 Peak 7 Mark 8 Stack 9 Proc"
+}
+
 L_RUN=$(line_of run_app) L_PARSE=$(line_of parse_config) L_LOAD=$(line_of load_table)
 L_GROW=$(line_of grow_table) L_BUF=$(line_of make_buffer) L_LOG=$(line_of log_message)
 
@@ -425,11 +434,7 @@ leaks_and_peak_show_site_past_wrappers)
   screen | sed -n 6p | grep -qx "  1  load_table  /.*/make_trace.c:$L_LOAD" || fail "frame 1"
   ;;
 processes_screen_switches_process)
-  trace before
-  trace after
-  "$report" ingest --db run.db before.mt after.mt >/dev/null 2>&1 || fail "memtrace-report ingest"
-  start run.db
-  wait_line "1 Sum 2 Down 3 Up 4 Hot 5 Leak 6 Peak 7 Mark 8 Stack 9 Proc"
+  open_two_processes before after
   line_is 4 " Process 1 of 2 in this database (-p PID shows another)."
   line_is 5 " Allocations       10                    Peak heap     7,612 B (7.4 KiB)"
   keys 2
@@ -463,11 +468,7 @@ killed_process_ran_at_least_until_last_event)
   ;;
 processes_leaked_leaves_out_suppressed)
   # wrapped.mt leaks 876 B, 64 B of it a stdio buffer the built-in suppressions match
-  trace before
-  trace wrapped
-  "$report" ingest --db run.db before.mt wrapped.mt >/dev/null 2>&1 || fail "memtrace-report ingest"
-  start run.db
-  wait_line "1 Sum 2 Down 3 Up 4 Hot 5 Leak 6 Peak 7 Mark 8 Stack 9 Proc"
+  open_two_processes before wrapped
   keys 9
   line_is 4 "*    4242       1 launch        10   7.4 KiB     612 B  demo --rows 3"
   line_is 5 "     4242       1 launch         3     876 B     812 B  demo --rows 3"
