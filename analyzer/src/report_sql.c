@@ -65,6 +65,10 @@ static int more_statements(sqlite3 *db, const char *text) {
 
 static int run(mt__report_ctx *c) {
   if (!c->opt->sql) {
+    if (c->opt->format == MT__FMT_TEXT) { /* bare, for sqlite3 "$(memtrace-report sql TRACE)" */
+      fprintf(c->out, "%s\n", c->in.db_path);
+      return 0;
+    }
     static const mt__column col[] = {{"database", "database", MT__COL_TEXT}};
     mt__cell cell = {.s = c->in.db_path};
     if (mt__doc_section(c->doc, "database", NULL, col, 1, 1) || mt__doc_row(c->doc, &cell))

@@ -184,6 +184,13 @@ case_unwritable_output_exit_2() {
 # statement are refused with exit 2, and the database is left as it was.
 case_sql_one_read_only_statement() {
   gen basic basic.mt
+  # without a query: the database's path alone, for sqlite3 "$(memtrace-report sql TRACE)"
+  run_status 0 "$R" sql basic.mt
+  expect "database path" "basic.mt.db" "$(cat out)"
+  run_status 0 "$R" sql --format json basic.mt
+  expect "database path in json" '{
+  "database": "basic.mt.db"
+}' "$(cat out)"
   run_status 2 "$R" sql "DELETE FROM processes" basic.mt
   grep -q 'only read-only queries are allowed' err || fail "delete: $(cat err)"
   run_status 2 "$R" sql "ATTACH '$W/other.db' AS o" basic.mt
