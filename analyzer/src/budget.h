@@ -42,7 +42,8 @@ typedef struct mt__budgets_s {
   mt__budget *items;
   size_t n, cap;
   double max_growth;      /* percent; < 0 when not set */
-  int growth_line;
+  int growth_line;        /* its line in the budget file, 0 from the command line */
+  const char *file;       /* the budget file, NULL without one */
 } mt__budgets;
 
 void mt__budgets_init(mt__budgets *b);

@@ -285,8 +285,8 @@ static int eval_growth(mt__report_ctx *c, const mt__budgets *b, mt__check_result
       it->growth_pct = 100.0 * (double)(it->value - it->baseline) / (double)it->baseline;
       it->failed = it->growth_pct > b->max_growth;
     } else {
-      it->growth_pct = it->value > 0 ? -1 : 0;
-      it->failed = it->value > 0;
+      it->unbounded = it->value > 0;
+      it->failed = it->unbounded;
     }
     if (!it->failed) continue;
     r->failed++;
@@ -314,6 +314,8 @@ int mt__check_usage(const mt__budgets *b, int have_baseline, mt__err *e) {
     return mt__fail(e, "--baseline needs --max-growth PCT (or max-growth in the budget file)");
   if (!b || (b->n == 0 && b->max_growth < 0))
     return mt__fail(e, "check needs at least one budget (--max-leaked SIZE, ..., --budget FILE)");
+  if (b->max_growth >= 0 && !have_baseline && b->growth_line && b->file)
+    return mt__fail(e, "%s:%d: max-growth needs a baseline: --baseline OLD", b->file, b->growth_line);
   if (b->max_growth >= 0 && !have_baseline)
     return mt__fail(e, "max-growth needs a baseline: --baseline OLD");
   return 0;
@@ -354,7 +356,7 @@ const char *mt__check_describe(const mt__check_item *it, char *buf, size_t len) 
     snprintf(buf, len, "%s (%s): %s %s budget %s", it->name, it->scope,
              mt__check_value(it, it->value, a, sizeof a), it->failed ? "exceeds" : "within",
              mt__check_value(it, it->limit, b, sizeof b));
-  } else if (it->growth_pct < 0) {
+  } else if (it->unbounded) {
     snprintf(buf, len, "%s (%s): %s, baseline 0: grew without bound, limit %.1f%%", it->name,
              it->scope, mt__check_value(it, it->value, a, sizeof a), it->limit_pct);
   } else {

@@ -33,7 +33,8 @@ typedef struct {
   int64_t value, limit;   /* growth: value is the current figure, limit unused */
   int growth;             /* a baseline growth item */
   int64_t baseline;
-  double growth_pct, limit_pct; /* growth_pct < 0: the baseline figure was 0 */
+  double growth_pct, limit_pct; /* growth_pct is negative for a figure that shrank */
+  int unbounded;                /* the baseline figure was 0 and the current one is not */
   int failed;
   mt__check_offender *off;
   size_t noff;

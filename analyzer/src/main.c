@@ -214,6 +214,7 @@ static int parse(cli *c, int argc, char **argv) {
         fprintf(stderr, "memtrace-report: %s\n", e.msg);
         return MT__EXIT_USAGE;
       }
+      c->budgets.file = optarg;
       break;
     case OPT_BASELINE: c->report.baseline = optarg; break;
     case OPT_OPTIONS_ONLY: c->options_only = 1; break;

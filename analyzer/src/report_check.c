@@ -44,7 +44,7 @@ static int budget_rows(mt__report_ctx *c, const mt__check_result *r) {
         {.i = it->value},
         {.i = it->limit, .null = it->growth},
         {.i = it->baseline, .null = !it->growth},
-        {.r = it->growth_pct, .null = !it->growth || it->growth_pct < 0},
+        {.r = it->growth_pct, .null = !it->growth || it->unbounded},
         {.r = it->limit_pct, .null = !it->growth},
         {.s = it->failed ? "FAIL" : "ok"},
         {.i = it->line, .null = !it->line},

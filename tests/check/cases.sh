@@ -163,6 +163,11 @@ max-growth,allocations,9,8,12.5,40,ok"
   grep -q '^memtrace check: FAILED, 3 of 3 budgets exceeded$' out || fail "10%: $(cat out)"
   # the same run as its own baseline: no growth
   run_status 0 "$R" check --baseline grown.mt --max-growth 0 grown.mt
+  # a run that shrank: negative growth, within any limit
+  run_status 0 "$R" check --baseline grown.mt --max-growth 0 --format csv basic.mt
+  expect shrink "$(sed -n '5,7p' out | cut -d, -f1,2,4,6,7,8,9)" "max-growth,peak_heap_bytes,1150,1565,-26.5176,0,ok
+max-growth,leaked_bytes,1065,1565,-31.9489,0,ok
+max-growth,allocations,8,9,-11.1111,0,ok"
   # a baseline database, and growth from a baseline of 0 leaked blocks
   gen kinds kinds.mt
   "$R" ingest --db base.db basic.mt >/dev/null || fail ingest
@@ -174,6 +179,10 @@ case_baseline_errors_exit_2() {
   gen basic basic.mt
   run_status 2 "$R" check --max-growth 10 basic.mt
   grep -q 'max-growth needs a baseline: --baseline OLD' err || fail "$(cat err)"
+  printf 'totals:\n  max-leaked: 1MiB\nmax-growth: 5%%\n' >growth.yaml
+  run_status 2 "$R" check --budget growth.yaml basic.mt
+  expect "growth without a baseline, from a file" \
+    "memtrace-report: growth.yaml:3: max-growth needs a baseline: --baseline OLD" "$(cat err)"
   run_status 2 "$R" check --baseline basic.mt basic.mt
   grep -q -- '--baseline needs --max-growth' err || fail "$(cat err)"
   run_status 2 "$R" check --baseline missing.mt --max-growth 5 basic.mt
