@@ -89,7 +89,9 @@ static void usage(FILE *out) {
   fprintf(out, "usage: memtrace-report REPORT [options] TRACE|DB\n"
                "       memtrace-report diff [options] BEFORE AFTER\n"
                "       (an input may be TRACE@FROM..TO: a range of markers, seq:N or time:N)\n"
-               "       memtrace-report ingest [--db PATH] TRACE...\n\nreports:\n");
+               "       memtrace-report ingest [--db PATH] TRACE...\n"
+               "       memtrace-report sql [QUERY] TRACE|DB\n"
+               "       memtrace-report check [budgets] [options] TRACE|DB\n\nreports:\n");
   for (size_t i = 0; i < sizeof reports / sizeof *reports; i++)
     fprintf(out, "  %-11s %s\n", reports[i]->name, reports[i]->usage);
   fprintf(out, "  %-11s %s\n\noptions:\n", "ingest", "ingest traces into one database and print its path");
