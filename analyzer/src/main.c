@@ -38,6 +38,8 @@ typedef struct {
   int progress, force, builtin;
   mt__filter *filter;
   mt__budgets budgets;
+  char seen[32];  /* options given, by id - OPT_FORMAT */
+  int seen_budget; /* a --max-* budget was given */
 } cli;
 
 enum {
@@ -84,6 +86,34 @@ static const struct {
     {{"version", no_argument, 0, OPT_VERSION}, NULL, "print the version"},
 };
 #define NOPTIONS (sizeof option_table / sizeof *option_table)
+
+/* Options that belong to some reports: given to another one they are an error rather than
+ * silently without effect. */
+static const struct {
+  int id;
+  const char *reports; /* comma-separated */
+} report_options[] = {
+    {OPT_SVG, "flamegraph"},          {OPT_MASSIF, "export"},   {OPT_CALLGRIND, "export"},
+    {OPT_BY, "hotspots, diff, flamegraph"}, {OPT_KIND, "leaks, summary"},
+    {OPT_BUDGET_FILE, "check"},       {OPT_BASELINE, "check"},  {OPT_MAX_GROWTH, "check"},
+    {OPT_JUNIT, "check"},             {OPT_GITHUB, "check"},    {OPT_OPTIONS_ONLY, "check"},
+};
+
+static int in_list(const char *list, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = list; (p = strstr(p, word)) != NULL; p += n)
+    if ((p == list || p[-1] == ' ') && (p[n] == ',' || p[n] == 0)) return 1;
+  return 0;
+}
+
+static const char *option_name(int id) {
+  for (size_t i = 0; i < NOPTIONS; i++)
+    if (option_table[i].opt.val == id) return option_table[i].opt.name;
+  return "?";
+}
+
+/* @return 0, or an exit code after saying which option the report does not take. */
+static int check_report_options(const cli *c, const char *report);
 
 static void usage(FILE *out) {
   fprintf(out, "usage: memtrace-report REPORT [options] TRACE|DB\n"
@@ -165,6 +195,8 @@ static int parse(cli *c, int argc, char **argv) {
   int ch;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+    if (ch >= OPT_FORMAT && ch - OPT_FORMAT < (int)sizeof c->seen) c->seen[ch - OPT_FORMAT] = 1;
+    if (ch >= OPT_METRIC && ch < OPT_METRIC + MT__M_COUNT) c->seen_budget = 1;
     switch (ch) {
     case OPT_FORMAT:
       if (strcmp(optarg, "text") == 0) c->report.format = MT__FMT_TEXT;
@@ -240,6 +272,19 @@ static int parse(cli *c, int argc, char **argv) {
     }
   }
   return -1;
+}
+
+static int check_report_options(const cli *c, const char *report) {
+  for (size_t i = 0; i < sizeof report_options / sizeof *report_options; i++)
+    if (c->seen[report_options[i].id - OPT_FORMAT] && !in_list(report_options[i].reports, report)) {
+      char what[160];
+      snprintf(what, sizeof what, "--%s is not an option of %s (only of %s)",
+               option_name(report_options[i].id), report, report_options[i].reports);
+      return fail_usage("%s", what);
+    }
+  if (c->seen_budget && strcmp(report, "check") != 0)
+    return fail_usage("--max-* budgets are options of check, not of %s", report);
+  return 0;
 }
 
 static const mt__report *find_report(const char *name) {
@@ -365,6 +410,7 @@ int main(int argc, char **argv) {
     status = fail_usage("unknown report '%s'", name);
     goto done;
   }
+  if ((status = check_report_options(&c, name)) != 0) goto done;
   if (c.options_only) { /* `memtrace --check` asks before it starts the program */
     mt__err e = {{0}};
     status = r == &mt__report_check && mt__check_usage(&c.budgets, c.report.baseline != NULL, &e)

@@ -222,6 +222,15 @@ case_bad_options_exit_2() {
   run_status 2 "$R" diff basic.mt
   run_status 2 "$R" summary --process 999 basic.mt
   grep -q "no process with pid 999" err || fail "pid: $(cat err)"
+  # an option of another report is an error, not silently without effect
+  run_status 2 "$R" summary --svg basic.mt
+  grep -q "^memtrace-report: --svg is not an option of summary (only of flamegraph)" err || fail "svg: $(cat err)"
+  run_status 2 "$R" leaks --by bytes basic.mt
+  grep -q "^memtrace-report: --by is not an option of leaks (only of hotspots, diff, flamegraph)" err ||
+    fail "by: $(cat err)"
+  run_status 2 "$R" summary --max-leaked 0 basic.mt
+  grep -q "budgets are options of check, not of summary" err || fail "budget: $(cat err)"
+  run_status 0 "$R" hotspots --by bytes basic.mt
 }
 
 case_db_reused_while_trace_unchanged() {
