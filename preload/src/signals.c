@@ -110,30 +110,13 @@ static int is_fatal(int sig) {
  * cost no memory. */
 #define ALT_STACK_SIZE (256u << 10)
 
-static int has_signal_stack(void) {
-  stack_t cur;
-  return sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE);
-}
-
-static int use_signal_stack(void *p, size_t size) {
-  stack_t ss = {.ss_sp = p, .ss_size = size, .ss_flags = 0};
-  return sigaltstack(&ss, NULL) == 0;
-}
-
-static void give_main_thread_a_signal_stack(void) {
-  if (has_signal_stack())
-    return;
-  void *p = mt__os_reserve(ALT_STACK_SIZE);
-  if (p && !use_signal_stack(p, ALT_STACK_SIZE))
-    mt__os_free(p, ALT_STACK_SIZE);
-}
-
-/* One system call each way on a thread's start and end, as threads may be many and short:
- * install first, and put back what the thread had in the rare case it had one. */
-int mt__signal_stack_enter(void **stack) {
+/* Install a signal stack of `size` bytes, reserved in *stack unless it holds one already,
+ * unless the thread has one: one system call, then the rare put-back of what the thread had
+ * (threads may be many and short). @return 1 when installed. */
+static int install_signal_stack(void **stack, size_t size) {
   if (!*stack)
-    *stack = mt__os_reserve(MT_THREAD_SIGNAL_STACK);
-  stack_t ss = {.ss_sp = *stack, .ss_size = MT_THREAD_SIGNAL_STACK, .ss_flags = 0}, old;
+    *stack = mt__os_reserve(size);
+  stack_t ss = {.ss_sp = *stack, .ss_size = size, .ss_flags = 0}, old;
   if (!*stack || sigaltstack(&ss, &old) != 0)
     return 0;
   if (!(old.ss_flags & SS_DISABLE)) { /* the program's or its runtime's: keep it */
@@ -141,6 +124,16 @@ int mt__signal_stack_enter(void **stack) {
     return 0;
   }
   return 1;
+}
+
+static void give_main_thread_a_signal_stack(void) {
+  void *p = NULL;
+  if (!install_signal_stack(&p, ALT_STACK_SIZE) && p)
+    mt__os_free(p, ALT_STACK_SIZE);
+}
+
+int mt__signal_stack_enter(void **stack) {
+  return install_signal_stack(stack, MT_THREAD_SIGNAL_STACK);
 }
 
 int mt__signal_stack_leave(void *stack) {
