@@ -3,20 +3,23 @@
  * string pool, so walking every stack of a process costs no SQL. */
 #include "callstacks.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "stackpack.h"
+#include "stackrun.h"
 #include "u64map.h"
 
-/* frames: the node's frame list, resolved from its ip once when the node is loaded (first
- * frame index << 8 | count; 0 when the ip has no frames). */
+/* value: the node's ip until a walk first reaches it, then (with RESOLVED set in parent) its
+ * frame list, first frame index << 8 | count (0 when the ip has no frames). Resolving on the
+ * first walk spares a report that walks a few stacks the ip lookups of a million nodes. */
 typedef struct {
-  uint64_t parent, frames;
+  uint64_t parent, value;
 } node;
+
+#define RESOLVED (UINT64_C(1) << 63)
 
 struct mt__callstacks {
   int dense;              /* nodes indexed by id (else through node_index) */
@@ -69,19 +72,9 @@ static uint64_t frames_of_ip(const mt__callstacks *cs, uint64_t ip) {
   return fr ? *fr : 0;
 }
 
-/* Largest stack id of the process (ids are dense, so about the number of nodes). */
-static uint64_t max_stack_id(sqlite3 *db, int64_t pid, mt__err *e) {
-  sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT max(id) FROM stacks WHERE process_id = ?", e)) return 0;
-  sqlite3_bind_int64(st, 1, pid);
-  uint64_t max = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-  sqlite3_finalize(st);
-  return max;
-}
-
 /* Append a node to the sparse set (indexed through node_index). @return it, NULL when out
  * of memory. */
-static const node *add_node(mt__callstacks *cs, uint64_t id, node d) {
+static node *add_node(mt__callstacks *cs, uint64_t id, node d) {
   if (cs->nnodes == cs->capnodes) {
     size_t n = cs->capnodes ? 2 * cs->capnodes : 1024;
     node *nn = realloc(cs->nodes, n * sizeof *nn);
@@ -93,90 +86,6 @@ static const node *add_node(mt__callstacks *cs, uint64_t id, node d) {
   cs->nodes[cs->nnodes] = d;
   return &cs->nodes[cs->nnodes++];
 }
-
-/* Nodes of ids lo < id <= hi into the dense array. @return the nodes read, or -1. */
-static int64_t scan_dense(sqlite3 *db, int64_t pid, uint64_t lo, uint64_t hi, mt__callstacks *cs) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT id, parent, ip FROM stacks WHERE process_id = ? AND id > ? AND id <= ?",
-                         -1, &st, NULL) != SQLITE_OK)
-    return -1;
-  sqlite3_bind_int64(st, 1, pid);
-  sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
-  sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
-  int64_t n = 0;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-    cs->nodes[id] = (node){(uint64_t)sqlite3_column_int64(st, 1),
-                           frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
-    n++;
-  }
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? n : -1;
-}
-
-/* The upper half of a dense load, read by a second thread through its own connection. */
-typedef struct {
-  const char *path;
-  int64_t pid;
-  uint64_t lo, hi;
-  mt__callstacks *cs;
-  int64_t read;           /* nodes read, -1 on failure (the caller reads the half itself) */
-} half_scan;
-
-static void *scan_half(void *arg) {
-  half_scan *h = arg;
-  sqlite3 *db;
-  h->read = -1;
-  if (sqlite3_open_v2(h->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-    h->read = scan_dense(db, h->pid, h->lo, h->hi, h->cs);
-  sqlite3_close(db); /* busy (a writer waits for the first half's lock): no wait, no harm */
-  return NULL;
-}
-
-/* Below this many nodes a second thread saves less than it costs. */
-#define PARALLEL_MIN_NODES 100000
-
-/* Whether the database uses a rollback journal, where a reader's shared lock keeps every
- * writer from committing (in WAL mode each reader has its own snapshot instead). */
-static int rollback_journal(sqlite3 *db) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK) return 0;
-  const char *mode = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-  int rollback = mode && strcmp(mode, "wal") != 0;
-  sqlite3_finalize(st);
-  return rollback;
-}
-
-/* Every node of a dense table; the two halves are read in parallel when the table is big
- * and in a file with a rollback journal, and no transaction of this connection is open (the
- * second connection would not see its changes). A statement of this connection holds the
- * shared lock from before the second connection starts until both halves are read, so no
- * writer can commit in between: both halves see the same database. */
-static int load_dense(sqlite3 *db, int64_t pid, uint64_t max, mt__callstacks *cs, mt__err *e) {
-  const char *path = sqlite3_db_filename(db, "main");
-  half_scan upper = {path, pid, max / 2, max, cs, -1};
-  pthread_t thread;
-  int threaded = 0;
-  sqlite3_stmt *lock = NULL;
-  if (max >= PARALLEL_MIN_NODES && path && *path && sqlite3_get_autocommit(db) && rollback_journal(db) &&
-      sqlite3_prepare_v2(db, "SELECT 1 FROM stacks WHERE process_id = ?", -1, &lock, NULL) == SQLITE_OK) {
-    sqlite3_bind_int64(lock, 1, pid);
-    if (sqlite3_step(lock) == SQLITE_ROW) threaded = pthread_create(&thread, NULL, scan_half, &upper) == 0;
-  }
-  int64_t lower = scan_dense(db, pid, 0, threaded ? max / 2 : max, cs);
-  if (threaded) pthread_join(thread, NULL);
-  /* still under the lock: the half read again here comes from the same database */
-  if (threaded && lower >= 0 && upper.read < 0) upper.read = scan_dense(db, pid, max / 2, max, cs);
-  sqlite3_finalize(lock);
-  if (lower < 0 || (threaded && upper.read < 0))
-    return mt__fail(e, "database error: %s", sqlite3_errmsg(db));
-  cs->nnodes = (size_t)lower + (size_t)(threaded ? upper.read : 0);
-  return 0;
-}
-
-/* A row of the stacks table takes at least this many bytes of the database file. */
-#define MIN_ROW_BYTES 8
 
 /* Nodes live in an array indexed by id when ids are dense (1..N, as the recorder makes
  * them) and the largest id allows it; a hash map otherwise (damaged or unusual traces). */
@@ -192,16 +101,29 @@ static int alloc_dense(mt__callstacks *cs, uint64_t nodes, uint64_t max, mt__err
 
 static int put_node(void *ctx, uint64_t id, uint64_t parent, uint64_t ip) {
   mt__callstacks *cs = ctx;
-  node d = {parent, frames_of_ip(cs, ip)};
-  if (!cs->dense) return add_node(cs, id, d) ? 0 : -1;
+  /* a parent id past 2^63 - 2 (damaged rows) ends the walk there, as a root does */
+  node d = {parent < RESOLVED - 1 ? parent : 0, ip};
+  if (!cs->dense) {
+    uint64_t *ix = mt__u64map_get(&cs->node_index, id);
+    if (ix) cs->nodes[*ix] = d;   /* named twice (damaged trace): the last one stands */
+    return ix || add_node(cs, id, d) ? 0 : -1;
+  }
   if (id >= cs->nslots) return 0;   /* a damaged pack: the node is as good as absent */
   if (cs->nodes[id].parent == ABSENT) cs->nnodes++;
   cs->nodes[id] = d;
   return 0;
 }
 
+static void drop_nodes(mt__callstacks *cs) {
+  free(cs->nodes);
+  cs->nodes = NULL;
+  cs->nnodes = cs->capnodes = cs->nslots = 0;
+  mt__u64map_free(&cs->node_index);
+  mt__u64map_init(&cs->node_index);
+}
+
 /* From the packed copy, when ingest wrote one. @return 1 when loaded, 0 when the database
- * has none (or a damaged one: the stacks table is read instead), -1 with e filled. */
+ * has none (or a damaged one: the runs are read instead), -1 with e filled. */
 static int load_packed(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
   uint64_t nodes = 0, max = 0;
   int have = mt__stackpack_size(db, pid, &nodes, &max, e);
@@ -209,66 +131,43 @@ static int load_packed(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e)
   if (alloc_dense(cs, nodes, max, e)) return -1;
   mt__err damage;
   if (mt__stackpack_read(db, pid, put_node, cs, &damage) == 0) return 1;
-  free(cs->nodes);
-  cs->nodes = NULL;
-  cs->nnodes = cs->capnodes = cs->nslots = 0;
-  mt__u64map_free(&cs->node_index);
-  mt__u64map_init(&cs->node_index);
+  drop_nodes(cs);
   return 0;
 }
 
-/* The size of the database file bounds the node count at no cost (counting rows would read
- * the whole table once more). */
 static int load_nodes(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e) {
   int packed = load_packed(db, pid, cs, e);
   if (packed) return packed < 0 ? -1 : 0;
-  sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size", e))
-    return -1;
-  size_t n = sqlite3_step(st) == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) / MIN_ROW_BYTES : 0;
-  sqlite3_finalize(st);
-  uint64_t max = max_stack_id(db, pid, e);
-  if (alloc_dense(cs, n, max, e)) return -1;
-  if (cs->dense) return load_dense(db, pid, max, cs, e);
-  if (mt__db_prepare(db, &st, "SELECT id, parent, ip FROM stacks WHERE process_id = ?", e))
-    return -1;
-  sqlite3_bind_int64(st, 1, pid);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-    node d = {(uint64_t)sqlite3_column_int64(st, 1), frames_of_ip(cs, (uint64_t)sqlite3_column_int64(st, 2))};
-    if (add_node(cs, id, d) == NULL) {
-      sqlite3_finalize(st);
-      return mt__fail(e, "out of memory");
-    }
-  }
-  sqlite3_finalize(st);
-  return 0;
+  uint64_t nodes = 0, max = 0;
+  if (mt__stackrun_size(db, pid, &nodes, &max, e) || alloc_dense(cs, nodes, max, e)) return -1;
+  return mt__stackrun_read(db, pid, put_node, cs, e);
 }
 
-/* Lazy mode: a node not seen yet is read from the table and kept; past lazy_max nodes the
- * walk is a big one and every node is loaded at once instead. Fetching one node costs about
- * as much as reading FETCH_COST nodes in the full scan. */
+/* Lazy mode: a node not seen yet is read from the table with the rest of its run, and kept;
+ * past lazy_max nodes the walk is a big one and every node is loaded at once instead.
+ * Fetching one run costs about as much as reading FETCH_COST nodes in the full scan. */
 #define LAZY_MAX 20000
 #define FETCH_COST 10
 
-static const node *node_of(mt__callstacks *cs, uint64_t id);
+static node *node_of(mt__callstacks *cs, uint64_t id);
 
-static const node *fetch(mt__callstacks *cs, uint64_t id) {
+static node *fetch(mt__callstacks *cs, uint64_t id) {
   if (cs->nnodes >= cs->lazy_max) {
     mt__err ignored;
     if (mt__cs_load_all(cs, &ignored) == 0) return node_of(cs, id);
   }
   sqlite3_bind_int64(cs->lookup, 1, cs->pid);
   sqlite3_bind_int64(cs->lookup, 2, (sqlite3_int64)id);
-  const node *found = NULL;
-  if (sqlite3_step(cs->lookup) == SQLITE_ROW)
-    found = add_node(cs, id, (node){(uint64_t)sqlite3_column_int64(cs->lookup, 0),
-                                    frames_of_ip(cs, (uint64_t)sqlite3_column_int64(cs->lookup, 1))});
+  mt__err damage;
+  int found = sqlite3_step(cs->lookup) == SQLITE_ROW &&
+              mt__stackrun_decode_row(cs->lookup, put_node, cs, &damage) == 0;
   sqlite3_reset(cs->lookup);
-  return found;
+  if (!found) return NULL;
+  uint64_t *ix = mt__u64map_get(&cs->node_index, id);
+  return ix ? &cs->nodes[*ix] : NULL;
 }
 
-static const node *node_of(mt__callstacks *cs, uint64_t id) {
+static node *node_of(mt__callstacks *cs, uint64_t id) {
   if (cs->dense) return id < cs->nslots && cs->nodes[id].parent != ABSENT ? &cs->nodes[id] : NULL;
   uint64_t *ix = mt__u64map_get(&cs->node_index, id);
   if (ix) return &cs->nodes[*ix];
@@ -336,9 +235,9 @@ int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out,
   /* frames first: nodes resolve their frame list as they are loaded */
   int rc = load_frames(db, process_id, cs, e);
   if (rc == 0 && lazy) {
-    cs->max_id = max_stack_id(db, process_id, e);
+    rc = mt__stackrun_max_id(db, process_id, &cs->max_id, e);
     cs->lazy_max = cs->max_id / FETCH_COST < LAZY_MAX ? cs->max_id / FETCH_COST : LAZY_MAX;
-    rc = mt__db_prepare(db, &cs->lookup, "SELECT parent, ip FROM stacks WHERE process_id = ? AND id = ?", e);
+    if (rc == 0) rc = mt__db_prepare(db, &cs->lookup, MT__SQL_STACK_RUN_OF, e);
   } else if (rc == 0) {
     rc = load_nodes(db, process_id, cs, e);
   }
@@ -354,11 +253,7 @@ int mt__cs_load_all(mt__callstacks *cs, mt__err *e) {
   if (!cs->lookup) return 0;
   sqlite3_finalize(cs->lookup);
   cs->lookup = NULL;
-  free(cs->nodes);
-  cs->nodes = NULL;
-  cs->nnodes = cs->capnodes = 0;
-  mt__u64map_free(&cs->node_index);
-  mt__u64map_init(&cs->node_index);
+  drop_nodes(cs);
   return load_nodes(cs->db, cs->pid, cs, e);
 }
 
@@ -374,13 +269,18 @@ size_t mt__cs_frames(mt__callstacks *cs, uint64_t stack_id, const mt__frame **ou
   size_t n = 0;
   /* parent < id by the format (checked here too for damaged tables), so the walk ends */
   while (stack_id != 0) {
-    const node *d = node_of(cs, stack_id);
+    node *d = node_of(cs, stack_id);
     if (!d) break;
-    size_t first = d->frames >> 8, count = d->frames & 0xff;
+    if (!(d->parent & RESOLVED)) {
+      d->value = frames_of_ip(cs, d->value);
+      d->parent |= RESOLVED;
+    }
+    size_t first = d->value >> 8, count = d->value & 0xff;
     for (size_t i = 0; i < count; i++, n++)
       if (n < max) out[n] = &cs->frames[first + i];
-    if (d->parent >= stack_id) break;
-    stack_id = d->parent;
+    uint64_t parent = d->parent & ~RESOLVED;
+    if (parent >= stack_id) break;
+    stack_id = parent;
   }
   return n;
 }

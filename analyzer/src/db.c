@@ -2,6 +2,7 @@
 /* Schema as data: one table of CREATE statements, one list of per-process tables; the schema
  * version lives in PRAGMA user_version so plain sqlite3 users can check it too. */
 #include "db.h"
+#include "stackrun.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,8 +33,14 @@ static const char *const schema[] = {
     " base INTEGER, load_seq INTEGER, unload_seq INTEGER, debug_file TEXT,"
     " PRIMARY KEY(process_id, id))",
     "CREATE TABLE threads(process_id INTEGER, tid INTEGER, name TEXT, PRIMARY KEY(process_id, tid))",
-    "CREATE TABLE stacks(process_id INTEGER, id INTEGER, parent INTEGER, ip INTEGER,"
-    " PRIMARY KEY(process_id, id)) WITHOUT ROWID",
+    "CREATE TABLE stack_runs(process_id INTEGER, first_id INTEGER, last_id INTEGER,"
+    " parent INTEGER, ip_base INTEGER, ip_offsets TEXT)",
+    /* not WITHOUT ROWID: there the index pages would hold whole rows, their text too */
+    "CREATE UNIQUE INDEX stack_runs_by_first ON stack_runs(process_id, first_id)",
+    /* a node of a run: the first one's parent is the run's, every other's the node before */
+    "CREATE VIEW stacks(process_id, id, parent, ip) AS SELECT r.process_id, r.first_id + j.key,"
+    " CASE j.key WHEN 0 THEN r.parent ELSE r.first_id + j.key - 1 END, r.ip_base + j.value"
+    " FROM stack_runs r, json_each(r.ip_offsets) j",
     "CREATE TABLE stack_packs(process_id INTEGER, first_id INTEGER, last_id INTEGER,"
     " nodes INTEGER, data BLOB)",
     "CREATE TABLE frames(process_id INTEGER, ip INTEGER, depth INTEGER, function TEXT,"
@@ -52,14 +59,18 @@ static const char *const schema[] = {
     "CREATE TABLE markers(process_id INTEGER, seq INTEGER, time_ns INTEGER, label TEXT,"
     " heap_bytes INTEGER)",
     "CREATE TABLE forks(process_id INTEGER, seq INTEGER, time_ns INTEGER, child_pid INTEGER)",
-    "CREATE VIEW leaf_frames AS SELECT s.process_id, s.id AS stack_id, f.function, f.file,"
-    " f.line FROM stacks s JOIN frames f ON f.process_id = s.process_id AND f.ip = s.ip"
+    /* through stack_stats, whose stacks are those other tables name: each one's run is found
+     * through the index, where the stacks view would be scanned for every stack */
+    "CREATE VIEW leaf_frames AS SELECT s.process_id, s.stack_id, f.function, f.file, f.line"
+    " FROM stack_stats s JOIN stack_runs r ON r.process_id = s.process_id AND r.first_id = "
+    MT__SQL_RUN_OF("s.process_id", "s.stack_id") " AND r.last_id >= s.stack_id"
+    " JOIN frames f ON f.process_id = s.process_id AND f.ip = " MT__SQL_RUN_IP("r", "s.stack_id")
     " AND f.depth = 0",
 };
 
 /* Tables holding rows of one process, deleted together when a trace is ingested again. */
 static const char *const process_tables[] = {
-    "totals", "modules",  "threads", "stacks",  "stack_packs", "frames",
+    "totals", "modules",  "threads", "stack_runs",  "stack_packs", "frames",
     "stack_stats", "leaks", "timeline", "markers", "forks",
 };
 

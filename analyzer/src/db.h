@@ -10,7 +10,7 @@
 #include "err.h"
 
 /* PRAGMA user_version of the databases this build writes and reads. */
-#define MT__SCHEMA_VERSION 3
+#define MT__SCHEMA_VERSION 4
 
 /* What computed the rows of a trace: a database ingested by an analyzer whose figures differ
  * (a later fix in accounting or symbols) is ingested again. Bump on such changes. */

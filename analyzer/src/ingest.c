@@ -24,6 +24,7 @@
 #include "results.h"
 #include "rowqueue.h"
 #include "stackpack.h"
+#include "stackrun.h"
 #include "symthread.h"
 #include "u64map.h"
 
@@ -60,7 +61,7 @@ typedef struct {
   sqlite3 *db;
   sqlite3_stmt *st[ST_COUNT];
   int64_t trace_id, process_id;
-  mt__batch stacks;       /* stack nodes: a million-node trace spends its time in SQLite */
+  mt__stackrun_writer runs;   /* stack nodes for people's queries */
   mt__stackpack_writer packs; /* the same nodes packed, for reports to load */
   mt__err *e;
   /* reading thread (the main thread's once it is joined) */
@@ -158,10 +159,10 @@ static size_t write_row(ingest_ctx *c, const uint64_t *w) {
   const uint64_t *start = w;
   int which = (int)*w++;
   if (which == ROW_STACK) {
-    mt__batch_value row[4] = {mt__bv_int(c->process_id), mt__bv_int((int64_t)w[0]),
-                              mt__bv_int((int64_t)w[1]), mt__bv_int((int64_t)w[2])};
-    if (mt__stackpack_add(&c->packs, c->process_id, w[0], w[1], w[2])) return 0;
-    return mt__batch_values(&c->stacks, row) ? 0 : 4;
+    if (mt__stackpack_add(&c->packs, c->process_id, w[0], w[1], w[2]) ||
+        mt__stackrun_add(&c->runs, c->process_id, w[0], w[1], w[2]))
+      return 0;
+    return 4;
   }
   const char *types = row_types[which];
   sqlite3_stmt *st = c->st[which];
@@ -542,7 +543,7 @@ static int read_and_write(ingest_ctx *c, mt_reader *rd, const char *path, uint64
 }
 
 static int finish(ingest_ctx *c) {
-  if (mt__batch_flush(&c->stacks) || mt__stackpack_flush(&c->packs)) return -1;
+  if (mt__stackrun_flush(&c->runs) || mt__stackpack_flush(&c->packs)) return -1;
   mt__accum_finish(&c->acc);
   mt__results res = {.acc = &c->acc, .end = c->have_end ? &c->end : NULL,
                      .labels = (const char *const *)c->labels,
@@ -592,7 +593,7 @@ static int update_trace(ingest_ctx *c, mt_reader *rd, mt__ingest_result *r) {
 
 static void ctx_free(ingest_ctx *c) {
   for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
-  mt__batch_free(&c->stacks);
+  mt__stackrun_free(&c->runs);
   mt__stackpack_free(&c->packs);
   mt__accum_free(&c->acc);
   mt__reorder_free(&c->win);
@@ -608,7 +609,7 @@ static int ingest_body(ingest_ctx *c, mt_reader *rd, const char *path, const str
                        const mt__ingest_opts *o, mt__ingest_result *r) {
   for (int i = 0; i < ST_COUNT; i++)
     if (mt__db_prepare(c->db, &c->st[i], stmt_sql[i], c->e)) return -1;
-  if (mt__batch_init(&c->stacks, c->db, "INSERT OR REPLACE INTO stacks", 4, c->e) ||
+  if (mt__stackrun_init(&c->runs, c->db, c->e) ||
       mt__stackpack_init(&c->packs, c->db, c->e))
     return -1;
   if (insert_trace(c, path, sb)) return -1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Packed stack nodes: ingest writes the stacks table a second time as blobs of varint-coded
  * nodes (table stack_packs), so that a report loads a million-node tree with a few reads
- * instead of a million rows. The stacks table stays the one documented for people. */
+ * instead of a million rows. stack_runs (stackrun.h) stays the form documented for people. */
 #ifndef MT_ANALYZER_STACKPACK_H
 #define MT_ANALYZER_STACKPACK_H
 

@@ -271,13 +271,26 @@ case_concurrent_reports_ingest_once() {
   done
 }
 
-# Reports load stack nodes from stack_packs; without them, or with a damaged one, from the
-# stacks table: the same leaks and hotspots either way.
-case_stack_packs_and_stacks_table_agree() {
+# Reports load stack nodes from stack_packs; without them, or with a damaged one, from
+# stack_runs: the same leaks and hotspots either way. The stacks view gives every node.
+case_stack_packs_and_stack_runs_agree() {
   gen basic basic.mt
   run_status 0 "$R" sql "SELECT count(*), sum(nodes) FROM stack_packs" --format csv basic.mt
   expect packs "count(*),sum(nodes)
 1,5" "$(cat out)"
+  expect runs "1|2|0|0,$(( $(sqlite3 basic.mt.db "SELECT ip FROM stacks WHERE id = 2") - $(sqlite3 basic.mt.db "SELECT ip FROM stacks WHERE id = 1") ))
+3|3|1|0
+4|4|1|0
+5|5|1|0" "$(sqlite3 basic.mt.db "SELECT first_id, last_id, parent, trim(ip_offsets, '[]') FROM stack_runs")"
+  expect view "1|0
+2|1
+3|1
+4|1
+5|1" "$(sqlite3 basic.mt.db "SELECT id, parent FROM stacks ORDER BY id")"
+  expect leaf_frames "2|site_alpha
+3|site_beta
+4|site_gamma
+5|site_parse_config" "$(sqlite3 basic.mt.db "SELECT stack_id, function FROM leaf_frames ORDER BY stack_id")"
   run_status 0 "$R" leaks --format csv basic.mt && cp out leaks.packed
   run_status 0 "$R" hotspots --format csv basic.mt && cp out hot.packed
   sqlite3 basic.mt.db "UPDATE stack_packs SET data = substr(data, 1, 4)"
@@ -285,9 +298,12 @@ case_stack_packs_and_stacks_table_agree() {
   expect leaks_damaged_pack "$(cat leaks.packed)" "$(cat out)"
   sqlite3 basic.mt.db "DELETE FROM stack_packs"
   run_status 0 "$R" leaks --format csv basic.mt
-  expect leaks_stacks_table "$(cat leaks.packed)" "$(cat out)"
+  expect leaks_stack_runs "$(cat leaks.packed)" "$(cat out)"
   run_status 0 "$R" hotspots --format csv basic.mt
-  expect hotspots_stacks_table "$(cat hot.packed)" "$(cat out)"
+  expect hotspots_stack_runs "$(cat hot.packed)" "$(cat out)"
+  sqlite3 basic.mt.db "UPDATE stack_runs SET ip_offsets = '[0,x]' WHERE first_id = 1"
+  run_status 2 "$R" hotspots --format csv basic.mt
+  expect damaged_run "memtrace-report: damaged stack_runs row 1: entry 1 of ip_offsets is not an integer" "$(cat err)"
 }
 
 case_schema_version_mismatch_message() {
@@ -295,7 +311,7 @@ case_schema_version_mismatch_message() {
   run_status 0 "$R" ingest --db x.db basic.mt
   sqlite3 x.db "PRAGMA user_version = 99"
   run_status 2 "$R" summary x.db
-  grep -q "x.db has database schema version 99, this memtrace-report reads version 3" err || fail "$(cat err)"
+  grep -q "x.db has database schema version 99, this memtrace-report reads version 4" err || fail "$(cat err)"
 }
 
 # The database next to a trace is a cache: one of another schema version is made anew. A
@@ -303,15 +319,15 @@ case_schema_version_mismatch_message() {
 case_cache_db_of_other_version_rebuilt() {
   gen basic basic.mt
   run_status 0 "$R" summary --format csv basic.mt && cp out first.csv
-  sqlite3 basic.mt.db "PRAGMA user_version = 2; DROP TABLE stack_packs"
+  sqlite3 basic.mt.db "PRAGMA user_version = 3; DROP VIEW stacks; DROP TABLE stack_runs"
   run_status 0 "$R" summary --format csv basic.mt
   expect same_summary "$(cat first.csv)" "$(cat out)"
-  expect version 3 "$(sqlite3 basic.mt.db 'PRAGMA user_version')"
-  expect packs 1 "$(sqlite3 basic.mt.db 'SELECT count(*) FROM stack_packs')"
+  expect version 4 "$(sqlite3 basic.mt.db 'PRAGMA user_version')"
+  expect runs 4 "$(sqlite3 basic.mt.db 'SELECT count(*) FROM stack_runs')"
   rm basic.mt.db
   sqlite3 basic.mt.db "CREATE TABLE mine(x); INSERT INTO mine VALUES(42)"
   run_status 2 "$R" summary basic.mt
-  grep -q "basic.mt.db has database schema version 0, this memtrace-report reads version 3" err || fail "$(cat err)"
+  grep -q "basic.mt.db has database schema version 0, this memtrace-report reads version 4" err || fail "$(cat err)"
   expect untouched 42 "$(sqlite3 basic.mt.db 'SELECT x FROM mine')"
 }
 

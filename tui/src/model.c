@@ -215,26 +215,34 @@ static int load_frames(mt__model *m, sqlite3 *db, int64_t pid) {
   return 0;
 }
 
+typedef struct {
+  mt__model *m;
+  int64_t *parents;
+  size_t cap_ids, cap_ips, cap_parents;
+} stack_loader;
+
+static int add_stack_node(void *ctx, uint64_t id, uint64_t parent, uint64_t ip) {
+  stack_loader *l = ctx;
+  mt__model *m = l->m;
+  size_t n = m->nstacks + 1;
+  m->stack_ids = grow(m->stack_ids, &l->cap_ids, n, sizeof *m->stack_ids);
+  m->stack_ip = grow(m->stack_ip, &l->cap_ips, n, sizeof *m->stack_ip);
+  l->parents = grow(l->parents, &l->cap_parents, n, sizeof *l->parents);
+  if (!m->stack_ids || !m->stack_ip || !l->parents) return -1;
+  m->stack_ids[m->nstacks] = (int64_t)id;
+  l->parents[m->nstacks] = (int64_t)parent;
+  m->stack_ip[m->nstacks++] = ip;
+  return 0;
+}
+
 static int load_stacks(mt__model *m, sqlite3 *db, int64_t pid) {
-  sqlite3_stmt *st;
-  if (sqlite3_prepare_v2(db, "SELECT id, parent, ip FROM stacks WHERE process_id = ?1 ORDER BY id",
-                         -1, &st, NULL) != SQLITE_OK)
-    return -1;
-  sqlite3_bind_int64(st, 1, pid);
-  size_t c1 = 0, c2 = 0, c3 = 0;
-  int64_t *parents = NULL;
-  size_t cp = 0;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    size_t n = m->nstacks + 1;
-    m->stack_ids = grow(m->stack_ids, &c1, n, sizeof *m->stack_ids);
-    m->stack_ip = grow(m->stack_ip, &c2, n, sizeof *m->stack_ip);
-    parents = grow(parents, &cp, n, sizeof *parents);
-    if (!m->stack_ids || !m->stack_ip || !parents) break;
-    m->stack_ids[m->nstacks] = sqlite3_column_int64(st, 0);
-    parents[m->nstacks] = sqlite3_column_int64(st, 1);
-    m->stack_ip[m->nstacks++] = (uint64_t)sqlite3_column_int64(st, 2);
-  }
-  sqlite3_finalize(st);
+  stack_loader l = {.m = m};
+  size_t c3 = 0;
+  mt__err ignored;
+  /* nodes come in id order; a damaged run ends the list where it starts */
+  mt__stackrun_read(db, pid, add_stack_node, &l, &ignored);
+  int64_t *parents = l.parents;
+  if (!m->stack_ids || !m->stack_ip || !parents) m->nstacks = 0;
   m->stack_parent = grow(NULL, &c3, m->nstacks + 1, sizeof *m->stack_parent);
   if (!m->stack_parent) {
     free(parents);

@@ -91,9 +91,7 @@ static const mt__stacklist_desc leaks = {
         "SELECT s.stack_id, lf.function || coalesce(' [' || (SELECT group_concat(DISTINCT"
         " l.leak_kind) FROM leaks l WHERE l.process_id = s.process_id AND l.stack_id = s.stack_id"
         " AND l.class = 'heap') || ']', ''), lf.file, lf.line, s.leaked_bytes, s.leaked_blocks,"
-        " s.allocations FROM stack_stats s LEFT JOIN stacks st"
-        " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
-        " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
+        " s.allocations FROM stack_stats s" MT__SQL_LEAF_FRAME_OF_STATS
         " WHERE s.process_id = ?1 AND s.leaked_blocks > 0 AND s.stack_id NOT IN"
         " (SELECT stack_id FROM temp.mt_leaks_suppressed) AND " MT__SQL_STACK_MATCHES("s.stack_id"),
     .ncols = 3,

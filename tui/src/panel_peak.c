@@ -30,9 +30,7 @@ static const mt__stacklist_desc peak = {
     .short_name = "Peak",
     .sql =
         "SELECT s.stack_id, lf.function, lf.file, lf.line, s.peak_bytes, s.peak_blocks,"
-        " s.allocations FROM stack_stats s LEFT JOIN stacks st"
-        " ON st.process_id = s.process_id AND st.id = s.stack_id LEFT JOIN frames lf"
-        " ON lf.process_id = s.process_id AND lf.ip = st.ip AND lf.depth = 0"
+        " s.allocations FROM stack_stats s" MT__SQL_LEAF_FRAME_OF_STATS
         " WHERE s.process_id = ?1 AND s.peak_bytes > 0 AND " MT__SQL_STACK_MATCHES(
             "s.stack_id"),
     .ncols = 3,

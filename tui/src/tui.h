@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "leakset.h"
+#include "stackrun.h"
 
 /* ---- costs (format.c) --------------------------------------------------------------------- */
 
@@ -188,23 +189,25 @@ mt__panel *mt__ui_help_panel(mt__app *app);
 /* The frames of stack ?2 of process ?1, innermost first (a node's inlined frames before it):
  * function (an address when unresolved), file, line, inlined, module path. */
 #define MT__SQL_STACK_FRAMES                                                                     \
-  "WITH RECURSIVE chain(id, parent, ip, n) AS ("                                                 \
-  " SELECT id, parent, ip, 0 FROM stacks WHERE process_id = ?1 AND id = ?2"                      \
-  " UNION ALL SELECT t.id, t.parent, t.ip, chain.n + 1 FROM stacks t JOIN chain"                 \
-  " ON t.process_id = ?1 AND t.id = chain.parent WHERE chain.parent <> 0 AND chain.n < 10000)"   \
+  "WITH RECURSIVE " MT__SQL_STACK_CHAIN("?2")                                                    \
   " SELECT coalesce(f.function, printf('0x%x', chain.ip)), f.file, f.line, f.inlined, m.path"    \
   " FROM chain LEFT JOIN frames f ON f.process_id = ?1 AND f.ip = chain.ip"                      \
   " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id ORDER BY chain.n, f.depth"
 
 #define MT__SQL_STACK_MATCHES(stack)                                                               \
-  "(?2 = '' OR EXISTS (WITH RECURSIVE chain(id) AS (SELECT " stack                                 \
-  " UNION ALL"                                                                                     \
-  " SELECT t.parent FROM stacks t JOIN chain ON t.process_id = ?1 AND t.id = chain.id"             \
-  " WHERE t.parent <> 0) SELECT 1 FROM chain JOIN stacks t ON t.process_id = ?1"                   \
-  " AND t.id = chain.id JOIN frames f ON f.process_id = ?1 AND f.ip = t.ip"                        \
+  "(?2 = '' OR EXISTS (WITH RECURSIVE " MT__SQL_STACK_CHAIN(stack)                                 \
+  " SELECT 1 FROM chain JOIN frames f ON f.process_id = ?1 AND f.ip = chain.ip"                    \
   " LEFT JOIN modules m ON m.process_id = ?1 AND m.id = f.module_id"                               \
   " WHERE instr(lower(f.function), lower(?2)) OR instr(lower(coalesce(f.file, '')), lower(?2))"    \
   " OR instr(lower(coalesce(m.path, '')), lower(?2))))"
+
+/* SQL joins giving lf, the innermost frame of the stack_stats row `s` (NULL columns when
+ * the stack has no node or the address no frame). */
+#define MT__SQL_LEAF_FRAME_OF_STATS                                                                \
+  " LEFT JOIN stack_runs st ON st.process_id = s.process_id AND st.first_id = "                    \
+  MT__SQL_RUN_OF("s.process_id", "s.stack_id") " AND st.last_id >= s.stack_id"                     \
+  " LEFT JOIN frames lf ON lf.process_id = s.process_id AND lf.ip = "                              \
+  MT__SQL_RUN_IP("st", "s.stack_id") " AND lf.depth = 0"
 
 /* A numeric column of a stack list: title, width, and how its value is written. */
 typedef struct {
