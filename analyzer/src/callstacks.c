@@ -225,7 +225,70 @@ static int load_frames(sqlite3 *db, int64_t pid, mt__callstacks *cs, mt__err *e)
   return 0;
 }
 
+struct mt__stacktree {
+  node *nodes;            /* nodes[id] for ids 1..count; NULL once given up */
+  size_t count, cap;
+  int64_t process_id;     /* 0 until bound */
+};
+
+mt__stacktree *mt__stacktree_new(void) { return calloc(1, sizeof(mt__stacktree)); }
+
+static void give_up(mt__stacktree *t) {
+  free(t->nodes);
+  t->nodes = NULL;
+  t->count = t->cap = SIZE_MAX; /* no further node is taken */
+}
+
+void mt__stacktree_add(mt__stacktree *t, uint64_t id, uint64_t parent, uint64_t ip) {
+  if (!t || t->count == SIZE_MAX) return;
+  if (id != t->count + 1) {
+    give_up(t);
+    return;
+  }
+  if (id >= t->cap) {
+    size_t cap = t->cap ? 2 * t->cap : 4096;
+    node *n = realloc(t->nodes, cap * sizeof *n);
+    if (!n) {
+      give_up(t);
+      return;
+    }
+    n[0].parent = ABSENT;
+    t->nodes = n;
+    t->cap = cap;
+  }
+  t->nodes[id] = (node){parent < RESOLVED - 1 ? parent : 0, ip};
+  t->count = id;
+}
+
+void mt__stacktree_bind(mt__stacktree *t, int64_t process_id) {
+  if (t) t->process_id = process_id;
+}
+
+void mt__stacktree_free(mt__stacktree *t) {
+  if (!t) return;
+  free(t->nodes);
+  free(t);
+}
+
+/* Take the tree's nodes as the dense set. @return whether they were taken. */
+static int adopt(mt__callstacks *cs, mt__stacktree *t) {
+  if (!t || !t->nodes || !t->count || t->process_id != cs->pid) return 0;
+  cs->dense = 1;
+  cs->nodes = t->nodes;
+  cs->nslots = t->count + 1;
+  cs->nnodes = t->count;
+  t->nodes = NULL;
+  t->count = t->cap = 0;
+  t->process_id = 0;
+  return 1;
+}
+
 int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e) {
+  return mt__cs_load_from(db, process_id, lazy, NULL, out, e);
+}
+
+int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *tree,
+                     mt__callstacks **out, mt__err *e) {
   mt__callstacks *cs = calloc(1, sizeof *cs);
   if (!cs) return mt__fail(e, "out of memory");
   mt__u64map_init(&cs->node_index);
@@ -234,7 +297,9 @@ int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out,
   cs->pid = process_id;
   /* frames first: nodes resolve their frame list as they are loaded */
   int rc = load_frames(db, process_id, cs, e);
-  if (rc == 0 && lazy) {
+  if (rc == 0 && adopt(cs, tree)) {
+    /* every node at hand: nothing to fetch */
+  } else if (rc == 0 && lazy) {
     rc = mt__stackrun_max_id(db, process_id, &cs->max_id, e);
     cs->lazy_max = cs->max_id / FETCH_COST < LAZY_MAX ? cs->max_id / FETCH_COST : LAZY_MAX;
     if (rc == 0) rc = mt__db_prepare(db, &cs->lookup, MT__SQL_STACK_RUN_OF, e);

@@ -20,9 +20,25 @@ typedef struct {
 
 typedef struct mt__callstacks mt__callstacks;
 
+/* The stack tree of one process as ingest writes it, kept so that a report run by the same
+ * command right after the ingest does not read the tree back from the database. */
+typedef struct mt__stacktree mt__stacktree;
+
+/* @return an empty tree, NULL when out of memory. */
+mt__stacktree *mt__stacktree_new(void);
+/* Add the next node. The tree gives up (and frees its nodes) unless ids come as 1, 2, 3, ...,
+ * as the recorder writes them, or when out of memory: it is only a shortcut. */
+void mt__stacktree_add(mt__stacktree *t, uint64_t id, uint64_t parent, uint64_t ip);
+/* Ingest committed: the tree is that of process_id in the database. */
+void mt__stacktree_bind(mt__stacktree *t, int64_t process_id);
+void mt__stacktree_free(mt__stacktree *t);
+
 /* Load the frames of a process, and its stack nodes: all at once, or (lazy) each on first
  * use, which is faster when a report walks only a few stacks. */
 int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e);
+/* The same, taking the nodes of tree (which may be NULL) when it is bound to the process. */
+int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *tree,
+                     mt__callstacks **out, mt__err *e);
 /* Switch a lazy set to every node at once, before walking all stacks. */
 int mt__cs_load_all(mt__callstacks *cs, mt__err *e);
 /* Before walking `stacks` stacks: switch a lazy set to every node at once when that is

@@ -62,6 +62,7 @@ typedef struct {
   sqlite3_stmt *st[ST_COUNT];
   int64_t trace_id, process_id;
   mt__stackrun_writer runs;   /* stack nodes for people's queries */
+  mt__stacktree *tree;        /* and for a report to follow, or NULL */
   mt__stackpack_writer packs; /* the same nodes packed, for reports to load */
   mt__err *e;
   /* reading thread (the main thread's once it is joined) */
@@ -159,6 +160,7 @@ static size_t write_row(ingest_ctx *c, const uint64_t *w) {
   const uint64_t *start = w;
   int which = (int)*w++;
   if (which == ROW_STACK) {
+    mt__stacktree_add(c->tree, w[0], w[1], w[2]);
     if (mt__stackpack_add(&c->packs, c->process_id, w[0], w[1], w[2]) ||
         mt__stackrun_add(&c->runs, c->process_id, w[0], w[1], w[2]))
       return 0;
@@ -644,6 +646,7 @@ int mt__ingest(sqlite3 *db, const char *path, const mt__ingest_opts *o, mt__inge
   memset(&c, 0, sizeof c);
   c.db = db;
   c.e = e;
+  c.tree = o->tree;
   mt__accum_init(&c.acc, 0, UINT64_MAX);
   mt__reorder_init(&c.win, deliver, &c);
   mt__u64map_init(&c.reach);

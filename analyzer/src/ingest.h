@@ -8,12 +8,14 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "callstacks.h"
 #include "err.h"
 #include "symbols.h"
 
 typedef struct {
   const mt__symopts *sym;
   int progress;           /* draw a progress line on stderr */
+  mt__stacktree *tree;    /* when not NULL, gets the stack nodes too (for a report to follow) */
 } mt__ingest_opts;
 
 /* How reading ended: complete, partial (truncated or no END record), or damaged. */

@@ -316,7 +316,8 @@ static int open_input(cli *c, const char *spec, mt__input *in, char **dbpath, mt
   mt__symopts sym = {.debug_path = c->debug_path, .sysroot = c->sysroot};
   /* child traces are only needed when another process than the input's own is asked for */
   mt__source_opts so = {.db_path = c->db_path, .sym = &sym, .progress = c->progress,
-                        .force = c->force, .children = c->pid >= 0};
+                        .force = c->force, .children = c->pid >= 0,
+                        .tree = in->tree = mt__stacktree_new()};
   const char *inputs[1] = {path};
   if (mt__source_open(inputs, 1, &so, warn_partial, &in->db, dbpath, e)) return -1;
   in->label = spec;
@@ -356,6 +357,8 @@ static int run_report(cli *c, const mt__report *r, char **inputs) {
 out:
   if (status != MT__EXIT_OK && e.msg[0]) fprintf(stderr, "memtrace-report: %s\n", e.msg);
   mt__cs_free(ctx.cs);
+  mt__stacktree_free(ctx.in.tree);
+  mt__stacktree_free(ctx.other.tree);
   mt__doc_free(ctx.doc);
   sqlite3_close(ctx.in.db);
   sqlite3_close(ctx.other.db);

@@ -10,7 +10,8 @@
 #include "db.h"
 
 mt__callstacks *mt__report_stacks(mt__report_ctx *c) {
-  if (!c->cs && mt__cs_load(c->in.db, c->in.process_id, 1, &c->cs, c->e)) return NULL;
+  if (!c->cs && mt__cs_load_from(c->in.db, c->in.process_id, 1, c->in.tree, &c->cs, c->e))
+    return NULL;
   return c->cs;
 }
 

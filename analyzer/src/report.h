@@ -40,6 +40,7 @@ typedef struct {
   int64_t process_id;
   const char *label;      /* input as given on the command line */
   const char *db_path;    /* the database file */
+  mt__stacktree *tree;    /* its stack tree when the command just ingested it, else NULL */
 } mt__input;
 
 typedef struct {

@@ -38,8 +38,8 @@ static int find(sqlite3 *db, const char *abspath, const struct stat *sb, int64_t
 /* Ingest one trace unless the database already holds it fresh. The check is repeated under
  * the write lock, so concurrent reports on a new trace ingest it once: the others wait and
  * then reuse it. */
-static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, mt__warn_fn warn,
-                      mt__err *e) {
+static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o,
+                      mt__stacktree *tree, mt__warn_fn warn, mt__err *e) {
   char abspath[PATH_MAX];
   if (!realpath(input, abspath)) return mt__fail(e, "%s: cannot read trace: %s", input, strerror(errno));
   struct stat sb;
@@ -53,7 +53,7 @@ static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, 
   int rc = find(db, abspath, &sb, &id, &fresh, e);
   int reuse = rc == 0 && id && fresh && !o->force;
   if (rc == 0 && !reuse) {
-    mt__ingest_opts io = {.sym = o->sym, .progress = o->progress};
+    mt__ingest_opts io = {.sym = o->sym, .progress = o->progress, .tree = tree};
     rc = (id && mt__db_delete_trace(db, id, e)) || mt__ingest(db, abspath, &io, &r, e) ? -1 : 0;
   }
   if (rc) {
@@ -63,6 +63,7 @@ static int ingest_one(sqlite3 *db, const char *input, const mt__source_opts *o, 
   }
   if (mt__db_exec(db, "COMMIT", e)) return -1;
   if (reuse) return replay_warning(db, id, input, warn);
+  mt__stacktree_bind(tree, r.process_id);
   if (r.state != MT__TRACE_COMPLETE && warn) warn(input, r.state, r.message);
   return 0;
 }
@@ -150,7 +151,7 @@ static int ingest_descendants(sqlite3 *db, const char *abspath, dir_trace *t, si
   for (size_t i = 0; i < n; i++) {
     if (t[i].taken || strcmp(t[i].parent, abspath) != 0) continue;
     t[i].taken = 1;
-    if (ingest_one(db, t[i].path, o, warn, e) ||
+    if (ingest_one(db, t[i].path, o, NULL, warn, e) ||
         ingest_descendants(db, t[i].path, t, n, o, warn, depth + 1, e))
       return -1;
   }
@@ -258,7 +259,7 @@ int mt__source_open(const char *const *inputs, int ninputs, const mt__source_opt
       return mt__fail(e, "give either one database or traces, not both");
     }
     char abspath[PATH_MAX];
-    if (ingest_one(db, inputs[i], o, warn, e) ||
+    if (ingest_one(db, inputs[i], o, i == 0 ? o->tree : NULL, warn, e) ||
         (o->children && realpath(inputs[i], abspath) && ingest_children(db, abspath, o, warn, e)) ||
         mt__db_link_parents(db, e)) {
       sqlite3_close(db);

@@ -16,6 +16,8 @@ typedef struct {
   int progress;
   int force;              /* ingest again even when the database is fresh */
   int children;           /* also ingest the fork/exec child traces found next to a trace */
+  mt__stacktree *tree;    /* when not NULL, gets the stack tree of the first input, if it is
+                             a trace ingested now (not reused) */
 } mt__source_opts;
 
 /* Called for each trace that was not read completely: state and the reader's message. */

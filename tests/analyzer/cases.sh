@@ -272,9 +272,13 @@ case_concurrent_reports_ingest_once() {
 }
 
 # Reports load stack nodes from stack_packs; without them, or with a damaged one, from
-# stack_runs: the same leaks and hotspots either way. The stacks view gives every node.
+# stack_runs; right after ingest, from ingest's own copy: the same leaks and hotspots each
+# way. The stacks view gives every node.
 case_stack_packs_and_stack_runs_agree() {
   gen basic basic.mt
+  run_status 0 "$R" leaks --format csv basic.mt && cp out leaks.ingested
+  rm basic.mt.db
+  run_status 0 "$R" hotspots --format csv basic.mt && cp out hot.ingested
   run_status 0 "$R" sql "SELECT count(*), sum(nodes) FROM stack_packs" --format csv basic.mt
   expect packs "count(*),sum(nodes)
 1,5" "$(cat out)"
@@ -293,6 +297,8 @@ case_stack_packs_and_stack_runs_agree() {
 5|site_parse_config" "$(sqlite3 basic.mt.db "SELECT stack_id, function FROM leaf_frames ORDER BY stack_id")"
   run_status 0 "$R" leaks --format csv basic.mt && cp out leaks.packed
   run_status 0 "$R" hotspots --format csv basic.mt && cp out hot.packed
+  expect leaks_just_ingested "$(cat leaks.packed)" "$(cat leaks.ingested)"
+  expect hotspots_just_ingested "$(cat hot.packed)" "$(cat hot.ingested)"
   sqlite3 basic.mt.db "UPDATE stack_packs SET data = substr(data, 1, 4)"
   run_status 0 "$R" leaks --format csv basic.mt
   expect leaks_damaged_pack "$(cat leaks.packed)" "$(cat out)"
