@@ -57,40 +57,69 @@ static int had_scan(sqlite3 *db, int64_t process_id) {
   return had;
 }
 
+/* The order of the listing: heap first, then the most bytes, the most blocks, the smallest
+ * stack id, the kind, the class. */
+static int by_listing_order(const void *a, const void *b) {
+  const mt__leak_group *x = a, *y = b;
+  int x_other = strcmp(x->cls, "heap") != 0, y_other = strcmp(y->cls, "heap") != 0;
+  if (x_other != y_other) return x_other - y_other;
+  if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
+  if (x->blocks != y->blocks) return x->blocks > y->blocks ? -1 : 1;
+  if (x->stack_id != y->stack_id) return x->stack_id < y->stack_id ? -1 : 1;
+  int by_kind = strcmp(x->kind, y->kind);
+  return by_kind ? by_kind : strcmp(x->cls, y->cls);
+}
+
+/* The group of (stack, class, kind) among those of the current stack, from `first` on (rows
+ * come in stack order, and a stack has a few classes and kinds); a new one when none.
+ * @return it, NULL when out of memory. */
+static mt__leak_group *group_of(mt__leakset *out, size_t *cap, size_t first, uint64_t stack_id,
+                                const char *cls, const char *kind) {
+  mt__leak_group probe = {.stack_id = stack_id};
+  snprintf(probe.cls, sizeof probe.cls, "%s", cls);
+  snprintf(probe.kind, sizeof probe.kind, "%s", kind);
+  for (size_t i = first; i < out->n; i++)
+    if (strcmp(out->groups[i].cls, probe.cls) == 0 && strcmp(out->groups[i].kind, probe.kind) == 0)
+      return &out->groups[i];
+  if (out->n == *cap) {
+    size_t n = *cap ? 2 * *cap : 64;
+    mt__leak_group *ng = realloc(out->groups, n * sizeof *ng);
+    if (!ng) return NULL;
+    out->groups = ng;
+    *cap = n;
+  }
+  out->groups[out->n] = probe;
+  return &out->groups[out->n++];
+}
+
+/* Grouped here rather than by SQL's GROUP BY, whose two temporary B-trees cost more than
+ * the scan itself on clang++'s 36,836 leaked blocks. */
 int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
-                     "SELECT stack_id, count(*), sum(size), leak_kind, class FROM leaks"
-                     " WHERE process_id = ?1 GROUP BY stack_id, class, leak_kind"
-                     " ORDER BY class <> 'heap', sum(size) DESC, count(*) DESC, stack_id, leak_kind",
+                     "SELECT stack_id, size, leak_kind, class FROM leaks WHERE process_id = ?1"
+                     " ORDER BY stack_id",
                      c->e))
     return -1;
   sqlite3_bind_int64(st, 1, c->in.process_id);
-  size_t cap = 0;
+  size_t cap = 0, first = 0;
+  uint64_t stack_id = 0;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (out->n == cap) {
-      cap = cap ? 2 * cap : 64;
-      mt__leak_group *ng = realloc(out->groups, cap * sizeof *ng);
-      if (!ng) {
-        sqlite3_finalize(st);
-        mt__leakset_free(out);
-        return mt__fail(c->e, "out of memory");
-      }
-      out->groups = ng;
+    uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+    if (out->n == 0 || id != stack_id) first = out->n;
+    stack_id = id;
+    const char *kind = (const char *)sqlite3_column_text(st, 2);
+    const char *cls = (const char *)sqlite3_column_text(st, 3);
+    mt__leak_group *g = group_of(out, &cap, first, id, cls ? cls : "heap", kind ? kind : "");
+    if (!g) {
+      sqlite3_finalize(st);
+      mt__leakset_free(out);
+      return mt__fail(c->e, "out of memory");
     }
-    mt__leak_group *g = &out->groups[out->n++];
-    g->stack_id = (uint64_t)sqlite3_column_int64(st, 0);
-    g->blocks = (uint64_t)sqlite3_column_int64(st, 1);
-    g->bytes = (uint64_t)sqlite3_column_int64(st, 2);
-    const char *kind = (const char *)sqlite3_column_text(st, 3);
-    snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
-    g->kind_id = kind_id(kind);
-    g->unlisted = g->kind_id >= 0 && !(kinds & (1u << g->kind_id));
-    if (g->kind_id >= 0) out->have_kinds = 1;
-    const char *cls = (const char *)sqlite3_column_text(st, 4);
-    snprintf(g->cls, sizeof g->cls, "%s", cls ? cls : "heap");
+    g->blocks++;
+    g->bytes += (uint64_t)sqlite3_column_int64(st, 1);
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
@@ -98,6 +127,13 @@ int mt__leakset_load(mt__report_ctx *c, unsigned kinds, mt__leakset *out) {
     mt__leakset_free(out);
     return -1;
   }
+  for (size_t i = 0; i < out->n; i++) {
+    mt__leak_group *g = &out->groups[i];
+    g->kind_id = kind_id(g->kind[0] ? g->kind : NULL);
+    g->unlisted = g->kind_id >= 0 && !(kinds & (1u << g->kind_id));
+    if (g->kind_id >= 0) out->have_kinds = 1;
+  }
+  if (out->n) qsort(out->groups, out->n, sizeof *out->groups, by_listing_order);
   if (!out->have_kinds) out->have_kinds = had_scan(c->in.db, c->in.process_id);
   if (classify(c, out) == 0) return 0;
   mt__leakset_free(out);
