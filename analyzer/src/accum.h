@@ -63,7 +63,9 @@ typedef struct {
 } mt__totals;
 
 typedef struct {
-  mt__u64map site_index;  /* stack id -> index in sites */
+  uint32_t *site_of_stack; /* stack id -> index in sites + 1 (0: none), for ids up to cap */
+  size_t site_of_stack_cap;
+  mt__u64map site_index;  /* the same for larger ids (a damaged or unusual trace) */
   mt__site *sites;
   size_t nsites, capsites;
   mt__u64map live;        /* mt__live_key(address, class) -> index in blocks */

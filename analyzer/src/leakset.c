@@ -70,14 +70,21 @@ static int by_listing_order(const void *a, const void *b) {
   return by_kind ? by_kind : strcmp(x->cls, y->cls);
 }
 
+/* snprintf(dst, size, "%s", src) without the format machinery: it ran twice a leaked block. */
+static void copy_truncated(char *dst, size_t size, const char *src) {
+  size_t n = strnlen(src, size - 1);
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
 /* The group of (stack, class, kind) among those of the current stack, from `first` on (rows
  * come in stack order, and a stack has a few classes and kinds); a new one when none.
  * @return it, NULL when out of memory. */
 static mt__leak_group *group_of(mt__leakset *out, size_t *cap, size_t first, uint64_t stack_id,
                                 const char *cls, const char *kind) {
   mt__leak_group probe = {.stack_id = stack_id};
-  snprintf(probe.cls, sizeof probe.cls, "%s", cls);
-  snprintf(probe.kind, sizeof probe.kind, "%s", kind);
+  copy_truncated(probe.cls, sizeof probe.cls, cls);
+  copy_truncated(probe.kind, sizeof probe.kind, kind);
   for (size_t i = first; i < out->n; i++)
     if (strcmp(out->groups[i].cls, probe.cls) == 0 && strcmp(out->groups[i].kind, probe.kind) == 0)
       return &out->groups[i];

@@ -25,6 +25,10 @@ typedef struct {
 
 #define NO_TEXT SIZE_MAX
 #define HANDOVER_IPS 256
+/* Each stack node brings an ip to check (a million for clang++'s trace, some ten thousand
+ * distinct): most are found in this L1-sized cache before the map. */
+#define RECENT_BITS 10
+#define RECENT_IPS (1u << RECENT_BITS)
 
 struct mt__symthread {
   const mt__symopts *opts;
@@ -40,6 +44,7 @@ struct mt__symthread {
   int done, stop, failed;
   /* reading thread only */
   mt__u64map seen;
+  uint64_t recent[RECENT_IPS]; /* a direct-mapped cache of seen: nonzero ips only */
   uint64_t pending[HANDOVER_IPS];
   size_t npending;
   /* symbolizer thread only (reading thread after finish) */
@@ -205,8 +210,14 @@ static int hand_over_ips(mt__symthread *t) {
 }
 
 int mt__symthread_add_ip(mt__symthread *t, uint64_t ip) {
-  if (mt__u64map_get(&t->seen, ip)) return 0;
+  uint64_t *recent = &t->recent[(ip * 0x9E3779B97F4A7C15ULL) >> (64 - RECENT_BITS)];
+  if (*recent == ip && ip) return 0;
+  if (mt__u64map_get(&t->seen, ip)) {
+    *recent = ip;
+    return 0;
+  }
   if (mt__u64map_put(&t->seen, ip, 0)) return -1;
+  *recent = ip;
   t->pending[t->npending++] = ip;
   if (t->npending < HANDOVER_IPS) return 0;
   pthread_mutex_lock(&t->lock);

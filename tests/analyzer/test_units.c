@@ -18,6 +18,7 @@
 #include "rowqueue.h"
 #include "scopes.h"
 #include "stackpack.h"
+#include "stackrun.h"
 #include "symbols.h"
 #include "u64map.h"
 #include "../lib/unit_test.h"
@@ -160,6 +161,31 @@ static void accum_pairs_late_allocation(void) {
   CHECK(a.t.allocations == 2 && a.t.frees == 1 && a.t.bytes_allocated == 96);
   CHECK(a.t.heap_live == 32 && a.t.heap_blocks == 1);
   CHECK(a.nsites == 1 && a.sites[0].allocations == 2 && a.sites[0].leaked_bytes == 32);
+  mt__accum_free(&a);
+}
+
+/* Stack ids index an array, or a map when they are far larger than the sites seen: an id
+ * first kept in the map keeps its site once the array has grown past it. */
+static void accum_sites_of_dense_and_sparse_stack_ids(void) {
+  mt__accum a;
+  mt__accum_init(&a, 0, UINT64_MAX);
+  uint64_t seq = 1;
+  mt__event far = ev(MT__EV_ALLOC, seq++, 0x10, 8, 100000);
+  mt__event huge = ev(MT__EV_ALLOC, seq++, 0x20, 8, UINT64_C(1) << 63);
+  CHECK(mt__accum_event(&a, &far) == 0 && mt__accum_event(&a, &huge) == 0);
+  for (uint64_t stack = 1; stack <= 3000; stack++) {
+    mt__event e = ev(MT__EV_ALLOC, seq, 0x1000 + 16 * seq, 1, stack);
+    seq++;
+    CHECK(mt__accum_event(&a, &e) == 0);
+  }
+  mt__event again = ev(MT__EV_ALLOC, seq++, 0x30, 8, 100000);
+  mt__event huge_again = ev(MT__EV_ALLOC, seq++, 0x40, 8, UINT64_C(1) << 63);
+  CHECK(mt__accum_event(&a, &again) == 0 && mt__accum_event(&a, &huge_again) == 0);
+  mt__accum_finish(&a);
+  CHECK(a.nsites == 3002);
+  CHECK(a.sites[0].stack == 100000 && a.sites[0].allocations == 2 && a.sites[0].bytes == 16);
+  CHECK(a.sites[1].stack == UINT64_C(1) << 63 && a.sites[1].allocations == 2);
+  CHECK(a.sites[2].stack == 1 && a.sites[3001].stack == 3000 && a.sites[3001].allocations == 1);
   mt__accum_free(&a);
 }
 
@@ -586,6 +612,89 @@ static void stackpack_round_trip(void) {
   sqlite3_close(db);
 }
 
+/* Runs: chains split at a branch, at 256 nodes and at a process change; every address comes
+ * back exactly from the JSON offsets (the C reader wraps as the writer did), and through the
+ * stacks view too for user-space addresses. */
+enum { RUN_TEST_NODES = 5000, RUN_TEST_FIRST_OF_2 = 3000 };
+
+static pack_node nth_run_node(size_t i) {
+  static const uint64_t odd_ips[] = {0, 1, 9, 10, 99, 100, 101, INT64_MAX, UINT64_C(1) << 63,
+                                     UINT64_MAX, 12345678901234567890u};
+  uint64_t id = i + 1;
+  int long_chain = i >= 1000 && i < 1600; /* 600 nodes, each the child of the one before */
+  uint64_t parent = long_chain || i % 5 ? id - 1 : id / 2;
+  if (i == RUN_TEST_FIRST_OF_2) parent = 0;
+  uint64_t ip = i < RUN_TEST_FIRST_OF_2 && i % 3 == 0
+                    ? odd_ips[i / 3 % (sizeof odd_ips / sizeof *odd_ips)]
+                    : (i % 2 ? 0x7f0000000000ull : 0x555555554000ull) + i * 4099 % 65536;
+  return (pack_node){id, parent, ip};
+}
+
+static void stackrun_round_trip(void) {
+  sqlite3 *db;
+  mt__err e = {{0}};
+  CHECK(mt__db_open(&db, ":memory:", 1, &e) == 0);
+  mt__stackrun_writer w;
+  CHECK(mt__stackrun_init(&w, db, &e) == 0);
+  for (size_t i = 0; i < RUN_TEST_NODES; i++) {
+    pack_written[i] = nth_run_node(i);
+    int64_t pid = i < RUN_TEST_FIRST_OF_2 ? 1 : 2;
+    CHECK(mt__stackrun_add(&w, pid, pack_written[i].id, pack_written[i].parent, pack_written[i].ip) == 0);
+  }
+  /* process 3: one chain whose offsets take every shape of the decimal writer */
+  static const uint64_t ips3[] = {1000, 1010, 1099, 1100, 2010, 0, 1000 + (UINT64_C(1) << 63), 1001};
+  for (uint64_t k = 0; k < sizeof ips3 / sizeof *ips3; k++)
+    CHECK(mt__stackrun_add(&w, 3, k + 1, k, ips3[k]) == 0);
+  CHECK(mt__stackrun_flush(&w) == 0);
+  mt__stackrun_free(&w);
+  sqlite3_stmt *text;
+  CHECK(sqlite3_prepare_v2(db, "SELECT ip_offsets FROM stack_runs WHERE process_id = 3", -1, &text, NULL) == SQLITE_OK);
+  CHECK(sqlite3_step(text) == SQLITE_ROW);
+  CHECK(strcmp((const char *)sqlite3_column_text(text, 0),
+               "[0,10,99,100,1010,-1000,-9223372036854775808,1]") == 0);
+  sqlite3_finalize(text);
+  npack_read = 0;
+  CHECK(mt__stackrun_read(db, 1, collect_pack_node, NULL, &e) == 0);
+  CHECK(mt__stackrun_read(db, 2, collect_pack_node, NULL, &e) == 0);
+  CHECK_EQ(npack_read, RUN_TEST_NODES);
+  for (size_t i = 0; i < RUN_TEST_NODES; i++) {
+    CHECK_EQ(pack_read[i].id, pack_written[i].id);
+    CHECK_EQ(pack_read[i].parent, pack_written[i].parent);
+    CHECK_EQ(pack_read[i].ip, pack_written[i].ip);
+  }
+  uint64_t nodes = 0, max = 0;
+  CHECK(mt__stackrun_size(db, 1, &nodes, &max, &e) == 0);
+  CHECK_EQ(nodes, RUN_TEST_FIRST_OF_2);
+  CHECK_EQ(max, RUN_TEST_FIRST_OF_2);
+  CHECK(mt__stackrun_max_id(db, 2, &max, &e) == 0);
+  CHECK_EQ(max, RUN_TEST_NODES);
+  /* the chain of ids 996..1600 is cut into runs of 256: 996.., 1252.., 1508.. */
+  sqlite3_stmt *st;
+  CHECK(sqlite3_prepare_v2(db, MT__SQL_STACK_RUN_OF, -1, &st, NULL) == SQLITE_OK);
+  sqlite3_bind_int64(st, 1, 1);
+  sqlite3_bind_int64(st, 2, 1300);
+  CHECK(sqlite3_step(st) == SQLITE_ROW);
+  CHECK_EQ(sqlite3_column_int64(st, 0), 1252);
+  CHECK_EQ(sqlite3_column_int64(st, 1), 1251);
+  sqlite3_finalize(st);
+  CHECK(sqlite3_prepare_v2(db, "SELECT id, parent, ip FROM stacks WHERE process_id = 2 ORDER BY id",
+                           -1, &st, NULL) == SQLITE_OK);
+  size_t i = RUN_TEST_FIRST_OF_2;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    CHECK(i < RUN_TEST_NODES);
+    CHECK_EQ((uint64_t)sqlite3_column_int64(st, 0), pack_written[i].id);
+    CHECK_EQ((uint64_t)sqlite3_column_int64(st, 1), pack_written[i].parent);
+    CHECK_EQ((uint64_t)sqlite3_column_int64(st, 2), pack_written[i].ip);
+    i++;
+  }
+  CHECK_EQ(i, RUN_TEST_NODES);
+  sqlite3_finalize(st);
+  CHECK(sqlite3_exec(db, "UPDATE stack_runs SET ip_offsets = '[0, 12' WHERE first_id = 1252", NULL, NULL, NULL) == SQLITE_OK);
+  CHECK(mt__stackrun_read(db, 1, collect_pack_node, NULL, &e) == -1);
+  CHECK(strcmp(e.msg, "damaged stack_runs row 1252: ip_offsets is not an array of integers") == 0);
+  sqlite3_close(db);
+}
+
 static const mt_unit_test tests[] = {
     {"u64map_matches_reference", u64map_matches_reference},
     {"reorder_merges_threads", reorder_merges_threads},
@@ -594,6 +703,7 @@ static const mt_unit_test tests[] = {
     {"accum_address_reuse_across_late_thread", accum_address_reuse_across_late_thread},
     {"accum_pairs_late_allocation", accum_pairs_late_allocation},
     {"accum_peak_snapshot", accum_peak_snapshot},
+    {"accum_sites_of_dense_and_sparse_stack_ids", accum_sites_of_dense_and_sparse_stack_ids},
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
     {"demangle_rust_v0_matches_llvm_cxxfilt", demangle_rust_v0_matches_llvm_cxxfilt},
     {"demangle_rust_v0_grammar", demangle_rust_v0_grammar},
@@ -604,6 +714,7 @@ static const mt_unit_test tests[] = {
     {"inflate_matches_libelf", inflate_matches_libelf},
     {"scopes_match_dwarf_getscopes", scopes_match_dwarf_getscopes},
     {"stackpack_round_trip", stackpack_round_trip},
+    {"stackrun_round_trip", stackrun_round_trip},
 };
 
 int main(int argc, char **argv) { return mt_unit_main(tests, sizeof tests / sizeof *tests, argc, argv); }
