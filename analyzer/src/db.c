@@ -37,10 +37,12 @@ static const char *const schema[] = {
     " parent INTEGER, ip_base INTEGER, ip_offsets TEXT)",
     /* not WITHOUT ROWID: there the index pages would hold whole rows, their text too */
     "CREATE UNIQUE INDEX stack_runs_by_first ON stack_runs(process_id, first_id)",
-    /* a node of a run: the first one's parent is the run's, every other's the node before */
+    /* a node of a run: the first one's parent is the run's, every other's the node before.
+     * LIMIT -1 keeps SQLite from flattening the view into a join, where it would decode every
+     * run once per row of the other table: it decodes the view once and indexes it instead */
     "CREATE VIEW stacks(process_id, id, parent, ip) AS SELECT r.process_id, r.first_id + j.key,"
     " CASE j.key WHEN 0 THEN r.parent ELSE r.first_id + j.key - 1 END, r.ip_base + j.value"
-    " FROM stack_runs r, json_each(r.ip_offsets) j",
+    " FROM stack_runs r, json_each(r.ip_offsets) j LIMIT -1",
     "CREATE TABLE stack_packs(process_id INTEGER, first_id INTEGER, last_id INTEGER,"
     " nodes INTEGER, data BLOB)",
     "CREATE TABLE frames(process_id INTEGER, ip INTEGER, depth INTEGER, function TEXT,"

@@ -291,6 +291,8 @@ case_stack_packs_and_stack_runs_agree() {
 3|1
 4|1
 5|1" "$(sqlite3 basic.mt.db "SELECT id, parent FROM stacks ORDER BY id")"
+  expect view_join "4|4" "$(sqlite3 basic.mt.db "SELECT count(*), count(DISTINCT t.ip) FROM stack_stats s
+    JOIN stacks t ON t.process_id = s.process_id AND t.id = s.stack_id")"
   expect leaf_frames "2|site_alpha
 3|site_beta
 4|site_gamma
