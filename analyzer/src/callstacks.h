@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Symbolized call stacks of one process, loaded from the stacks, frames and modules tables
- * into memory once per report: every report and filter walks stacks through this. */
+/* Symbolized call stacks of one process, loaded from the stack_packs (or stack_runs), frames
+ * and modules tables into memory once per report: every report and filter walks stacks
+ * through this. */
 #ifndef MT_ANALYZER_CALLSTACKS_H
 #define MT_ANALYZER_CALLSTACKS_H
 
