@@ -159,9 +159,13 @@ static node *fetch(mt__callstacks *cs, uint64_t id) {
   sqlite3_bind_int64(cs->lookup, 1, cs->pid);
   sqlite3_bind_int64(cs->lookup, 2, (sqlite3_int64)id);
   mt__err damage;
-  int found = sqlite3_step(cs->lookup) == SQLITE_ROW &&
-              mt__stackrun_decode_row(cs->lookup, put_node, cs, &damage) == 0;
+  int row = sqlite3_step(cs->lookup) == SQLITE_ROW;
+  int found = row && mt__stackrun_decode_row(cs->lookup, put_node, cs, &damage) == 0;
   sqlite3_reset(cs->lookup);
+  if (row && !found) {
+    mt__err ignored;
+    if (mt__cs_load_all(cs, &ignored) == 0) return node_of(cs, id);
+  }
   if (!found) return NULL;
   uint64_t *ix = mt__u64map_get(&cs->node_index, id);
   return ix ? &cs->nodes[*ix] : NULL;
@@ -283,6 +287,15 @@ static int adopt(mt__callstacks *cs, mt__stacktree *t) {
   return 1;
 }
 
+/* Fetching runs one by one meets a damaged run only when a walk reaches it; then every node
+ * is loaded from the packs instead. Without packs, every node is loaded at once from the runs,
+ * so that damage there is an error and not a stack quietly "unknown". */
+static int lazy_possible(sqlite3 *db, int64_t process_id) {
+  uint64_t nodes, max;
+  mt__err ignored;
+  return mt__stackpack_size(db, process_id, &nodes, &max, &ignored) == 1;
+}
+
 int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e) {
   return mt__cs_load_from(db, process_id, lazy, NULL, out, e);
 }
@@ -299,7 +312,7 @@ int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *t
   int rc = load_frames(db, process_id, cs, e);
   if (rc == 0 && adopt(cs, tree)) {
     /* every node at hand: nothing to fetch */
-  } else if (rc == 0 && lazy) {
+  } else if (rc == 0 && lazy && lazy_possible(db, process_id)) {
     rc = mt__stackrun_max_id(db, process_id, &cs->max_id, e);
     cs->lazy_max = cs->max_id / FETCH_COST < LAZY_MAX ? cs->max_id / FETCH_COST : LAZY_MAX;
     if (rc == 0) rc = mt__db_prepare(db, &cs->lookup, MT__SQL_STACK_RUN_OF, e);

@@ -40,8 +40,10 @@ static void massif_tree(FILE *out, const mt__tree *t, size_t node, int depth) {
   for (size_t i = 0; i < shown; i++) massif_tree(out, t, n->children[i], depth + 1);
 }
 
+/* @return 0, or -1 with c->e filled. */
 static int massif_peak_tree(mt__report_ctx *c, mt__tree *t) {
-  if (mt__tree_init(t, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc.")) return -1;
+  if (mt__tree_init(t, "(heap allocation functions) malloc/new/new[], --alloc-fns, etc."))
+    return mt__fail(c->e, "out of memory");
   if (!mt__report_all_stacks(c)) return -1;
   sqlite3_stmt *st;
   if (mt__db_prepare(c->in.db, &st,
@@ -67,6 +69,7 @@ static int massif_peak_tree(mt__report_ctx *c, mt__tree *t) {
     }
     rc = mt__tree_add(t, (const char *const *)labels, k, (uint64_t)sqlite3_column_int64(st, 1));
     for (size_t i = 0; i < k; i++) free(labels[i]);
+    if (rc) mt__fail(c->e, "out of memory");
   }
   sqlite3_finalize(st);
   mt__tree_sort(t);
@@ -91,7 +94,7 @@ static int massif(mt__report_ctx *c) {
   mt__tree tree;
   if (massif_peak_tree(c, &tree)) {
     mt__tree_free(&tree);
-    return mt__fail(c->e, "out of memory");
+    return -1;
   }
   FILE *out = c->out;
   fprintf(out, "desc: memtrace-report export --massif\ncmd: %s\ntime_unit: i\n", cmd);
@@ -208,7 +211,7 @@ static int callgrind(mt__report_ctx *c) {
     uint64_t cost[5];
     for (int k = 0; k < 5; k++) cost[k] = (uint64_t)sqlite3_column_int64(st, k + 1);
     if (cost[3] && mt__filter_suppressed(c->filter, f, n)) cost[3] = 0; /* Leaked, as summary */
-    cg_cost *seen[MT__MAX_FRAMES];
+    size_t seen[MT__MAX_FRAMES]; /* indexes: cg_get may move the costs */
     size_t nseen = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
       cg_cost *x = cg_get(&t, f[i], i ? f[i - 1] : NULL);
@@ -216,10 +219,11 @@ static int callgrind(mt__report_ctx *c) {
         rc = mt__fail(c->e, "out of memory");
         break;
       }
+      size_t ix = (size_t)(x - t.costs);
       int dup = 0;
-      for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == x;
+      for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == ix;
       if (dup) continue;
-      seen[nseen++] = x;
+      seen[nseen++] = ix;
       x->calls += cost[0];
       for (int k = 0; k < 5; k++) x->cost[k] += cost[k];
     }

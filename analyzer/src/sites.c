@@ -83,7 +83,7 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
     return -1;
   sqlite3_bind_int64(st, 1, pid);
   const mt__frame *frames[MT__MAX_FRAMES];
-  mt__site_row *seen[MT__MAX_FRAMES];
+  size_t seen[MT__MAX_FRAMES]; /* row indexes: get_row may move the rows */
   static const mt__frame unknown = {.function = "(unknown stack)"};
   mt__u64map by_frame;    /* frame -> row index */
   mt__u64map_init(&by_frame);
@@ -112,12 +112,13 @@ int mt__siteset_build(mt__report_ctx *c, sqlite3 *db, int64_t pid, mt__callstack
         sqlite3_finalize(st);
         return mt__fail(c->e, "out of memory");
       }
+      size_t row = (size_t)(r - out->rows);
       int dup = 0; /* recursion: count a site once per stack */
-      for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == r;
+      for (size_t k = 0; k < nseen && !dup; k++) dup = seen[k] == row;
       if (f == 0)
         for (int i = 0; i < MT__W_COUNT; i++) r->self[i] += w[i];
       if (!dup) {
-        seen[nseen++] = r;
+        seen[nseen++] = row;
         for (int i = 0; i < MT__W_COUNT; i++) r->incl[i] += w[i];
       }
     }

@@ -312,6 +312,11 @@ case_stack_packs_and_stack_runs_agree() {
   sqlite3 basic.mt.db "UPDATE stack_runs SET ip_offsets = '[0,x]' WHERE first_id = 1"
   run_status 2 "$R" hotspots --format csv basic.mt
   expect damaged_run "memtrace-report: damaged stack_runs row 1: entry 1 of ip_offsets is not an integer" "$(cat err)"
+  # reports that walk few stacks (peak) and the massif export say so too
+  run_status 2 "$R" peak --format csv basic.mt
+  expect damaged_run_peak "memtrace-report: damaged stack_runs row 1: entry 1 of ip_offsets is not an integer" "$(cat err)"
+  run_status 2 "$R" export --massif basic.mt
+  expect damaged_run_massif "memtrace-report: damaged stack_runs row 1: entry 1 of ip_offsets is not an integer" "$(cat err)"
 }
 
 case_schema_version_mismatch_message() {

@@ -309,6 +309,41 @@ $child,$parent" "$("$R" sql "SELECT p.pid, q.pid FROM processes p LEFT JOIN proc
 # differ one, two or about 120 frames out (--depth 200): each call site keeps its own count,
 # at -O0 (rbp frames) and -O2, from gcc and clang. A recorder that reused the previous stack's
 # callers on a partial match would merge them.
+# A call site repeated in one stack counts once for it, also when the site rows grow in
+# between (they moved in memory, and were once compared by address: a reused database and a
+# fresh ingest then gave different hotspots). 150 functions of a first stack fill the rows;
+# the second stack enters k twice from the same line, 100 new functions apart.
+case_site_counted_once_per_stack_across_row_growth() {
+  {
+    echo '#include <stdlib.h>'
+    echo '#define KEEP() __asm__ volatile("" ::: "memory")'
+    echo 'void *volatile sink;'
+    echo 'typedef void chain_fn(int);'
+    echo 'void a0(int); void b0(int); void w0(void);'
+    echo '__attribute__((noinline)) void k(int d, chain_fn *next) {'
+    echo '  if (d == 0) { sink = malloc(8); KEEP(); return; }'
+    echo '  next(d - 1); KEEP(); /* K_CALL */'
+    echo '}'
+    i=0; while [ $i -lt 150 ]; do
+      if [ $i -lt 149 ]; then n="w$((i + 1))();"; else n="sink = malloc(16);"; fi
+      echo "void w$((i + 1))(void); __attribute__((noinline)) void w$i(void) { $n KEEP(); }"; i=$((i + 1)); done
+    i=0; while [ $i -lt 100 ]; do
+      if [ $i -lt 99 ]; then n="a$((i + 1))(d);"; else n="k(d, b0);"; fi
+      echo "void a$((i + 1))(int); __attribute__((noinline)) void a$i(int d) { $n KEEP(); }"; i=$((i + 1)); done
+    i=0; while [ $i -lt 10 ]; do
+      if [ $i -lt 9 ]; then n="b$((i + 1))(d);"; else n="k(d, 0);"; fi
+      echo "void b$((i + 1))(int); __attribute__((noinline)) void b$i(int d) { $n KEEP(); }"; i=$((i + 1)); done
+    echo 'int main(void) { w0(); k(2, a0); return 0; }'
+  } >growth.c
+  cc -g -O0 -fno-omit-frame-pointer -o growth growth.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  "$M" -q --depth 256 -o growth.mt ./growth >/dev/null 2>&1 || fail "memtrace growth"
+  line=$(grep -n 'K_CALL' growth.c | cut -d: -f1)
+  "$R" hotspots --top 0 --format csv growth.mt >fresh.csv || fail hotspots
+  "$R" hotspots --top 0 --format csv growth.mt >reused.csv || fail hotspots
+  expect "k's call site, once" "1,0,k,$PWD/growth.c:$line" "$(grep ",k,.*/growth.c:$line\$" fresh.csv)"
+  expect "reused database" "$(cat fresh.csv)" "$(cat reused.csv)"
+}
+
 case_stacks_follow_changed_callers() {
   cat >callers.c <<'C'
 #include <stdlib.h>
