@@ -14,7 +14,7 @@
 
 /* What computed the rows of a trace: a database ingested by an analyzer whose figures differ
  * (a later fix in accounting or symbols) is ingested again. Bump on such changes. */
-#define MT__INGEST_ID "memtrace-report schema 3 ingest 2"
+#define MT__INGEST_ID "memtrace-report schema 4 ingest 1"
 
 /* mt__db_open's result for a database of another schema version (e filled). */
 #define MT__DB_OTHER_VERSION (-2)
