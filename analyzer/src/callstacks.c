@@ -99,10 +99,15 @@ static int alloc_dense(mt__callstacks *cs, uint64_t nodes, uint64_t max, mt__err
   return 0;
 }
 
+/* A node as loaded: its ip not resolved yet. A parent id past 2^63 - 2 (damaged rows) ends
+ * the walk there, as a root does. */
+static node unresolved_node(uint64_t parent, uint64_t ip) {
+  return (node){parent < RESOLVED - 1 ? parent : 0, ip};
+}
+
 static int put_node(void *ctx, uint64_t id, uint64_t parent, uint64_t ip) {
   mt__callstacks *cs = ctx;
-  /* a parent id past 2^63 - 2 (damaged rows) ends the walk there, as a root does */
-  node d = {parent < RESOLVED - 1 ? parent : 0, ip};
+  node d = unresolved_node(parent, ip);
   if (!cs->dense) {
     uint64_t *ix = mt__u64map_get(&cs->node_index, id);
     if (ix) cs->nodes[*ix] = d;   /* named twice (damaged trace): the last one stands */
@@ -260,7 +265,7 @@ void mt__stacktree_add(mt__stacktree *t, uint64_t id, uint64_t parent, uint64_t 
     t->nodes = n;
     t->cap = cap;
   }
-  t->nodes[id] = (node){parent < RESOLVED - 1 ? parent : 0, ip};
+  t->nodes[id] = unresolved_node(parent, ip);
   t->count = id;
 }
 
@@ -289,11 +294,12 @@ static int adopt(mt__callstacks *cs, mt__stacktree *t) {
 
 /* Fetching runs one by one meets a damaged run only when a walk reaches it; then every node
  * is loaded from the packs instead. Without packs, every node is loaded at once from the runs,
- * so that damage there is an error and not a stack quietly "unknown". */
-static int lazy_possible(sqlite3 *db, int64_t process_id) {
-  uint64_t nodes, max;
+ * so that damage there is an error and not a stack quietly "unknown". @return whether the
+ * process has packs, with *max_id their largest node id. */
+static int lazy_possible(sqlite3 *db, int64_t process_id, uint64_t *max_id) {
+  uint64_t nodes;
   mt__err ignored;
-  return mt__stackpack_size(db, process_id, &nodes, &max, &ignored) == 1;
+  return mt__stackpack_size(db, process_id, &nodes, max_id, &ignored) == 1;
 }
 
 int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e) {
@@ -312,10 +318,9 @@ int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *t
   int rc = load_frames(db, process_id, cs, e);
   if (rc == 0 && adopt(cs, tree)) {
     /* every node at hand: nothing to fetch */
-  } else if (rc == 0 && lazy && lazy_possible(db, process_id)) {
-    rc = mt__stackrun_max_id(db, process_id, &cs->max_id, e);
+  } else if (rc == 0 && lazy && lazy_possible(db, process_id, &cs->max_id)) {
     cs->lazy_max = cs->max_id / FETCH_COST < LAZY_MAX ? cs->max_id / FETCH_COST : LAZY_MAX;
-    if (rc == 0) rc = mt__db_prepare(db, &cs->lookup, MT__SQL_STACK_RUN_OF, e);
+    rc = mt__db_prepare(db, &cs->lookup, MT__SQL_STACK_RUN_OF, e);
   } else if (rc == 0) {
     rc = load_nodes(db, process_id, cs, e);
   }

@@ -199,18 +199,3 @@ int mt__stackrun_size(sqlite3 *db, int64_t process_id, uint64_t *nodes, uint64_t
   sqlite3_finalize(st);
   return rc == SQLITE_ROW ? 0 : mt__fail(e, "database error: %s", sqlite3_errmsg(db));
 }
-
-int mt__stackrun_max_id(sqlite3 *db, int64_t process_id, uint64_t *max_id, mt__err *e) {
-  sqlite3_stmt *st;
-  if (mt__db_prepare(db, &st,
-                     "SELECT last_id FROM stack_runs WHERE process_id = ?"
-                     " ORDER BY first_id DESC LIMIT 1",
-                     e))
-    return -1;
-  sqlite3_bind_int64(st, 1, process_id);
-  int rc = sqlite3_step(st);
-  *max_id = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-  sqlite3_finalize(st);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
-  return mt__fail(e, "database error: %s", sqlite3_errmsg(db));
-}

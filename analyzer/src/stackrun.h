@@ -80,8 +80,4 @@ int mt__stackrun_read(sqlite3 *db, int64_t process_id, mt__stackpack_node_fn fn,
 int mt__stackrun_size(sqlite3 *db, int64_t process_id, uint64_t *nodes, uint64_t *max_id,
                       mt__err *e);
 
-/* The last id of the process's last run: its largest id, unless rows were damaged (one
- * index lookup). @return 0 or -1 with e filled. */
-int mt__stackrun_max_id(sqlite3 *db, int64_t process_id, uint64_t *max_id, mt__err *e);
-
 #endif
