@@ -302,10 +302,6 @@ static int lazy_possible(sqlite3 *db, int64_t process_id, uint64_t *max_id) {
   return mt__stackpack_size(db, process_id, &nodes, max_id, &ignored) == 1;
 }
 
-int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e) {
-  return mt__cs_load_from(db, process_id, lazy, NULL, out, e);
-}
-
 int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *tree,
                      mt__callstacks **out, mt__err *e) {
   mt__callstacks *cs = calloc(1, sizeof *cs);

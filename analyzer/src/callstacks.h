@@ -34,10 +34,9 @@ void mt__stacktree_add(mt__stacktree *t, uint64_t id, uint64_t parent, uint64_t 
 void mt__stacktree_bind(mt__stacktree *t, int64_t process_id);
 void mt__stacktree_free(mt__stacktree *t);
 
-/* Load the frames of a process, and its stack nodes: all at once, or (lazy) each on first
- * use, which is faster when a report walks only a few stacks. */
-int mt__cs_load(sqlite3 *db, int64_t process_id, int lazy, mt__callstacks **out, mt__err *e);
-/* The same, taking the nodes of tree (which may be NULL) when it is bound to the process. */
+/* Load the frames of a process, and its stack nodes: from tree (which may be NULL) when it
+ * is bound to the process, else all at once, or (lazy) each on first use, which is faster
+ * when a report walks only a few stacks. */
 int mt__cs_load_from(sqlite3 *db, int64_t process_id, int lazy, mt__stacktree *tree,
                      mt__callstacks **out, mt__err *e);
 /* Switch a lazy set to every node at once, before walking all stacks. */

@@ -45,22 +45,22 @@ static int load_totals(mt__report_ctx *c, int64_t *v) {
   return 0;
 }
 
-static int totals_section(mt__report_ctx *c) {
+/* other_stacks: the other input's stacks, loaded once for its sites and its totals.
+ * @return 0, or -1 with c->e filled. */
+static int totals_section(mt__report_ctx *c, mt__callstacks *other_stacks) {
   int64_t a[NMETRICS], b[NMETRICS];
   mt__report_ctx after = *c; /* the same questions of the other input, with its own stacks */
   after.in = c->other;
-  after.cs = NULL;
-  int rc = load_totals(c, a) || load_totals(&after, b);
-  mt__cs_free(after.cs);
-  if (rc) return -1;
+  after.cs = other_stacks;
+  if (load_totals(c, a) || load_totals(&after, b)) return -1;
   static const mt__column cols[] = {{"metric", "metric", MT__COL_TEXT},
                                     {"before", "before", MT__COL_INT},
                                     {"after", "after", MT__COL_INT},
                                     {"change", "change", MT__COL_INT}};
-  if (mt__doc_section(c->doc, "totals", "Totals", cols, 4, 0)) return -1;
+  if (mt__doc_section(c->doc, "totals", "Totals", cols, 4, 0)) return mt__fail(c->e, "out of memory");
   for (size_t i = 0; i < NMETRICS; i++) {
     mt__cell cells[4] = {{.s = metrics[i].key}, {.i = a[i]}, {.i = b[i]}, {.i = b[i] - a[i]}};
-    if (mt__doc_row(c->doc, cells)) return -1;
+    if (mt__doc_row(c->doc, cells)) return mt__fail(c->e, "out of memory");
   }
   return 0;
 }
@@ -96,12 +96,14 @@ static int run(mt__report_ctx *c) {
   int w = mt__weight_find(c->opt->by, MT__W_BYTES);
   if (w < 0) return mt__fail(c->e, "diff --by: use count, bytes, temporary, peak or leaked, not '%s'", c->opt->by);
   mt__callstacks *ca = mt__report_all_stacks(c), *cb = NULL;
-  if (!ca || mt__cs_load(c->other.db, c->other.process_id, 0, &cb, c->e)) return -1;
+  if (!ca || mt__cs_load_from(c->other.db, c->other.process_id, 0, c->other.tree, &cb, c->e))
+    return -1;
   mt__siteset sa, sb;
   int rc = mt__siteset_build(c, c->in.db, c->in.process_id, ca, &sa);
   if (rc == 0) rc = mt__siteset_build(c, c->other.db, c->other.process_id, cb, &sb);
   else memset(&sb, 0, sizeof sb);
-  if (rc == 0 && (totals_section(c) || sites_section(c, w, &sa, &sb))) rc = mt__fail(c->e, "out of memory");
+  if (rc == 0) rc = totals_section(c, cb);
+  if (rc == 0 && sites_section(c, w, &sa, &sb)) rc = mt__fail(c->e, "out of memory");
   mt__siteset_free(&sa);
   mt__siteset_free(&sb);
   mt__cs_free(cb);
