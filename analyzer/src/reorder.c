@@ -100,12 +100,19 @@ static int pop(mt__reorder *r, size_t i) {
 }
 
 int mt__reorder_push(mt__reorder *r, const mt__event *e) {
-  if (r->held == 0 && e->seq <= r->next_seq) return deliver(r, e);
-  mt__tqueue *q = queue_of(r, e->tid, e->seq);
-  if (!q) return -1;
-  if (append(q, e)) return -1;
-  r->held++;
-  if (r->held > r->max_held) r->max_held = r->held;
+  if (e->seq <= r->next_seq) {
+    /* due now: every held event has a larger number (the loop below delivers the others),
+     * so it goes first without a trip through a queue; this is most events even while
+     * another thread's early record waits */
+    int rc = deliver(r, e);
+    if (rc || r->held == 0) return rc;
+  } else {
+    mt__tqueue *q = queue_of(r, e->tid, e->seq);
+    if (!q) return -1;
+    if (append(q, e)) return -1;
+    r->held++;
+    if (r->held > r->max_held) r->max_held = r->held;
+  }
   /* one scan per delivered event finds both whether the smallest head is due and where it is */
   while (r->held) {
     size_t best = min_queue(r);

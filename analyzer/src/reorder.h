@@ -3,9 +3,10 @@
  * wait until every smaller sequence number has been seen, or until the window is full (which
  * skips a gap left by records that are not events, or were never written). Each thread's
  * events arrive in increasing order, so the window is one FIFO per thread and delivering is a
- * merge of their heads: O(1) to add, O(active threads) to deliver. Single-threaded traces
- * pass straight through. A thread whose chunks were written out of order gets one FIFO per
- * run of increasing sequence numbers. */
+ * merge of their heads: O(1) to add, O(active threads) to deliver. An event that is due
+ * (every smaller number seen) passes straight through, also while others wait. A thread
+ * whose chunks were written out of order gets one FIFO per run of increasing sequence
+ * numbers. */
 #ifndef MT_ANALYZER_REORDER_H
 #define MT_ANALYZER_REORDER_H
 
