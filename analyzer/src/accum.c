@@ -138,6 +138,20 @@ static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
   if (rss > b->rss) b->rss = rss;
 }
 
+/* The latest allocation of thread tid, through a small direct-mapped cache whose entries go
+ * back to the map when another thread takes their place. NULL when out of memory. */
+__attribute__((noinline)) static mt__last_alloc *last_alloc_load(mt__accum *a, mt__last_alloc *l, uint32_t tid) {
+  if (l->used && mt__u64map_put(&a->last_alloc, l->tid, l->addr)) return NULL;
+  const uint64_t *kept = mt__u64map_get(&a->last_alloc, tid);
+  *l = (mt__last_alloc){.tid = tid, .used = 1, .addr = kept ? *kept : 0};
+  return l;
+}
+
+static inline mt__last_alloc *last_alloc_of(mt__accum *a, uint32_t tid) {
+  mt__last_alloc *l = &a->recent_last[tid % (sizeof a->recent_last / sizeof *a->recent_last)];
+  return l->tid == tid && l->used ? l : last_alloc_load(a, l, tid);
+}
+
 /* Store a block; into `stale` instead of `live` when asked. */
 static int store_block(mt__accum *a, const mt__block *blk, int stale) {
   uint32_t ix;
@@ -186,11 +200,12 @@ static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32
     s->live_blocks--;
     a->t.heap_live -= b->size;
     a->t.heap_blocks--;
-    uint64_t *last = mt__u64map_get(&a->last_alloc, tid);
-    if (last && *last == addr) {
+    mt__last_alloc *last = last_alloc_of(a, tid);
+    if (!last) return -1;
+    if (last->addr == addr) {
       s->temporary++;
       a->t.temporary++;
-      *last = 0;
+      last->addr = 0;
     }
     break;
   }
@@ -264,7 +279,9 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
       a->t.peak_time = e->time;
       a->epoch++;
     }
-    if (mt__u64map_put(&a->last_alloc, e->tid, addr)) return -1;
+    mt__last_alloc *last = last_alloc_of(a, e->tid);
+    if (!last) return -1;
+    last->addr = addr;
     break;
   }
   case MT_CLASS_MMAP:

@@ -40,6 +40,12 @@ typedef struct {
   uint8_t kind;
 } mt__block;
 
+/* A thread's latest heap allocation, for temporaries (address 0: none since). */
+typedef struct {
+  uint32_t tid, used;
+  uint64_t addr;
+} mt__last_alloc;
+
 typedef struct {
   uint64_t seq, time, heap_bytes;
   uint32_t label;         /* index given by the caller */
@@ -74,6 +80,7 @@ typedef struct {
   uint32_t *free_blocks;  /* recycled block indices */
   size_t nfree, capfree;
   mt__u64map last_alloc;  /* tid -> address of that thread's latest heap allocation */
+  mt__last_alloc recent_last[8]; /* in front of last_alloc, by tid: most events need no probe */
   mt__u64map pending;     /* live key -> seq of a free that came before its allocation */
   mt__u64map stale;       /* live key -> block of an older incarnation of a live address,
                            * allocated before it but delivered after it (its free is due) */

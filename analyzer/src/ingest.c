@@ -440,21 +440,47 @@ static void progress(const char *path, uint64_t done, uint64_t total, uint64_t r
   fflush(stderr);
 }
 
+/* Reading thread: hand a run of ALLOC and FREE records on to the accounting thread, room
+ * for all of them taken at once. */
+static int push_events(ingest_ctx *c, const mt_event *in, size_t n) {
+  mt__event *out = reserve_in(c, c->events, n * sizeof *out);
+  if (!out) return -1;
+  for (size_t i = 0; i < n; i++)
+    out[i] = (mt__event){.seq = in[i].seq, .time = in[i].time_ns, .addr = in[i].address,
+                         .size = in[i].size, .stack = in[i].stack, .tid = in[i].tid,
+                         .type = in[i].type == MT_REC_ALLOC ? MT__EV_ALLOC : MT__EV_FREE,
+                         .kind = in[i].kind};
+  return 0;
+}
+
+#define EVENT_RUN 256
+
 static int read_all(ingest_ctx *c, mt_reader *rd, const char *path, uint64_t fsize,
                     const mt__ingest_opts *o, int *rc_out) {
   mt_record rec;
+  mt_event run[EVENT_RUN];
   int rc;
   double last = now_s();
   int shown = 0;
-  while ((rc = mt_reader_next(rd, &rec)) == 1) {
-    c->records++;
-    if (!c->have_process && rec.type != MT_REC_CHUNK && rec.type != MT_REC_PROCESS)
-      return mt__fail(&c->read_err, "%s: trace does not start with a PROCESS record", path);
-    if ((size_t)rec.type < sizeof handlers / sizeof *handlers && handlers[rec.type]) {
-      if (handlers[rec.type](c, &rec)) return -1;
+  uint64_t next_check = 0x10000; /* when to look at the writer and the progress bar */
+  for (;;) {
+    size_t n = mt_reader_next_events(rd, run, EVENT_RUN);
+    if (n) {
+      if (push_events(c, run, n)) return -1;
+      c->records += n;
+    } else {
+      if ((rc = mt_reader_next(rd, &rec)) != 1) break;
+      c->records++;
+      if (!c->have_process && rec.type != MT_REC_CHUNK && rec.type != MT_REC_PROCESS)
+        return mt__fail(&c->read_err, "%s: trace does not start with a PROCESS record", path);
+      if ((size_t)rec.type < sizeof handlers / sizeof *handlers && handlers[rec.type]) {
+        if (handlers[rec.type](c, &rec)) return -1;
+      }
     }
-    if ((c->records & 0xffff) == 0 && mt__rowq_stopped(c->rows)) return -1;
-    if (o->progress && (c->records & 0xffff) == 0) {
+    if (c->records < next_check) continue;
+    next_check = c->records + 0x10000;
+    if (mt__rowq_stopped(c->rows)) return -1;
+    if (o->progress) {
       double t = now_s();
       if (t - last > 0.25) {
         progress(path, mt_reader_bytes_consumed(rd), fsize, c->records, 0);

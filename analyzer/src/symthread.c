@@ -6,6 +6,7 @@
 #include "symthread.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct mt__symthread {
   uint64_t *ips_in;
   size_t nips_in, capips_in;
   int done, stop, failed;
+  atomic_int idle;         /* the worker waits for work: new addresses go to it at once */
   /* reading thread only */
   mt__u64map seen;
   uint64_t recent[RECENT_IPS]; /* a direct-mapped cache of seen: nonzero ips only */
@@ -140,7 +142,11 @@ static void *work(void *arg) {
   int failed = 0, stopped = 0;
   for (;;) {
     pthread_mutex_lock(&t->lock);
-    while (!t->nmods_in && !t->nips_in && !t->done) pthread_cond_wait(&t->wake, &t->lock);
+    while (!t->nmods_in && !t->nips_in && !t->done) {
+      atomic_store_explicit(&t->idle, 1, memory_order_relaxed);
+      pthread_cond_wait(&t->wake, &t->lock);
+    }
+    atomic_store_explicit(&t->idle, 0, memory_order_relaxed);
     int last = t->done, stop = t->stop;
     /* take the modules (appended to ours) and swap the address lists */
     if (!failed && RESERVE(t->mods, t->capmods, t->nmods + t->nmods_in)) failed = 1;
@@ -219,7 +225,9 @@ int mt__symthread_add_ip(mt__symthread *t, uint64_t ip) {
   if (mt__u64map_put(&t->seen, ip, 0)) return -1;
   *recent = ip;
   t->pending[t->npending++] = ip;
-  if (t->npending < HANDOVER_IPS) return 0;
+  /* Batches spare the lock, but a trace with few distinct addresses (an allocation storm)
+   * never filled one, and all its symbols were looked up after the reading. */
+  if (t->npending < HANDOVER_IPS && !atomic_load_explicit(&t->idle, memory_order_relaxed)) return 0;
   pthread_mutex_lock(&t->lock);
   int rc = hand_over_ips(t);
   pthread_cond_signal(&t->wake);

@@ -326,6 +326,39 @@ int mt_reader_next(mt_reader *r, mt_record *rec) {
   }
 }
 
+size_t mt_reader_next_events(mt_reader *r, mt_event *ev, size_t max) {
+  /* what mt_reader_next checks of every record, once for the run */
+  if (r->error || r->state != READING || !r->saw_process || r->saw_end) return 0;
+  const mt__record_layout *alloc = r->layouts[MT_REC_ALLOC], *free_ = r->layouts[MT_REC_FREE];
+  if (!alloc || !free_ || !alloc->fast || !free_->fast) return 0;
+  size_t n = 0;
+  mt_record rec;
+  while (n < max && r->cur.p < r->cur.end) {
+    int type = *r->cur.p;
+    if (type != MT_REC_ALLOC && type != MT_REC_FREE) break;
+    mt__cursor header = {r->cur.p + 1, r->cur.end}, payload;
+    uint64_t len;
+    if (mt__get_varint(&header, &len) || len > (uint64_t)(header.end - header.p)) break;
+    payload = (mt__cursor){header.p, header.p + len};
+    /* the fast decoders fill every field, and change nothing when they refuse */
+    if (type == MT_REC_ALLOC) {
+      if (alloc->fast(&payload, &r->delta, &rec)) break;
+      ev[n] = (mt_event){.seq = rec.u.alloc.seq, .time_ns = rec.u.alloc.time_ns,
+                         .address = rec.u.alloc.address, .size = rec.u.alloc.size,
+                         .stack = rec.u.alloc.stack, .tid = r->tid, .type = MT_REC_ALLOC,
+                         .kind = (uint8_t)rec.u.alloc.kind};
+    } else {
+      if (free_->fast(&payload, &r->delta, &rec)) break;
+      ev[n] = (mt_event){.seq = rec.u.free.seq, .time_ns = rec.u.free.time_ns,
+                         .address = rec.u.free.address, .size = rec.u.free.size,
+                         .tid = r->tid, .type = MT_REC_FREE, .kind = (uint8_t)rec.u.free.kind};
+    }
+    r->cur.p = header.p + len;
+    n++;
+  }
+  return n;
+}
+
 int mt_reader_is_partial(int err) { return err == MT_ETRUNCATED || err == MT_ENOEND; }
 
 uint64_t mt_reader_error_offset(const mt_reader *r) { return r->error_offset; }

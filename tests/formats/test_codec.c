@@ -69,6 +69,37 @@ static void test_varint_sizes(void) {
   CHECK_EQ(mt__unzigzag(mt__zigzag(INT64_MIN)), (uint64_t)INT64_MIN);
 }
 
+/* Every length from 1 to 10 bytes, at each 7-bit boundary, read with nothing after it and
+ * with bytes after it: a varint stops at its own last byte whatever follows (here bytes
+ * with their high bit set, which would continue it). */
+static void test_varint_every_length_and_tail(void) {
+  for (unsigned bits = 1; bits <= 64; bits++) {
+    uint64_t top = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    uint64_t values[] = {top, top >> 1 | 1ull << (bits - 1), 1ull << (bits - 1)};
+    for (size_t k = 0; k < sizeof values / sizeof *values; k++) {
+      for (size_t tail = 0; tail <= 12; tail += 12) {
+        uint8_t buf[MT__VARINT_MAX + 12];
+        memset(buf, 0xff, sizeof buf);
+        size_t n = mt__put_varint(buf, values[k]);
+        mt__cursor c = {buf, buf + n + tail};
+        uint64_t back = 0;
+        CHECK_EQ(mt__get_varint(&c, &back), 0);
+        CHECK_EQ(back, values[k]);
+        CHECK_EQ((size_t)(c.p - buf), n);
+      }
+    }
+  }
+  /* two varints side by side: the second is read from where the first ended */
+  uint8_t two[20] = {0};
+  size_t a = mt__put_varint(two, 300), b = mt__put_varint(two + a, 1ull << 40);
+  mt__cursor c = {two, two + sizeof two};
+  uint64_t v1, v2;
+  CHECK_EQ(mt__get_varint(&c, &v1) | mt__get_varint(&c, &v2), 0);
+  CHECK_EQ(v1, 300);
+  CHECK_EQ(v2, 1ull << 40);
+  CHECK_EQ((size_t)(c.p - two), a + b);
+}
+
 static void test_varint_rejects_malformed(void) {
   uint8_t eleven[11];
   memset(eleven, 0xff, sizeof eleven);
@@ -464,6 +495,101 @@ static void test_fast_path_matches_tables(void) {
   CHECK(fast.live.count == MT_RECENT_MAX && fast.freed.count == MT_RECENT_MAX);
 }
 
+/* Field by field: an event from mt_reader_next_events against the record mt_reader_next
+ * gave for it. */
+static int same_event(const mt_event *e, const mt_record *r) {
+  if (e->tid != r->tid || e->type != r->type) return 0;
+  if (r->type == MT_REC_ALLOC)
+    return e->seq == r->u.alloc.seq && e->time_ns == r->u.alloc.time_ns && e->address == r->u.alloc.address &&
+           e->size == r->u.alloc.size && e->stack == r->u.alloc.stack && e->kind == r->u.alloc.kind;
+  return r->type == MT_REC_FREE && e->seq == r->u.free.seq && e->time_ns == r->u.free.time_ns &&
+         e->address == r->u.free.address && e->size == r->u.free.size && e->stack == 0 && e->kind == r->u.free.kind;
+}
+
+/* A trace of random events in three chunks of three threads, an RSS record among them;
+ * with damage, the kind of an ALLOC record in the second chunk is made unknown. */
+static void write_event_trace(tmp_trace *t, int damage) {
+  tmp_open(t);
+  mt_chunk c;
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (int chunk = 0; chunk < 3; chunk++) {
+    mt_chunk_init(&c, buf, sizeof buf, 100 + (uint32_t)chunk);
+    if (chunk == 0) {
+      mt_record p = sample_process();
+      CHECK_EQ(mt_chunk_put(&c, &p), 0);
+    }
+    for (int i = 0; i < 1000; i++) {
+      mt_record rec = random_event(&x, i * 7 % 11 == 0 ? i : i % 2); /* mostly ALLOC and FREE */
+      size_t start = c.len;
+      CHECK_EQ(mt_chunk_put(&c, &rec), 0);
+      if (damage && chunk == 1 && i == 500 && rec.type == MT_REC_ALLOC) buf[start + 2] = 0x7f;
+      if (i == 600) {
+        mt_record rss = {.type = MT_REC_RSS, .u.rss = {1, 2, 4096}};
+        CHECK_EQ(mt_chunk_put(&c, &rss), 0);
+      }
+    }
+    if (chunk == 2) {
+      mt_record end = {.type = MT_REC_END, .u.end = {.seq = 1}};
+      CHECK_EQ(mt_chunk_put(&c, &end), 0);
+    }
+    CHECK_EQ(mt_writer_write_chunk(t->w, &c), 0);
+  }
+}
+
+/* mt_reader_next_events gives exactly the records mt_reader_next gives, in runs of any
+ * length, stops before every other record, and leaves damage for mt_reader_next to report
+ * with the same message. */
+static void test_reader_next_events_matches_next(void) {
+  for (int damage = 0; damage <= 1; damage++) {
+    tmp_trace t;
+    write_event_trace(&t, damage);
+    char copy[64];
+    strcpy(copy, t.path);
+    int fd = open(copy, O_RDONLY);
+    CHECK(fd >= 0);
+    mt_reader *one = tmp_reader(&t), *runs;
+    /* the file is unlinked: read it again through /proc */
+    char again[64];
+    snprintf(again, sizeof again, "/proc/self/fd/%d", fd);
+    CHECK_EQ(mt_reader_open_file(&runs, again), 0);
+    mt_record a, b;
+    mt_event ev[8];
+    size_t events = 0, max = 1;
+    int rc_one, rc_runs;
+    for (;;) {
+      size_t n = mt_reader_next_events(runs, ev, max);
+      max = max % 8 + 1;
+      for (size_t i = 0; i < n; i++) {
+        CHECK_EQ(mt_reader_next(one, &a), 1);
+        CHECK(same_event(&ev[i], &a));
+      }
+      events += n;
+      if (n) continue;
+      uint64_t frames = mt_reader_frames(runs);
+      rc_one = mt_reader_next(one, &a);
+      rc_runs = mt_reader_next(runs, &b);
+      CHECK_EQ(rc_one, rc_runs);
+      if (rc_one != 1) break;
+      CHECK_EQ(a.type, b.type);
+      /* an event comes this way only as the first record of a frame */
+      CHECK((a.type != MT_REC_ALLOC && a.type != MT_REC_FREE) || mt_reader_frames(runs) == frames + 1);
+    }
+    /* 954 events a chunk; the first record of the second and third frames is an event too */
+    CHECK_EQ(events, damage ? 1430u : 3 * 954u - 2);
+    if (damage) {
+      CHECK_EQ(rc_one, (int)MT_ECORRUPT);
+      CHECK(!strcmp(mt_reader_error_message(one), mt_reader_error_message(runs)));
+      CHECK(strstr(mt_reader_error_message(runs), "unknown allocation kind") != NULL);
+    } else {
+      CHECK_EQ(rc_one, 0);
+    }
+    CHECK_EQ(mt_reader_next_events(runs, ev, 8), 0);
+    mt_reader_close(one);
+    mt_reader_close(runs);
+    close(fd);
+  }
+}
+
 /* Decode payload p[0..len) from delta state *d with the fast paths, and from a copy of it
  * with the tables alone; check both give the same result, record, state, cursor and
  * reason. @return that result. */
@@ -571,6 +697,8 @@ static const mt_unit_test tests[] = {
     {"decode_fast_path_matches_tables", test_decode_fast_path_matches_tables},
     {"events_refer_to_recent_addresses", test_events_refer_to_recent_addresses},
     {"varint_sizes", test_varint_sizes},
+    {"varint_every_length_and_tail", test_varint_every_length_and_tail},
+    {"reader_next_events_matches_next", test_reader_next_events_matches_next},
     {"varint_rejects_malformed", test_varint_rejects_malformed},
     {"roundtrip_every_record_type", test_roundtrip_every_record_type},
     {"roundtrip_extreme_deltas", test_roundtrip_extreme_deltas},

@@ -29,6 +29,23 @@ MT_API int mt_reader_open_memory(mt_reader **out, const void *data, size_t size)
  *         Both mean the records delivered so far are valid: see mt_reader_is_partial(). */
 MT_API int mt_reader_next(mt_reader *r, mt_record *rec);
 
+/* An ALLOC or FREE record as mt_reader_next_events delivers it. */
+typedef struct {
+  uint64_t seq, time_ns;
+  uint64_t address, size;   /* FREE: size as in mt_rec_free (0: the whole block) */
+  uint64_t stack;           /* ALLOC: stack node id; FREE: 0 */
+  uint32_t tid;             /* thread of the chunk holding the record */
+  uint8_t type;             /* MT_REC_ALLOC or MT_REC_FREE */
+  uint8_t kind;             /* mt_alloc_kind */
+} mt_event;
+
+/* Decode up to max ALLOC and FREE records that come next in the current frame into ev,
+ * stopping before any other record, at the end of the frame, and before anything unusual.
+ * They are exactly the records mt_reader_next would return one by one, without its
+ * per-record dispatch (most records of a trace are these two). Call mt_reader_next for
+ * what comes after them; it also reports any damage they stopped at.
+ * @return how many were decoded, 0 when the next record is not one of them. */
+MT_API size_t mt_reader_next_events(mt_reader *r, mt_event *ev, size_t max);
 /* True for the errors that just mean "the trace stops early": MT_ETRUNCATED, MT_ENOEND. */
 MT_API int mt_reader_is_partial(int err);
 
