@@ -12,9 +12,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mt_reader *r;
   if (mt_reader_open_memory(&r, data, size)) return 0;
   mt_record rec;
+  mt_event ev[16];
   int rc;
   unsigned long long sum = 0;
-  while ((rc = mt_reader_next(r, &rec)) == 1) {
+  /* runs of events too, of a length the input picks, as ingest reads them */
+  size_t run = size ? data[size - 1] % 17 : 0;
+  for (;;) {
+    size_t n = run ? mt_reader_next_events(r, ev, run) : 0;
+    for (size_t i = 0; i < n; i++) sum += ev[i].address ^ ev[i].size;
+    if (n) continue;
+    if ((rc = mt_reader_next(r, &rec)) != 1) break;
     /* touch every string the reader hands out, so ASan checks their bounds */
     if (rec.type == MT_REC_PROCESS)
       for (size_t i = 0; i < rec.u.process.argv.len; i++) sum += (unsigned char)rec.u.process.argv.data[i];
