@@ -272,18 +272,31 @@ int mt__symthread_finish(mt__symthread *t, mt__err *e) {
   return rc || t->failed ? mt__fail(e, "out of memory while symbolizing") : 0;
 }
 
+static int by_ip(const void *x, const void *y) {
+  const resolved *a = *(const resolved *const *)x, *b = *(const resolved *const *)y;
+  return (a->ip > b->ip) - (a->ip < b->ip);
+}
+
 int mt__symthread_frames(mt__symthread *t, mt__symthread_cb cb, void *ctx) {
+  const resolved **order = malloc((t->nres ? t->nres : 1) * sizeof *order);
+  if (!order) return -1;
+  for (size_t i = 0; i < t->nres; i++) order[i] = &t->res[i];
+  qsort(order, t->nres, sizeof *order, by_ip);
   for (size_t i = 0; i < t->nres; i++) {
-    const resolved *r = &t->res[i];
+    const resolved *r = order[i];
     for (size_t k = 0; k < r->count; k++) {
       const stored_frame *s = &t->frames[r->first + k];
       mt__symframe f = {.function = t->text + s->function,
                         .file = s->file == NO_TEXT ? NULL : t->text + s->file,
                         .line = s->line, .inlined = s->inlined, .resolved = s->resolved};
       int rc = cb(ctx, r->ip, r->module_id, r->offset, &f, (int)k);
-      if (rc) return rc;
+      if (rc) {
+        free(order);
+        return rc;
+      }
     }
   }
+  free(order);
   return 0;
 }
 
