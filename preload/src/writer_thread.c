@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The background writer: full chunk buffers queue up here and one thread compresses and
  * writes them. Every MT_FLUSH_INTERVAL_MS it also writes the partial chunks of all threads,
- * samples the resident set size and looks for newly loaded modules. Buffers come from a
+ * and looks for newly loaded modules; every rss_interval_ms it samples the resident set
+ * size, into a chunk queued at once. Buffers come from a
  * small pool of mmap'd 64 KiB blocks. All file writes happen under mt__io_lock. */
 #include "internal.h"
 
