@@ -141,9 +141,9 @@ static void timeline_note(mt__accum *a, const mt__event *e, uint64_t rss) {
 /* The latest allocation of thread tid, through a small direct-mapped cache whose entries go
  * back to the map when another thread takes their place. NULL when out of memory. */
 __attribute__((noinline)) static mt__last_alloc *last_alloc_load(mt__accum *a, mt__last_alloc *l, uint32_t tid) {
-  if (l->used && mt__u64map_put(&a->last_alloc, l->tid, l->addr)) return NULL;
+  if (l->used && l->known && mt__u64map_put(&a->last_alloc, l->tid, l->addr)) return NULL;
   const uint64_t *kept = mt__u64map_get(&a->last_alloc, tid);
-  *l = (mt__last_alloc){.tid = tid, .used = 1, .addr = kept ? *kept : 0};
+  *l = (mt__last_alloc){.tid = tid, .used = 1, .known = kept != NULL, .addr = kept ? *kept : 0};
   return l;
 }
 
@@ -202,7 +202,7 @@ static int drop_block(mt__accum *a, uint64_t addr, int cls, uint64_t seq, uint32
     a->t.heap_blocks--;
     mt__last_alloc *last = last_alloc_of(a, tid);
     if (!last) return -1;
-    if (last->addr == addr) {
+    if (last->known && last->addr == addr) {
       s->temporary++;
       a->t.temporary++;
       last->addr = 0;
@@ -281,6 +281,7 @@ static int add_block(mt__accum *a, const mt__event *e, uint64_t addr, int cls) {
     }
     mt__last_alloc *last = last_alloc_of(a, e->tid);
     if (!last) return -1;
+    last->known = 1;
     last->addr = addr;
     break;
   }

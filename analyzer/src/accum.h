@@ -42,7 +42,9 @@ typedef struct {
 
 /* A thread's latest heap allocation, for temporaries (address 0: none since). */
 typedef struct {
-  uint32_t tid, used;
+  uint32_t tid;
+  uint8_t used;           /* the cache slot holds tid */
+  uint8_t known;          /* tid allocated before (it has an entry in the map) */
   uint64_t addr;
 } mt__last_alloc;
 

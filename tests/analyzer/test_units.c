@@ -209,6 +209,33 @@ static void accum_peak_snapshot(void) {
   mt__accum_free(&a);
 }
 
+/* Temporaries are counted per thread, through a cache of 8 threads' latest allocations in
+ * front of a map: threads 1 and 9 share a cache slot and keep their own latest block; a
+ * thread that never allocated counts no temporary, even for a block at address 0. */
+static void accum_temporaries_per_thread(void) {
+  mt__accum a;
+  mt__accum_init(&a, 0, UINT64_MAX);
+  struct { int type; uint32_t tid; uint64_t addr; } es[] = {
+      {MT__EV_ALLOC, 1, 0x10}, {MT__EV_ALLOC, 9, 0x20}, /* 9 takes 1's slot */
+      {MT__EV_FREE, 1, 0x10},                           /* 1's latest: temporary */
+      {MT__EV_FREE, 9, 0x20},                           /* 9's latest: temporary */
+      {MT__EV_ALLOC, 2, 0},                             /* thread 2: a block at address 0 */
+      {MT__EV_ALLOC, 17, 0x30},                         /* 17 takes 1's slot again */
+      {MT__EV_FREE, 3, 0},                              /* thread 3 never allocated */
+      {MT__EV_ALLOC, 1, 0x40}, {MT__EV_ALLOC, 1, 0x50},
+      {MT__EV_FREE, 1, 0x40},                           /* not 1's latest */
+      {MT__EV_FREE, 17, 0x30}};                         /* 17's latest, back from the map */
+  for (size_t i = 0; i < sizeof es / sizeof *es; i++) {
+    mt__event e = ev(es[i].type, i + 1, es[i].addr, es[i].type == MT__EV_ALLOC ? 8 : 0, 1);
+    e.tid = es[i].tid;
+    CHECK(mt__accum_event(&a, &e) == 0);
+  }
+  CHECK_EQ(a.t.temporary, 3);
+  CHECK_EQ(a.t.frees, 5);
+  CHECK_EQ(a.t.unmatched_frees, 0);
+  mt__accum_free(&a);
+}
+
 static void demangle_cxx_and_rust(void) {
   char buf[256];
   CHECK(strcmp(mt__demangle("_ZN3foo3barEv", buf, sizeof buf), "foo::bar()") == 0);
@@ -704,6 +731,7 @@ static const mt_unit_test tests[] = {
     {"accum_address_reuse_across_late_thread", accum_address_reuse_across_late_thread},
     {"accum_pairs_late_allocation", accum_pairs_late_allocation},
     {"accum_peak_snapshot", accum_peak_snapshot},
+    {"accum_temporaries_per_thread", accum_temporaries_per_thread},
     {"accum_sites_of_dense_and_sparse_stack_ids", accum_sites_of_dense_and_sparse_stack_ids},
     {"demangle_cxx_and_rust", demangle_cxx_and_rust},
     {"demangle_rust_v0_matches_llvm_cxxfilt", demangle_rust_v0_matches_llvm_cxxfilt},
