@@ -278,26 +278,26 @@ static int by_ip(const void *x, const void *y) {
 }
 
 int mt__symthread_frames(mt__symthread *t, mt__symthread_cb cb, void *ctx) {
+  /* In address order, the order of the frames table's key: rows then land at its end, not
+   * all over it. Only for speed: without memory for the order, as they were resolved. */
   const resolved **order = malloc((t->nres ? t->nres : 1) * sizeof *order);
-  if (!order) return -1;
-  for (size_t i = 0; i < t->nres; i++) order[i] = &t->res[i];
-  qsort(order, t->nres, sizeof *order, by_ip);
-  for (size_t i = 0; i < t->nres; i++) {
-    const resolved *r = order[i];
-    for (size_t k = 0; k < r->count; k++) {
+  if (order) {
+    for (size_t i = 0; i < t->nres; i++) order[i] = &t->res[i];
+    qsort(order, t->nres, sizeof *order, by_ip);
+  }
+  int rc = 0;
+  for (size_t i = 0; i < t->nres && rc == 0; i++) {
+    const resolved *r = order ? order[i] : &t->res[i];
+    for (size_t k = 0; k < r->count && rc == 0; k++) {
       const stored_frame *s = &t->frames[r->first + k];
       mt__symframe f = {.function = t->text + s->function,
                         .file = s->file == NO_TEXT ? NULL : t->text + s->file,
                         .line = s->line, .inlined = s->inlined, .resolved = s->resolved};
-      int rc = cb(ctx, r->ip, r->module_id, r->offset, &f, (int)k);
-      if (rc) {
-        free(order);
-        return rc;
-      }
+      rc = cb(ctx, r->ip, r->module_id, r->offset, &f, (int)k);
     }
   }
   free(order);
-  return 0;
+  return rc;
 }
 
 const char *mt__symthread_module_file(mt__symthread *t, uint64_t module_id) {

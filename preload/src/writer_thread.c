@@ -117,8 +117,6 @@ static int write_frame(const mt_chunk *c) {
 
 /* background: written by the writer thread, which may take a slower, stronger level. */
 static int write_chunk(const mt_chunk *c, int background) {
-  if (mt__g.fd < 0 || !mt__g.writer)
-    return -1;
   mt__zlevel_pick(background, atomic_load(&queue_len));
   return write_frame(c);
 }
