@@ -204,6 +204,7 @@ typedef struct {
   uint64_t leaf;
   uintptr_t ips[MT_DEPTH_MAX];
   uint64_t hash[MT_DEPTH_MAX];
+  uint32_t id[MT_DEPTH_MAX]; /* node of each prefix, 0 when not known */
 } mt_stack_memo;
 
 /* cfi_unwind.c: how to step from a return address to its caller: "CFA = rsp|rbp + cfa_off,
@@ -216,8 +217,9 @@ typedef struct {
 } mt_unwind_rule;
 
 /* cfi_unwind.c: a thread's direct-mapped cache of unwind rules, by the low bits of the
- * return address. */
-#define MT_UNWIND_L1 512
+ * return address. 32 KiB: on clang++ (17M steps) 512 entries missed 6.4% of the steps,
+ * 2048 miss 1.1%; each miss is a probe of the shared table. */
+#define MT_UNWIND_L1 2048
 typedef struct {
   uintptr_t ip;
   mt_unwind_rule rule;

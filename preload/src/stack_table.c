@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* Call stack deduplication. Stacks form a prefix tree rooted at the outermost frame; node
- * ids count from 1. One lock-free hash table maps the 64-bit hash of every prefix to its
- * node, so a stack seen before costs one probe, and a new stack finds its longest known
- * prefix by binary search (prefixes of known stacks are known) before creating the rest
- * under a lock. Each thread keeps its previous stack with its prefix hashes, so only the
- * frames that differ are hashed (none when the stack repeats). New nodes are written as
- * STACK records into the creating thread's chunk, before the event that uses them. The
- * table keeps keys and 32-bit ids in two arrays (12 bytes a slot; a probe reads only keys)
- * in mmap'd memory and doubles when 3/4 full; an old table stays mapped for late readers
- * but its pages go back to the kernel (they read as empty).
+ * ids count from 1. A lock-free hash table maps the 64-bit hash of a prefix to a node for
+ * it, but only for whole stacks (the ids events carry) and for checkpoints, the prefixes
+ * of CHECKPOINT, 2*CHECKPOINT... frames: a stack seen before costs one probe, and a new one
+ * finds its longest known checkpoint by binary search (a checkpoint's own checkpoints are
+ * known) and creates the rest of its nodes under a lock. Interior nodes between checkpoints
+ * are not looked up, so a prefix may get more than one node (the analyzer reads the tree
+ * by frames, and each whole stack still has one id). Indexing every node instead made the
+ * table 24 MiB on clang++ (1.06M nodes), and its random probes and inserts, and what they
+ * evicted of the program's data, cost more than the ~12% more nodes written now.
+ * Each thread keeps its previous stack with its prefix hashes and the nodes it knows for
+ * them, so only the frames that differ are hashed and a stack sharing callers with the
+ * previous one starts from the deepest shared node. New nodes are written as STACK records
+ * into the creating thread's chunk, before the event that uses them. The table keeps keys
+ * and 32-bit ids in two arrays (12 bytes a slot; a probe reads only keys) in mmap'd memory
+ * and doubles when 3/4 full; an old table stays mapped for late readers but its pages go
+ * back to the kernel (they read as empty).
  * Two different prefixes with the same 64-bit hash would be merged (odds ~1e-8 for a
  * million nodes). */
 #include "internal.h"
@@ -19,6 +26,7 @@
 #define K2 0xC2B2AE3D27D4EB4Full
 #define TABLE_INITIAL (1u << 14)
 #define SEED 0x243F6A8885A308D3ull
+#define CHECKPOINT 8 /* prefixes of 8, 16, 24... frames are in the table */
 
 #define HEADER 4096u /* the slots start on their own page, so all of them can be released */
 
@@ -114,31 +122,40 @@ static node_table *reserve_one(void) {
   return bigger;
 }
 
-/* Under the lock: create the nodes for prefixes known+1 .. n-1 (hash[k] for the prefix
- * ending at outer-first frame k); @return the innermost id (0 when out of memory). */
-static uint64_t create(mt_tbuf *tb, const mt_stack_memo *memo, int known) {
+static inline int is_checkpoint(int k) { return (k + 1) % CHECKPOINT == 0; }
+
+/* Under the lock: create the nodes for prefixes known+1 .. n-1 under node `parent` (the
+ * prefix ending at frame `known`, 0 for the root); @return the innermost id (0 when out of
+ * memory). */
+static uint64_t create(mt_tbuf *tb, mt_stack_memo *memo, int known, uint64_t parent) {
   mt_rec_stack made[memo->n - known];
   int nmade = 0;
-  uint64_t parent = 0;
   mt__lock(&mt__stack_lock);
   node_table *t = atomic_load_explicit(&nodes, memory_order_relaxed);
-  if (known >= 0 && t)
-    parent = find_in(t, memo->hash[known]);
-  if (known >= 0 && !parent)
-    known = -1; /* cannot happen: known prefixes stay known; start over from the root */
+  uint64_t id = t ? find_in(t, memo->hash[memo->n - 1]) : 0;
+  if (id) { /* another thread made it meanwhile */
+    mt__unlock(&mt__stack_lock);
+    return id;
+  }
   for (int k = known + 1; k < memo->n; k++) {
-    t = atomic_load_explicit(&nodes, memory_order_relaxed);
-    uint64_t id = t ? find_in(t, memo->hash[k]) : 0;
-    if (!id) {
-      t = next_id <= UINT32_MAX ? reserve_one() : NULL;
-      if (!t) {
-        parent = 0;
-        break;
-      }
-      id = next_id++;
-      put_in(t, memo->hash[k], (uint32_t)id);
-      made[nmade++] = (mt_rec_stack){id, parent, memo->ips[k]};
+    if (next_id > UINT32_MAX) {
+      parent = 0;
+      break;
     }
+    id = next_id++;
+    if (is_checkpoint(k) || k == memo->n - 1) {
+      t = atomic_load_explicit(&nodes, memory_order_relaxed);
+      if (!t || !find_in(t, memo->hash[k])) {
+        t = reserve_one();
+        if (!t) {
+          parent = 0;
+          break;
+        }
+        put_in(t, memo->hash[k], (uint32_t)id);
+      }
+    }
+    made[nmade++] = (mt_rec_stack){id, parent, memo->ips[k]};
+    memo->id[k] = (uint32_t)id;
     parent = id;
   }
   mt__unlock(&mt__stack_lock);
@@ -155,6 +172,28 @@ static uint64_t create(mt_tbuf *tb, const mt_stack_memo *memo, int known) {
   return parent;
 }
 
+/* The deepest checkpoint of the stack in memo past frame `known` that the table holds:
+ * @return its frame index (or `known`) and its node in *node. */
+static int deepest_checkpoint(const node_table *t, const mt_stack_memo *memo, int known,
+                              uint64_t *node) {
+  /* checkpoint j ends at frame j*CHECKPOINT-1; those up to lo are at or before `known` */
+  int lo = (known + 1) / CHECKPOINT, hi = (memo->n - 1) / CHECKPOINT + 1;
+  for (int j = lo + 1; j < hi; j++)
+    prefetch_slot(t, memo->hash[j * CHECKPOINT - 1], 1);
+  int found = 0;
+  while (hi - lo > 1) {
+    int mid = (lo + hi) / 2;
+    uint64_t id = find_in(t, memo->hash[mid * CHECKPOINT - 1]);
+    if (id) {
+      lo = found = mid;
+      *node = id;
+    } else {
+      hi = mid;
+    }
+  }
+  return found ? found * CHECKPOINT - 1 : known;
+}
+
 uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n) {
   if (n <= 0)
     return 0;
@@ -163,12 +202,11 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
     common++;
   if (common == n && n == m && memo->leaf)
     return memo->leaf;
-  /* The previous stack is known, so are its prefixes: those shared with this one. */
-  int lo = common && memo->leaf ? common - 1 : -1;
   uint64_t h = common ? memo->hash[common - 1] : SEED;
   for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
     memo->hash[k] = h = extend(h, ips[n - 1 - k]);
+    memo->id[k] = 0;
   }
   memo->n = n;
   memo->leaf = 0;
@@ -176,26 +214,22 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
   if (t)
     prefetch_slot(t, h, 1);
   uint64_t id = t ? find_in(t, h) : 0;
-  if (!id && t) {
-    /* The probes below, the parent's id and the insertions that follow would each wait
-     * for memory in a large table: ask for all their slots at once. */
-    if (lo >= 0)
-      prefetch_slot(t, memo->hash[lo], 1);
-    for (int k = lo + 1; k < n - 1; k++)
-      prefetch_slot(t, memo->hash[k], 0);
-  }
   if (!id) {
-    /* Longest known prefix: prefixes of a known stack are all known, so search. */
-    int hi = n - 1;
-    while (t && hi - lo > 1) {
-      int mid = (lo + hi) / 2;
-      if (find_in(t, memo->hash[mid]))
-        lo = mid;
-      else
-        hi = mid;
+    /* Start from the deepest node known for a proper prefix: shared with the previous
+     * stack, or a checkpoint in the table. */
+    int known = (common < n ? common : n - 1) - 1;
+    while (known >= 0 && !memo->id[known])
+      known--;
+    uint64_t parent = known >= 0 ? memo->id[known] : 0;
+    if (t) {
+      int deeper = deepest_checkpoint(t, memo, known, &parent);
+      if (deeper > known)
+        memo->id[deeper] = (uint32_t)parent;
+      known = deeper;
     }
-    id = create(tb, memo, lo);
+    id = create(tb, memo, known, parent);
   }
+  memo->id[n - 1] = (uint32_t)id;
   memo->leaf = id;
   return id;
 }

@@ -144,6 +144,7 @@ static void replay(void) {
 /* Stack ids: defined[id] set once; referenced ids checked after reading. */
 static uint8_t *defined;
 static uint16_t *depth; /* frames from the root to each node */
+static uint64_t *node_parent, *node_ip;
 static uint64_t *refs, max_depth;
 static size_t defined_cap, nrefs, cap_refs;
 
@@ -151,13 +152,19 @@ static void define_stack(const mt_rec_stack *s) {
   if (s->parent >= s->id)
     violation("stack parent not below id", s->parent, s->id);
   if (s->id >= defined_cap) {
-    size_t depth_cap = defined_cap;
-    grow_array(&depth, &depth_cap, s->id + 1, sizeof *depth);
+    size_t cap = defined_cap; /* each array gets a copy: they grow alike */
+    grow_array(&depth, &cap, s->id + 1, sizeof *depth);
+    cap = defined_cap;
+    grow_array(&node_parent, &cap, s->id + 1, sizeof *node_parent);
+    cap = defined_cap;
+    grow_array(&node_ip, &cap, s->id + 1, sizeof *node_ip);
     grow_array(&defined, &defined_cap, s->id + 1, sizeof *defined);
   }
   if (defined[s->id])
     violation("stack node defined twice", s->id, 0);
   defined[s->id] = 1;
+  node_parent[s->id] = s->parent;
+  node_ip[s->id] = s->ip;
   /* parents come first within a thread's chunks; other threads' nodes may come later */
   depth[s->id] = (uint16_t)(s->parent && s->parent < defined_cap && defined[s->parent] ? depth[s->parent] + 1 : 1);
   if (depth[s->id] > max_depth)
@@ -169,6 +176,56 @@ static void reference_stack(uint64_t id) {
     return;
   grow_array(&refs, &cap_refs, nrefs + 1, sizeof *refs);
   refs[nrefs++] = id;
+}
+
+static uint64_t mix(uint64_t h, uint64_t ip) {
+  h = (h ^ ip) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 31);
+}
+
+static int by_value(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static size_t count_distinct(uint64_t *v, size_t n) {
+  qsort(v, n, sizeof *v, by_value);
+  size_t d = 0;
+  for (size_t i = 0; i < n; i++)
+    d += i == 0 || v[i] != v[i - 1];
+  return d;
+}
+
+/* Distinct stack ids the events use, and distinct frame sequences behind them (by a hash of
+ * the return addresses from the root): nodes may repeat a prefix, but a whole stack must
+ * have one id. */
+static void count_event_stacks(void) {
+  uint64_t *ids = malloc((nrefs + 1) * sizeof *ids), *paths = malloc((nrefs + 1) * sizeof *paths);
+  if (!ids || !paths) {
+    fprintf(stderr, "shim-check: out of memory\n");
+    exit(2);
+  }
+  memcpy(ids, refs, nrefs * sizeof *ids);
+  size_t nids = count_distinct(ids, nrefs);
+  size_t k = 0;
+  for (size_t i = 0; i < nrefs; i++) {
+    if (i && ids[i] == ids[i - 1])
+      continue;
+    uint64_t chain[1024], h = 0x243F6A8885A308D3ull;
+    int n = 0;
+    for (uint64_t id = ids[i]; id && id < defined_cap && defined[id] && n < 1024; id = node_parent[id])
+      chain[n++] = node_ip[id];
+    while (n > 0)
+      h = mix(h, chain[--n]);
+    paths[k++] = h;
+  }
+  size_t npaths = count_distinct(paths, k);
+  set_u64("stack.event_ids", nids);
+  set_u64("stack.event_paths", npaths);
+  if (npaths != nids)
+    violation("one call stack has more than one id", nids, npaths);
+  free(ids);
+  free(paths);
 }
 
 int main(int argc, char **argv) {
@@ -292,6 +349,7 @@ int main(int argc, char **argv) {
     if (refs[i] >= defined_cap || !defined[refs[i]])
       violation("event refers to an undefined stack", refs[i], 0);
   replay();
+  count_event_stacks();
   set_u64("stack.max_depth", max_depth);
   for (int i = 0; i < nfacts; i++)
     printf("%s=%s\n", facts[i].key, facts[i].value);
