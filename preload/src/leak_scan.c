@@ -33,12 +33,19 @@ enum { UNREACHED = MT_REACH_DEFINITE, INDIRECT = MT_REACH_INDIRECT,
  * block each bucket may hold: a lookup is a search among a few regions, then among the few
  * blocks of one bucket. A small cache by 4 KiB page goes first: pointers cluster. */
 #define REGION_GAP (16u << 20)
-#define PAGE_CACHE 1024
+#define PAGE_CACHE 16384
 typedef struct {
   uintptr_t start, end;
   uint32_t bucket;        /* index of its first entry in S.bucket */
   uint32_t shift;         /* log2 of the bucket size */
 } region;
+
+/* A block and its bounds, so that a hit needs no read of the block array. */
+typedef struct {
+  uintptr_t start;
+  uint32_t span;          /* extent, at most 4 GiB - 1 (a larger block misses past that) */
+  uint32_t index;
+} page_hint;
 
 typedef struct {
   mt_live_block *b;       /* live blocks, by address */
@@ -52,7 +59,7 @@ typedef struct {
   uintptr_t lo, hi;       /* [first block, end of the last) */
   uint8_t *mem;           /* one mapping holds every array below */
   size_t mem_bytes;
-  uint32_t page_cache[PAGE_CACHE]; /* 1 + block last found in a page with these low bits */
+  page_hint page_cache[PAGE_CACHE]; /* block last found in a page with these low bits */
   region *regions;        /* in a second mapping, with the buckets */
   size_t n_regions;
   uint32_t *bucket;
@@ -132,9 +139,9 @@ static inline uint64_t extent(size_t i) { return S.b[i].size ? S.b[i].size : 1; 
 static inline long find_block(uintptr_t v) {
   if (v < S.lo || v >= S.hi)
     return -1;
-  uint32_t *cached = &S.page_cache[(v >> 12) & (PAGE_CACHE - 1)];
-  if (*cached && v - S.b[*cached - 1].addr < extent(*cached - 1))
-    return (long)*cached - 1;
+  page_hint *hint = &S.page_cache[(v >> 12) & (PAGE_CACHE - 1)];
+  if (v - hint->start < hint->span)
+    return (long)hint->index;
   /* branch-free searches: the comparisons are unpredictable */
   const region *r = S.regions;
   for (size_t len = S.n_regions; len > 1; len -= len / 2)
@@ -150,7 +157,8 @@ static inline long find_block(uintptr_t v) {
   size_t i = (size_t)(b - S.b);
   if (v < b->addr || v - b->addr >= extent(i))
     return -1;
-  *cached = (uint32_t)i + 1;
+  uint64_t span = extent(i);
+  *hint = (page_hint){b->addr, span < UINT32_MAX ? (uint32_t)span : UINT32_MAX, (uint32_t)i};
   return (long)i;
 }
 
@@ -285,22 +293,22 @@ static int next_chunk_header(size_t i, uintptr_t v) {
 }
 
 /* One word found in memory being scanned (memcheck's lc_push_if_a_chunk_ptr). */
-static inline void visit(uintptr_t v) {
+static inline long visit(uintptr_t v) {
   long i = find_block(v);
   if (i < 0)
-    return;
+    return i;
   if (S.in_libc && v != S.b[i].addr && next_chunk_header((size_t)i, v))
-    return;
+    return i;
   uint8_t *st = &S.state[i];
   if (S.clique_mode) { /* start and interior pointers alike join the clique */
     if (*st == UNREACHED && (size_t)i != S.clique) {
       *st = INDIRECT;
       S.stack[S.top++] = (uint32_t)i;
     }
-    return;
+    return i;
   }
   if (*st == REACHABLE)
-    return;
+    return i;
   /* a heuristic only matters when the pointer comes from a root or a reachable block */
   if (S.prior_definite && (v == S.b[i].addr || heuristic_start((size_t)i, v))) {
     *st = REACHABLE;
@@ -309,12 +317,26 @@ static inline void visit(uintptr_t v) {
     *st = POSSIBLE;
     S.possible[S.possible_top++] = (uint32_t)i;
   }
+  return i;
 }
 
+/* Words pointing into a reachable block change nothing, whatever the mode, and a block's
+ * words often point into one block (objects carved out of one arena): the last reachable
+ * block found is tested first, in registers. */
 static void visit_words(const uintptr_t *w, size_t n) {
-  for (size_t k = 0; k < n; k++)
-    if (w[k] >= S.lo && w[k] < S.hi)
-      visit(w[k]);
+  const uintptr_t lo = S.lo, hi = S.hi;
+  uintptr_t done_start = 0, done_span = 0;
+  for (size_t k = 0; k < n; k++) {
+    uintptr_t v = w[k];
+    if (v - done_start < done_span || v < lo || v >= hi)
+      continue;
+    long i = visit(v);
+    if (i >= 0 && S.state[i] == REACHABLE) { /* the page's hint is this block */
+      const page_hint *h = &S.page_cache[(v >> 12) & (PAGE_CACHE - 1)];
+      done_start = h->start;
+      done_span = h->span;
+    }
+  }
 }
 
 /* Memory reading ---------------------------------------------------------------------- */
