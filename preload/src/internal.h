@@ -226,6 +226,9 @@ typedef struct {
 } mt_unwind_l1_entry;
 typedef struct {
   unsigned generation;
+  int last_n;                          /* frames of the thread's previous walk */
+  uintptr_t last_cfa[MT_DEPTH_MAX];    /* their CFAs: the return address sits below each */
+  uintptr_t last_ip[MT_DEPTH_MAX];     /* their return addresses */
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
 
