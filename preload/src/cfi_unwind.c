@@ -4,6 +4,8 @@
  * return address at CFA-8, caller's rbp at CFA+n or unchanged". A cached step is two loads.
  * Anything else (signal frames, DWARF expressions, code without unwind info) makes the whole
  * stack fall back to libunwind. The walk starts from the shim's own frame-pointer chain.
+ * Each thread keeps the states of its last walk and takes its rest over, after checking the
+ * stack words it read, when this walk reaches one of them (see "Walk reuse").
  * The cache is dropped whenever a library is unloaded (dlclose hook). */
 #include "internal.h"
 
@@ -500,60 +502,151 @@ static inline mt_unwind_l1_entry *l1_slot(mt_unwind_l1 *l1, uintptr_t ip) {
   return (mt_unwind_l1_entry *)((char *)l1->e + ((ip * size) & ((MT_UNWIND_L1 - 1) * size)));
 }
 
-static inline const rule *lookup_l1(mt_unwind_l1 *l1, uintptr_t ip, rule *scratch) {
-  if (!l1) {
-    *scratch = lookup(ip);
-    return scratch;
-  }
+static inline const mt_unwind_l1_entry *lookup_l1(mt_unwind_l1 *l1, uintptr_t ip) {
   mt_unwind_l1_entry *e = l1_slot(l1, ip);
   if (mt_unlikely(e->ip != ip)) {
     e->rule = lookup(ip);
     e->ip = ip;
   }
-  return &e->rule;
+  return e;
 }
 
-/* Walk the program's frames from the first return address outside the shim. Inlined twice,
- * with and without the thread's cache, so the hot loop tests neither. */
-static inline __attribute__((always_inline)) int walk(uintptr_t ip, uintptr_t sp, uintptr_t rbp,
-                                                      uintptr_t *ips, int max, mt_unwind_l1 *l1,
-                                                      uintptr_t lo, uintptr_t hi) {
+/* Walk the program's frames from the first return address outside the shim, without the
+ * thread's cache (the shared tbuf of exiting threads). */
+static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips, int max,
+                      uintptr_t lo, uintptr_t hi) {
   int n = 0;
-  rule scratch;
-  if (l1) {
-    /* A walk is a chain of dependent loads, and the outer frames' stack lines have often
-     * left the cache since the last one. Ask for the lines the previous walk read, all at
-     * once: the callers it shares with this one are there. A prefetch never faults. */
-    for (int k = 0; k < l1->last_n; k++) {
-      __builtin_prefetch((const void *)(l1->last_cfa[k] - 8));
-      __builtin_prefetch(l1_slot(l1, l1->last_ip[k]));
-    }
-  }
-  int steps;
-  for (steps = 0; steps < MT_DEPTH_MAX + 16 && n < max && ip; steps++) {
-    const rule *r = lookup_l1(l1, ip, &scratch);
+  for (int steps = 0; steps < MT_WALK_STEPS && n < max && ip; steps++) {
+    rule r = lookup(ip);
     ips[n] = ip;
     n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
-    if (mt_unlikely(r->kind != RULE_STEP)) {
-      if (r->kind == RULE_END)
+    if (r.kind != RULE_STEP) {
+      if (r.kind == RULE_END)
         break;
       return -1;
     }
-    uintptr_t cfa = (r->cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r->cfa_off;
-    if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME))
+    uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r.cfa_off;
+    if (cfa - sp - 1 >= MAX_FRAME)
       break; /* cfa <= sp or too far: lost track (stack switch, corrupt frame), keep what we have */
-    if (l1 && steps < MT_DEPTH_MAX) {
-      l1->last_cfa[steps] = cfa;
-      l1->last_ip[steps] = ip;
-    }
     ip = *(const uintptr_t *)(cfa - 8);
-    if (r->rbp_off)
-      rbp = *(const uintptr_t *)(cfa + (intptr_t)r->rbp_off);
+    if (r.rbp_off)
+      rbp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
     sp = cfa;
   }
-  if (l1)
-    l1->last_n = steps < MT_DEPTH_MAX ? steps : MT_DEPTH_MAX;
   return n;
+}
+
+/* Walk reuse ------------------------------------------------------------------------------ */
+/* A step depends only on its state (ip, sp, rbp), the rule for ip and the one or two stack
+ * words it reads. So when a walk reaches a state of the thread's last walk, the rest of that
+ * walk is this one's too, provided every word its later steps read still holds the value
+ * read then: a check of independent loads instead of a chain of dependent ones (on
+ * alloc_storm every stack but one in 64 repeats the last; on clang++ the callers mostly
+ * do). A frame that returned and was called again from elsewhere at the same depth fails
+ * the check: its return address changed. */
+
+/* Do the words read by steps from..to-1 of walk `w` still hold what they held? */
+static int still_valid(const mt_walk_state *w, int from, int to) {
+  uintptr_t changed = 0;
+  for (int j = from; j < to; j++) {
+    const mt_walk_state *next = &w[j + 1];
+    changed |= *(const uintptr_t *)(next->sp - 8) ^ next->ip;
+    if (w[j].rbp_off)
+      changed |= *(const uintptr_t *)(next->sp + (intptr_t)w[j].rbp_off) ^ next->rbp;
+  }
+  return changed == 0;
+}
+
+typedef struct {
+  mt_walk_state *w; /* this walk's states */
+  int steps, n;     /* its current state (w[steps]) and frames so far */
+} walk_pos;
+
+/* Take the last walk's states from k (this walk's current state) to its end. @return 1 when
+ * this walk ends there too (*done: by its rule), 0 when it goes on from w[steps]. */
+static int take_last(const mt_unwind_l1 *l1, int k, walk_pos *p, uintptr_t *ips, int max,
+                     uintptr_t lo, uintptr_t hi, int *done) {
+  const mt_walk_state *last = l1->walks[l1->last];
+  for (int j = k;; j++) {
+    p->w[p->steps] = last[j];
+    if (j == l1->last_steps)
+      break;
+    if (p->steps >= MT_WALK_STEPS || p->n >= max) {
+      *done = 0;
+      return 1;
+    }
+    ips[p->n] = last[j].ip;
+    p->n += last[j].ip - lo >= hi - lo;
+    p->steps++;
+  }
+  if (!l1->last_done)
+    return 0; /* it stopped at a limit: this walk may go further */
+  *done = p->steps < MT_WALK_STEPS && p->n < max;
+  if (*done) { /* the last state is processed, then the walk ends by its rule */
+    ips[p->n] = last[l1->last_steps].ip;
+    p->n += last[l1->last_steps].ip - lo >= hi - lo;
+  }
+  return 1;
+}
+
+/* Walk with the thread's cache and its last walk; records this walk's states for the next. */
+static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips, int max,
+                       mt_unwind_l1 *l1, uintptr_t lo, uintptr_t hi) {
+  const mt_walk_state *last = l1->walks[l1->last];
+  const int last_steps = l1->last_steps;
+  /* The last walk's stack lines and rules have often left the cache since: ask for them
+   * all at once, for the check or for the steps. A prefetch never faults. */
+  for (int k = 0; k <= last_steps; k++) {
+    __builtin_prefetch((const void *)(last[k].sp - 8));
+    __builtin_prefetch(l1_slot(l1, last[k].ip));
+  }
+  walk_pos p = {l1->walks[l1->last ^ 1], 0, 0};
+  int k = 0, done = 0;
+  for (;;) {
+    p.w[p.steps] = (mt_walk_state){ip, sp, rbp, 0, 0};
+    if (p.steps >= MT_WALK_STEPS || p.n >= max || !ip)
+      break;
+    while (k <= last_steps && last[k].sp < sp)
+      k++;
+    if (k <= last_steps && last[k].sp == sp && last[k].ip == ip && last[k].rbp == rbp) {
+      if (still_valid(last, k, last_steps)) {
+        if (take_last(l1, k, &p, ips, max, lo, hi, &done))
+          break;
+        ip = p.w[p.steps].ip;
+        sp = p.w[p.steps].sp;
+        rbp = p.w[p.steps].rbp;
+      }
+      k = last_steps + 1; /* no second attempt */
+      continue;
+    }
+    const mt_unwind_l1_entry *e = lookup_l1(l1, ip);
+    ips[p.n] = ip;
+    p.n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
+    if (mt_unlikely(e->rule.kind != RULE_STEP)) {
+      if (e->rule.kind == RULE_END) {
+        done = 1;
+        break;
+      }
+      l1->last_steps = -1;
+      return -1;
+    }
+    uintptr_t cfa = (e->rule.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)e->rule.cfa_off;
+    if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME)) {
+      done = 1; /* cfa <= sp or too far: lost track (stack switch, corrupt frame), keep what we have */
+      break;
+    }
+    ip = *(const uintptr_t *)(cfa - 8);
+    if (e->rule.rbp_off) {
+      rbp = *(const uintptr_t *)(cfa + (intptr_t)e->rule.rbp_off);
+      p.w[p.steps].rbp_off = e->rule.rbp_off;
+    }
+    sp = cfa;
+    p.steps++;
+  }
+  l1->last ^= 1;
+  l1->last_steps = p.steps;
+  l1->last_done = done;
+  return p.n;
 }
 
 int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
@@ -564,6 +657,7 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (l1 && mt_unlikely(gen != l1->generation)) {
     memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;
+    l1->last_steps = -1; /* its steps used rules now dropped */
   }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
   const uintptr_t *fp = __builtin_frame_address(0);
@@ -577,8 +671,8 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (ip - lo < hi - lo)
     return -1;
   if (mt_likely(l1 != NULL))
-    return walk(ip, sp, rbp, ips, max, l1, lo, hi);
-  return walk(ip, sp, rbp, ips, max, NULL, lo, hi);
+    return walk_cached(ip, sp, rbp, ips, max, l1, lo, hi);
+  return walk_plain(ip, sp, rbp, ips, max, lo, hi);
 }
 
 /* Unloading a library may put other code at the same addresses: forget every rule. */

@@ -224,11 +224,20 @@ typedef struct {
   uintptr_t ip;
   mt_unwind_rule rule;
 } mt_unwind_l1_entry;
+/* One state of a walk, and where the step from it read the caller's rbp (CFA + rbp_off;
+ * 0: rbp kept). */
+typedef struct {
+  uintptr_t ip, sp, rbp;
+  int32_t rbp_off;
+  int32_t unused;
+} mt_walk_state;
+#define MT_WALK_STEPS (MT_DEPTH_MAX + 16) /* a walk takes at most this many steps */
 typedef struct {
   unsigned generation;
-  int last_n;                          /* frames of the thread's previous walk */
-  uintptr_t last_cfa[MT_DEPTH_MAX];    /* their CFAs: the return address sits below each */
-  uintptr_t last_ip[MT_DEPTH_MAX];     /* their return addresses */
+  int last_steps;  /* the thread's last walk: states 0..last_steps in walks[last], or -1 */
+  int last_done;   /* it ended at that state by its rule (or a lost track), not by a limit */
+  int last;
+  mt_walk_state walks[2][MT_WALK_STEPS + 1];
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
 
