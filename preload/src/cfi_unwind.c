@@ -557,35 +557,73 @@ static int still_valid(const mt_walk_state *w, int from, int to) {
   return changed == 0;
 }
 
+/* How a walk ended at its last state. */
+enum { WALK_LIMIT, /* at a limit (steps, frames wanted): a walk from there may go on */
+       WALK_RULE,  /* by the state's rule, or lost track: its ip is the last frame */
+       WALK_ROOT   /* at return address 0, the outermost frame's caller */ };
+
+/* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
+ * that walk? Not when the rules up to the next reload of rbp take their CFA from rsp: in
+ * code built without frame pointers rbp holds data, different at every call. */
+static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
+  for (int j = k; j < steps; j++) {
+    if (w[j].cfa_by_rbp)
+      return 1;
+    if (w[j].rbp_off)
+      return 0;
+  }
+  if (end == WALK_ROOT)
+    return 0;
+  if (end == WALK_RULE)
+    return w[steps].cfa_by_rbp;
+  return 1; /* a walk going on from the last state starts with this rbp */
+}
+
+/* Is this walk at state k of the thread's last walk? */
+static inline int at_last_state(const mt_unwind_l1 *l1, int k, uintptr_t ip, uintptr_t sp,
+                                uintptr_t rbp) {
+  const mt_walk_state *s = &l1->walks[l1->last][k];
+  return s->sp == sp && s->ip == ip &&
+         (s->rbp == rbp || !rbp_matters(l1->walks[l1->last], k, l1->last_steps, l1->last_end));
+}
+
 typedef struct {
   mt_walk_state *w; /* this walk's states */
   int steps, n;     /* its current state (w[steps]) and frames so far */
 } walk_pos;
 
 /* Take the last walk's states from k (this walk's current state) to its end. @return 1 when
- * this walk ends there too (*done: by its rule), 0 when it goes on from w[steps]. */
+ * this walk ends there too (*end: how), 0 when it goes on from w[steps]. */
 static int take_last(const mt_unwind_l1 *l1, int k, walk_pos *p, uintptr_t *ips, int max,
-                     uintptr_t lo, uintptr_t hi, int *done) {
+                     uintptr_t lo, uintptr_t hi, int *end) {
   const mt_walk_state *last = l1->walks[l1->last];
-  for (int j = k;; j++) {
-    p->w[p->steps] = last[j];
-    if (j == l1->last_steps)
-      break;
-    if (p->steps >= MT_WALK_STEPS || p->n >= max) {
-      *done = 0;
+  const int last_steps = l1->last_steps;
+  /* states k.. are processed and stepped from, as in the last walk, until a limit */
+  int room = MT_WALK_STEPS - p->steps, j = k, n = p->n;
+  int stop = last_steps - k < room ? last_steps : k + room;
+  for (; j < stop && n < max; j++) {
+    ips[n] = last[j].ip;
+    n += last[j].ip - lo >= hi - lo;
+  }
+  if (p->w != last) /* in place, the states are already there */
+    memcpy(&p->w[p->steps], &last[k], (size_t)(j - k + 1) * sizeof *last);
+  p->steps += j - k;
+  p->n = n;
+  if (j < last_steps) { /* stopped at a limit before the last walk's end */
+    *end = WALK_LIMIT;
+    return 1;
+  }
+  if (l1->last_end == WALK_LIMIT)
+    return 0;
+  if (l1->last_end == WALK_RULE) {
+    if (p->steps >= MT_WALK_STEPS || n >= max) {
+      *end = WALK_LIMIT;
       return 1;
     }
-    ips[p->n] = last[j].ip;
-    p->n += last[j].ip - lo >= hi - lo;
-    p->steps++;
+    ips[n] = last[last_steps].ip;
+    p->n += last[last_steps].ip - lo >= hi - lo;
   }
-  if (!l1->last_done)
-    return 0; /* it stopped at a limit: this walk may go further */
-  *done = p->steps < MT_WALK_STEPS && p->n < max;
-  if (*done) { /* the last state is processed, then the walk ends by its rule */
-    ips[p->n] = last[l1->last_steps].ip;
-    p->n += last[l1->last_steps].ip - lo >= hi - lo;
-  }
+  *end = l1->last_end;
   return 1;
 }
 
@@ -594,23 +632,40 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
                        mt_unwind_l1 *l1, uintptr_t lo, uintptr_t hi) {
   const mt_walk_state *last = l1->walks[l1->last];
   const int last_steps = l1->last_steps;
-  /* The last walk's stack lines and rules have often left the cache since: ask for them
-   * all at once, for the check or for the steps. A prefetch never faults. */
-  for (int k = 0; k <= last_steps; k++) {
-    __builtin_prefetch((const void *)(last[k].sp - 8));
-    __builtin_prefetch(l1_slot(l1, last[k].ip));
+  walk_pos p;
+  int k = 0, end = WALK_LIMIT, ended = 0;
+  /* The same walk as the last one (a loop allocating at one call site): its states stay in
+   * place and only their words are checked. */
+  const int in_place =
+      last_steps >= 0 && at_last_state(l1, 0, ip, sp, rbp) && still_valid(last, 0, last_steps);
+  if (in_place) {
+    p = (walk_pos){l1->walks[l1->last], 0, 0};
+    ended = take_last(l1, 0, &p, ips, max, lo, hi, &end);
+    l1->repeated = ended && p.steps == last_steps && end == l1->last_end;
+    ip = p.w[p.steps].ip;
+    sp = p.w[p.steps].sp;
+    rbp = p.w[p.steps].rbp;
+    k = last_steps + 1;
+  } else {
+    /* The last walk's stack lines and rules have often left the cache since: ask for them
+     * all at once, for the check or for the steps. A prefetch never faults. */
+    for (int j = 0; j <= last_steps; j++) {
+      __builtin_prefetch((const void *)(last[j].sp - 8));
+      __builtin_prefetch(l1_slot(l1, last[j].ip));
+    }
+    p = (walk_pos){l1->walks[l1->last ^ 1], 0, 0};
   }
-  walk_pos p = {l1->walks[l1->last ^ 1], 0, 0};
-  int k = 0, done = 0;
-  for (;;) {
+  while (!ended) {
     p.w[p.steps] = (mt_walk_state){ip, sp, rbp, 0, 0};
-    if (p.steps >= MT_WALK_STEPS || p.n >= max || !ip)
+    if (p.steps >= MT_WALK_STEPS || p.n >= max || !ip) {
+      end = ip ? WALK_LIMIT : WALK_ROOT;
       break;
+    }
     while (k <= last_steps && last[k].sp < sp)
       k++;
-    if (k <= last_steps && last[k].sp == sp && last[k].ip == ip && last[k].rbp == rbp) {
+    if (k <= last_steps && last[k].sp == sp && at_last_state(l1, k, ip, sp, rbp)) {
       if (still_valid(last, k, last_steps)) {
-        if (take_last(l1, k, &p, ips, max, lo, hi, &done))
+        if (take_last(l1, k, &p, ips, max, lo, hi, &end))
           break;
         ip = p.w[p.steps].ip;
         sp = p.w[p.steps].sp;
@@ -620,11 +675,12 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
       continue;
     }
     const mt_unwind_l1_entry *e = lookup_l1(l1, ip);
+    p.w[p.steps].cfa_by_rbp = e->rule.kind == RULE_STEP && e->rule.cfa_reg != REG_RSP;
     ips[p.n] = ip;
     p.n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
     if (mt_unlikely(e->rule.kind != RULE_STEP)) {
       if (e->rule.kind == RULE_END) {
-        done = 1;
+        end = WALK_RULE;
         break;
       }
       l1->last_steps = -1;
@@ -632,7 +688,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     }
     uintptr_t cfa = (e->rule.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)e->rule.cfa_off;
     if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME)) {
-      done = 1; /* cfa <= sp or too far: lost track (stack switch, corrupt frame), keep what we have */
+      end = WALK_RULE; /* cfa <= sp or too far: lost track (stack switch, corrupt frame) */
       break;
     }
     ip = *(const uintptr_t *)(cfa - 8);
@@ -643,17 +699,19 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     sp = cfa;
     p.steps++;
   }
-  l1->last ^= 1;
+  l1->last ^= !in_place;
   l1->last_steps = p.steps;
-  l1->last_done = done;
+  l1->last_end = end;
   return p.n;
 }
 
-int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
+static int unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   const uintptr_t lo = self_lo, hi = self_hi;
   if (!hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
+  if (l1)
+    l1->repeated = 0;
   if (l1 && mt_unlikely(gen != l1->generation)) {
     memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;
@@ -673,6 +731,13 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (mt_likely(l1 != NULL))
     return walk_cached(ip, sp, rbp, ips, max, l1, lo, hi);
   return walk_plain(ip, sp, rbp, ips, max, lo, hi);
+}
+
+int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
+  int n = unwind(ips, max, l1);
+  if (n < 0 && l1)
+    l1->last_steps = -1; /* libunwind takes this stack: it is not the last walk's */
+  return n;
 }
 
 /* Unloading a library may put other code at the same addresses: forget every rule. */

@@ -224,19 +224,20 @@ typedef struct {
   uintptr_t ip;
   mt_unwind_rule rule;
 } mt_unwind_l1_entry;
-/* One state of a walk, and where the step from it read the caller's rbp (CFA + rbp_off;
- * 0: rbp kept). */
+/* One state of a walk, and how its rule used rbp: the CFA from it, the caller's rbp read at
+ * CFA + rbp_off (0: rbp kept). */
 typedef struct {
   uintptr_t ip, sp, rbp;
   int32_t rbp_off;
-  int32_t unused;
+  int32_t cfa_by_rbp;
 } mt_walk_state;
 #define MT_WALK_STEPS (MT_DEPTH_MAX + 16) /* a walk takes at most this many steps */
 typedef struct {
   unsigned generation;
   int last_steps;  /* the thread's last walk: states 0..last_steps in walks[last], or -1 */
-  int last_done;   /* it ended at that state by its rule (or a lost track), not by a limit */
+  int last_end;    /* how it ended at that state (cfi_unwind.c) */
   int last;
+  int repeated;    /* the walk just taken gave the same frames as the one before */
   mt_walk_state walks[2][MT_WALK_STEPS + 1];
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;

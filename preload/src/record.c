@@ -119,6 +119,9 @@ static uint64_t capture_stack(mt_tbuf *tb) {
     local.n = 0;
     return mt__stack_intern(tb, &local, ips, n);
   }
+  /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
+  if (tb->l1.repeated && n > 0 && n == tb->memo.n && tb->memo.leaf)
+    return tb->memo.leaf;
   return mt__stack_intern(tb, &tb->memo, ips, n);
 }
 
@@ -126,7 +129,10 @@ static uint64_t capture_stack(mt_tbuf *tb) {
 static uint64_t given_stack(mt_tbuf *tb, const uintptr_t *ips, int n) {
   mt_stack_memo local;
   local.n = 0;
-  return mt__stack_intern(tb, tb->shared ? &local : &tb->memo, ips, n);
+  if (tb->shared)
+    return mt__stack_intern(tb, &local, ips, n);
+  tb->l1.last_steps = -1; /* the memo no longer holds the last walk's stack */
+  return mt__stack_intern(tb, &tb->memo, ips, n);
 }
 
 /* FREE of a heap block whose size we know (already removed from the live table). */
