@@ -638,10 +638,13 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
    * place and only their words are checked. */
   const int in_place =
       last_steps >= 0 && at_last_state(l1, 0, ip, sp, rbp) && still_valid(last, 0, last_steps);
+  if (in_place && max == l1->last_max) {
+    l1->repeated = 1; /* the same frames: the caller has them, ips is left alone */
+    return l1->last_n;
+  }
   if (in_place) {
     p = (walk_pos){l1->walks[l1->last], 0, 0};
     ended = take_last(l1, 0, &p, ips, max, lo, hi, &end);
-    l1->repeated = ended && p.steps == last_steps && end == l1->last_end;
     ip = p.w[p.steps].ip;
     sp = p.w[p.steps].sp;
     rbp = p.w[p.steps].rbp;
@@ -702,6 +705,8 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
   l1->last ^= !in_place;
   l1->last_steps = p.steps;
   l1->last_end = end;
+  l1->last_max = max;
+  l1->last_n = p.n;
   return p.n;
 }
 

@@ -236,8 +236,9 @@ typedef struct {
   unsigned generation;
   int last_steps;  /* the thread's last walk: states 0..last_steps in walks[last], or -1 */
   int last_end;    /* how it ended at that state (cfi_unwind.c) */
+  int last_max, last_n; /* the frames it was asked for and gave */
   int last;
-  int repeated;    /* the walk just taken gave the same frames as the one before */
+  int repeated;    /* the walk just asked for gives the last walk's frames: ips not written */
   mt_walk_state walks[2][MT_WALK_STEPS + 1];
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
@@ -340,7 +341,9 @@ extern mt_lock mt__stack_lock;
 /* unwind.c -------------------------------------------------------------------------------- */
 
 void mt__unwind_setup(void);
-/* Return addresses of the caller's stack, innermost first, shim frames removed. */
+/* Return addresses of the caller's stack, innermost first, shim frames removed. With the
+ * thread's l1, a walk giving the same frames as the thread's last one sets l1->repeated and
+ * leaves ips alone (its caller still has them). */
 int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 /* Mark [start, end) as shim code (frames there are dropped). */
 void mt__unwind_set_self(uintptr_t start, uintptr_t end);

@@ -119,9 +119,13 @@ static uint64_t capture_stack(mt_tbuf *tb) {
     local.n = 0;
     return mt__stack_intern(tb, &local, ips, n);
   }
-  /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
-  if (tb->l1.repeated && n > 0 && n == tb->memo.n && tb->memo.leaf)
-    return tb->memo.leaf;
+  if (tb->l1.repeated) {
+    /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
+    if (n > 0 && n == tb->memo.n && tb->memo.leaf)
+      return tb->memo.leaf;
+    tb->l1.last_steps = -1; /* not interned (out of memory): walk again, filling ips */
+    n = mt__unwind(ips, mt__g.opt.depth, &tb->l1);
+  }
   return mt__stack_intern(tb, &tb->memo, ips, n);
 }
 
