@@ -4,8 +4,8 @@
  * return address at CFA-8, caller's rbp at CFA+n or unchanged". A cached step is two loads.
  * Anything else (signal frames, DWARF expressions, code without unwind info) makes the whole
  * stack fall back to libunwind. The walk starts from the shim's own frame-pointer chain.
- * Each thread keeps the states of its last walk and takes its rest over, after checking the
- * stack words it read, when this walk reaches one of them (see "Walk reuse").
+ * Each thread keeps the states of its last walk: a walk starting where it started, with the
+ * stack words it read unchanged, is that walk again (see "Repeated walks").
  * The cache is dropped whenever a library is unloaded (dlclose hook). */
 #include "internal.h"
 
@@ -536,14 +536,23 @@ static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips,
   return n;
 }
 
-/* Walk reuse ------------------------------------------------------------------------------ */
+/* Repeated walks ------------------------------------------------------------------------- */
 /* A step depends only on its state (ip, sp, rbp), the rule for ip and the one or two stack
- * words it reads. So when a walk reaches a state of the thread's last walk, the rest of that
- * walk is this one's too, provided every word its later steps read still holds the value
- * read then: a check of independent loads instead of a chain of dependent ones (on
- * alloc_storm every stack but one in 64 repeats the last; on clang++ the callers mostly
- * do). A frame that returned and was called again from elsewhere at the same depth fails
- * the check: its return address changed. */
+ * words it reads. So a walk that starts in the state the thread's last walk started in is
+ * that walk again, provided every word its steps read still holds the value read then: a
+ * check of independent loads instead of a chain of dependent ones. A loop allocating at one
+ * call site repeats its walk (alloc_storm: 310K of 402K walks). A frame that returned and
+ * was called again from elsewhere at the same depth fails the check: its return address
+ * changed. Taking over the rest of the last walk from a later state as well (clang++'s
+ * callers mostly repeat) checked and copied as much as it saved: perf showed no gain on
+ * clang++ and sqlite3 ran 4% more instructions. */
+
+/* How a walk ended at its last state. */
+enum { WALK_LIMIT, /* at a limit (steps, frames wanted) */
+       WALK_RULE,  /* by the state's rule, or lost track: its ip is the last frame */
+       WALK_ROOT   /* at return address 0, the outermost frame's caller */ };
+
+#define PREFETCH_MIN_STEPS 16 /* shallower stacks stay in cache between walks */
 
 /* Do the words read by steps from..to-1 of walk `w` still hold what they held? */
 static int still_valid(const mt_walk_state *w, int from, int to) {
@@ -556,11 +565,6 @@ static int still_valid(const mt_walk_state *w, int from, int to) {
   }
   return changed == 0;
 }
-
-/* How a walk ended at its last state. */
-enum { WALK_LIMIT, /* at a limit (steps, frames wanted): a walk from there may go on */
-       WALK_RULE,  /* by the state's rule, or lost track: its ip is the last frame */
-       WALK_ROOT   /* at return address 0, the outermost frame's caller */ };
 
 /* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
  * that walk? Not when the rules up to the next reload of rbp take their CFA from rsp: in
@@ -576,119 +580,55 @@ static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
     return 0;
   if (end == WALK_RULE)
     return w[steps].cfa_by_rbp;
-  return 1; /* a walk going on from the last state starts with this rbp */
+  return 1; /* stopped at a limit: a longer walk would go on with this rbp */
 }
 
-/* Is this walk at state k of the thread's last walk? */
-static inline int at_last_state(const mt_unwind_l1 *l1, int k, uintptr_t ip, uintptr_t sp,
-                                uintptr_t rbp) {
-  const mt_walk_state *s = &l1->walks[l1->last][k];
-  return s->sp == sp && s->ip == ip &&
-         (s->rbp == rbp || !rbp_matters(l1->walks[l1->last], k, l1->last_steps, l1->last_end));
+/* Would a walk from (ip, sp, rbp) for `max` frames give the thread's last walk again? */
+static int repeats_last(const mt_unwind_l1 *l1, uintptr_t ip, uintptr_t sp, uintptr_t rbp,
+                        int max) {
+  const mt_walk_state *w = l1->walks[l1->last];
+  const int steps = l1->last_steps;
+  return steps >= 0 && max == l1->last_max && w[0].sp == sp && w[0].ip == ip &&
+         (w[0].rbp == rbp || !rbp_matters(w, 0, steps, l1->last_end)) &&
+         still_valid(w, 0, steps);
 }
 
-typedef struct {
-  mt_walk_state *w; /* this walk's states */
-  int steps, n;     /* its current state (w[steps]) and frames so far */
-} walk_pos;
-
-/* Take the last walk's states from k (this walk's current state) to its end. @return 1 when
- * this walk ends there too (*end: how), 0 when it goes on from w[steps]. */
-static int take_last(const mt_unwind_l1 *l1, int k, walk_pos *p, uintptr_t *ips, int max,
-                     uintptr_t lo, uintptr_t hi, int *end) {
-  const mt_walk_state *last = l1->walks[l1->last];
-  const int last_steps = l1->last_steps;
-  /* states k.. are processed and stepped from, as in the last walk, until a limit */
-  int room = MT_WALK_STEPS - p->steps, j = k, n = p->n;
-  int stop = last_steps - k < room ? last_steps : k + room;
-  for (; j < stop && n < max; j++) {
-    ips[n] = last[j].ip;
-    n += last[j].ip - lo >= hi - lo;
-  }
-  if (p->w != last) /* in place, the states are already there */
-    memcpy(&p->w[p->steps], &last[k], (size_t)(j - k + 1) * sizeof *last);
-  p->steps += j - k;
-  p->n = n;
-  if (j < last_steps) { /* stopped at a limit before the last walk's end */
-    *end = WALK_LIMIT;
-    return 1;
-  }
-  if (l1->last_end == WALK_LIMIT)
-    return 0;
-  if (l1->last_end == WALK_RULE) {
-    if (p->steps >= MT_WALK_STEPS || n >= max) {
-      *end = WALK_LIMIT;
-      return 1;
-    }
-    ips[n] = last[last_steps].ip;
-    p->n += last[last_steps].ip - lo >= hi - lo;
-  }
-  *end = l1->last_end;
-  return 1;
-}
-
-/* Walk with the thread's cache and its last walk; records this walk's states for the next. */
+/* Walk with the thread's cache; records this walk's states for the next. */
 static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips, int max,
                        mt_unwind_l1 *l1, uintptr_t lo, uintptr_t hi) {
-  const mt_walk_state *last = l1->walks[l1->last];
-  const int last_steps = l1->last_steps;
-  walk_pos p;
-  int k = 0, end = WALK_LIMIT, ended = 0;
-  /* The same walk as the last one (a loop allocating at one call site): its states stay in
-   * place and only their words are checked. */
-  const int in_place =
-      last_steps >= 0 && at_last_state(l1, 0, ip, sp, rbp) && still_valid(last, 0, last_steps);
-  if (in_place && max == l1->last_max) {
+  if (repeats_last(l1, ip, sp, rbp, max)) {
     l1->repeated = 1; /* the same frames: the caller has them, ips is left alone */
     return l1->last_n;
   }
-  if (in_place) {
-    p = (walk_pos){l1->walks[l1->last], 0, 0};
-    ended = take_last(l1, 0, &p, ips, max, lo, hi, &end);
-    ip = p.w[p.steps].ip;
-    sp = p.w[p.steps].sp;
-    rbp = p.w[p.steps].rbp;
-    k = last_steps + 1;
-  } else {
-    /* The last walk's stack lines and rules have often left the cache since: ask for them
-     * all at once, for the check or for the steps. A prefetch never faults. */
-    for (int j = 0; j <= last_steps; j++) {
+  const mt_walk_state *last = l1->walks[l1->last];
+  if (l1->last_steps >= PREFETCH_MIN_STEPS) {
+    /* A deep stack's outer lines and their rules have often left the cache since the last
+     * walk, and this one likely shares those callers: ask for them all at once, as the walk
+     * itself would, one after the other. A prefetch never faults. */
+    for (int j = 0; j <= l1->last_steps; j++) {
       __builtin_prefetch((const void *)(last[j].sp - 8));
       __builtin_prefetch(l1_slot(l1, last[j].ip));
     }
-    p = (walk_pos){l1->walks[l1->last ^ 1], 0, 0};
   }
-  while (!ended) {
-    p.w[p.steps] = (mt_walk_state){ip, sp, rbp, 0, 0};
-    if (p.steps >= MT_WALK_STEPS || p.n >= max || !ip) {
+  mt_walk_state *w = l1->walks[l1->last ^ 1];
+  int n = 0, steps = 0, end;
+  for (;;) {
+    w[steps] = (mt_walk_state){ip, sp, rbp, 0, 0};
+    if (steps >= MT_WALK_STEPS || n >= max || !ip) {
       end = ip ? WALK_LIMIT : WALK_ROOT;
       break;
     }
-    while (k <= last_steps && last[k].sp < sp)
-      k++;
-    if (k <= last_steps && last[k].sp == sp && at_last_state(l1, k, ip, sp, rbp)) {
-      if (still_valid(last, k, last_steps)) {
-        if (take_last(l1, k, &p, ips, max, lo, hi, &end))
-          break;
-        ip = p.w[p.steps].ip;
-        sp = p.w[p.steps].sp;
-        rbp = p.w[p.steps].rbp;
-      }
-      k = last_steps + 1; /* no second attempt */
-      continue;
-    }
     const mt_unwind_l1_entry *e = lookup_l1(l1, ip);
-    p.w[p.steps].cfa_by_rbp = e->rule.kind == RULE_STEP && e->rule.cfa_reg != REG_RSP;
-    ips[p.n] = ip;
-    p.n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
+    ips[n] = ip;
+    n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
     if (mt_unlikely(e->rule.kind != RULE_STEP)) {
       if (e->rule.kind == RULE_END) {
         end = WALK_RULE;
         break;
       }
-      l1->last_steps = -1;
       return -1;
     }
+    w[steps].cfa_by_rbp = e->rule.cfa_reg != REG_RSP;
     uintptr_t cfa = (e->rule.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)e->rule.cfa_off;
     if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME)) {
       end = WALK_RULE; /* cfa <= sp or too far: lost track (stack switch, corrupt frame) */
@@ -697,17 +637,17 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     ip = *(const uintptr_t *)(cfa - 8);
     if (e->rule.rbp_off) {
       rbp = *(const uintptr_t *)(cfa + (intptr_t)e->rule.rbp_off);
-      p.w[p.steps].rbp_off = e->rule.rbp_off;
+      w[steps].rbp_off = e->rule.rbp_off;
     }
     sp = cfa;
-    p.steps++;
+    steps++;
   }
-  l1->last ^= !in_place;
-  l1->last_steps = p.steps;
+  l1->last ^= 1;
+  l1->last_steps = steps;
   l1->last_end = end;
   l1->last_max = max;
-  l1->last_n = p.n;
-  return p.n;
+  l1->last_n = n;
+  return n;
 }
 
 static int unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
