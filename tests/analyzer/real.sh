@@ -404,6 +404,60 @@ via_b=1000" "$(awk -F, '$3 ~ /^(leaf|mid|via_[ab]|outer_[cd]|deep_[ef])$/ { prin
   done
 }
 
+# Repeated walks: loops allocate from one call path (the unwinder reuses its last walk after
+# checking the stack words it read), alternate between two callers of identical frames at
+# the same depth (the check must fail: the return address changed), and recurse deeper than
+# --depth. Every allocation's stack must be libunwind's: the collapsed stacks with their
+# counts are compared whole, at the default depth and at 8 frames.
+case_repeated_walks_match_libunwind() {
+  cat >repeats.c <<'C'
+#include <stdlib.h>
+#define KEEP() __asm__ volatile("" ::: "memory") /* no tail call: every caller keeps its frame */
+static void *keep[8];
+__attribute__((noinline)) static void leaf(int i) {
+  free(keep[i & 7]);
+  keep[i & 7] = malloc(8 + (size_t)(i & 15));
+  KEEP();
+}
+__attribute__((noinline)) static void via_a(int i) { leaf(i); KEEP(); }
+__attribute__((noinline)) static void via_b(int i) { leaf(i + 1); KEEP(); }
+__attribute__((noinline)) static void down(int n, int i) {
+  if (n)
+    down(n - 1, i);
+  else if (i & 1)
+    via_a(i);
+  else
+    via_b(i);
+  KEEP();
+}
+int main(void) {
+  for (int round = 0; round < 30; round++)
+    for (int depth = 0; depth < 24; depth++) {
+      for (int i = 0; i < 20; i++)
+        down(depth, 1); /* the same path 20 times */
+      for (int i = 0; i < 20; i++)
+        down(depth, i); /* via_a and via_b in turn, same frames */
+    }
+  for (int i = 0; i < 8; i++)
+    free(keep[i]);
+  return 0;
+}
+C
+  cc -O2 -g -o repeats repeats.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  for depth in 64 8; do
+    "$M" -q --depth "$depth" -o "fast$depth.mt" ./repeats >/dev/null 2>&1 || fail "memtrace"
+    MEMTRACE_UNWIND=libunwind "$M" -q --depth "$depth" -o "slow$depth.mt" ./repeats >/dev/null 2>&1 ||
+      fail "memtrace, libunwind"
+    "$R" flamegraph --by allocations "fast$depth.mt" | sort >"fast$depth.txt" || fail flamegraph
+    "$R" flamegraph --by allocations "slow$depth.mt" | sort >"slow$depth.txt" || fail flamegraph
+    expect "allocations at depth $depth" 28800 \
+      "$(awk '{ n += $NF } END { print n }' "fast$depth.txt")"
+    expect "stacks at depth $depth, fast against libunwind" "$(cat "slow$depth.txt")" "$(cat "fast$depth.txt")"
+  done
+  expect "via_a's and via_b's allocations at depth 64" "21600 7200" \
+    "$(awk '/;via_a;/ { a += $NF } /;via_b;/ { b += $NF } END { print a, b }' fast64.txt)"
+}
+
 # A fork child that exec'd ran two programs under one pid, each a process of its own:
 # --process PID picks the input trace's process among them, else the last program.
 case_process_pid_that_execd() {
