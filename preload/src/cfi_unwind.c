@@ -554,16 +554,18 @@ enum { WALK_LIMIT, /* at a limit (steps, frames wanted) */
 
 #define PREFETCH_MIN_STEPS 16 /* shallower stacks stay in cache between walks */
 
-/* Do the words read by steps from..to-1 of walk `w` still hold what they held? */
+/* Do the words read by steps from..to-1 of walk `w` still hold what they held? It stops at
+ * the first change: a walk from here would read the words after it elsewhere, and those
+ * may no longer be mapped. Until then it reads exactly what that walk would. */
 static int still_valid(const mt_walk_state *w, int from, int to) {
-  uintptr_t changed = 0;
   for (int j = from; j < to; j++) {
     const mt_walk_state *next = &w[j + 1];
-    changed |= *(const uintptr_t *)(next->sp - 8) ^ next->ip;
-    if (w[j].rbp_off)
-      changed |= *(const uintptr_t *)(next->sp + (intptr_t)w[j].rbp_off) ^ next->rbp;
+    if (*(const uintptr_t *)(next->sp - 8) != next->ip)
+      return 0;
+    if (w[j].rbp_off && *(const uintptr_t *)(next->sp + (intptr_t)w[j].rbp_off) != next->rbp)
+      return 0;
   }
-  return changed == 0;
+  return 1;
 }
 
 /* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
