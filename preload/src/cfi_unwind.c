@@ -511,6 +511,20 @@ static inline const mt_unwind_l1_entry *lookup_l1(mt_unwind_l1 *l1, uintptr_t ip
   return e;
 }
 
+/* Step from the state (ip, sp, rbp) to the caller's by rule r. @return 0, or 1 when the
+ * walk lost track (CFA at or below sp, or too far: a stack switch, a corrupt frame); the
+ * state is then unchanged. */
+static inline int step(const rule *r, uintptr_t *ip, uintptr_t *sp, uintptr_t *rbp) {
+  uintptr_t cfa = (r->cfa_reg == REG_RSP ? *sp : *rbp) + (uintptr_t)(intptr_t)r->cfa_off;
+  if (mt_unlikely(cfa - *sp - 1 >= MAX_FRAME))
+    return 1;
+  *ip = *(const uintptr_t *)(cfa - 8);
+  if (r->rbp_off)
+    *rbp = *(const uintptr_t *)(cfa + (intptr_t)r->rbp_off);
+  *sp = cfa;
+  return 0;
+}
+
 /* Walk the program's frames from the first return address outside the shim, without the
  * thread's cache (the shared tbuf of exiting threads). */
 static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips, int max,
@@ -525,13 +539,8 @@ static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips,
         break;
       return -1;
     }
-    uintptr_t cfa = (r.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)r.cfa_off;
-    if (cfa - sp - 1 >= MAX_FRAME)
-      break; /* cfa <= sp or too far: lost track (stack switch, corrupt frame), keep what we have */
-    ip = *(const uintptr_t *)(cfa - 8);
-    if (r.rbp_off)
-      rbp = *(const uintptr_t *)(cfa + (intptr_t)r.rbp_off);
-    sp = cfa;
+    if (step(&r, &ip, &sp, &rbp))
+      break; /* keep what we have */
   }
   return n;
 }
@@ -631,17 +640,11 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
       return -1;
     }
     w[steps].cfa_by_rbp = e->rule.cfa_reg != REG_RSP;
-    uintptr_t cfa = (e->rule.cfa_reg == REG_RSP ? sp : rbp) + (uintptr_t)(intptr_t)e->rule.cfa_off;
-    if (mt_unlikely(cfa - sp - 1 >= MAX_FRAME)) {
-      end = WALK_RULE; /* cfa <= sp or too far: lost track (stack switch, corrupt frame) */
+    w[steps].rbp_off = e->rule.rbp_off; /* read only for states stepped from */
+    if (step(&e->rule, &ip, &sp, &rbp)) {
+      end = WALK_RULE; /* lost track: keep what we have */
       break;
     }
-    ip = *(const uintptr_t *)(cfa - 8);
-    if (e->rule.rbp_off) {
-      rbp = *(const uintptr_t *)(cfa + (intptr_t)e->rule.rbp_off);
-      w[steps].rbp_off = e->rule.rbp_off;
-    }
-    sp = cfa;
     steps++;
   }
   l1->last ^= 1;
