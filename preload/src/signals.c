@@ -107,8 +107,14 @@ static int is_fatal(int sig) {
  * the others when they first allocate (threads that never allocate have none: their
  * overflow ends the trace at its last flush). Writing END took less than 16 KiB of stack in
  * tests; the main thread, whose exit also scans all memory, gets more. Pages never touched
- * cost no memory. */
+ * cost no memory. The program never sees these stacks (see sigaltstack below). */
 #define ALT_STACK_SIZE (256u << 10)
+static void *main_signal_stack;
+
+/* The shim's own calls bypass its sigaltstack, which hides our stacks. */
+static int raw_sigaltstack(const stack_t *ss, stack_t *old) {
+  return (int)syscall(SYS_sigaltstack, ss, old);
+}
 
 /* Install a signal stack of `size` bytes, reserved in *stack unless it holds one already,
  * unless the thread has one: one system call, then the rare put-back of what the thread had
@@ -117,10 +123,10 @@ static int install_signal_stack(void **stack, size_t size) {
   if (!*stack)
     *stack = mt__os_reserve(size);
   stack_t ss = {.ss_sp = *stack, .ss_size = size, .ss_flags = 0}, old;
-  if (!*stack || sigaltstack(&ss, &old) != 0)
+  if (!*stack || raw_sigaltstack(&ss, &old) != 0)
     return 0;
   if (!(old.ss_flags & SS_DISABLE)) { /* the program's or its runtime's: keep it */
-    sigaltstack(&old, NULL);
+    raw_sigaltstack(&old, NULL);
     return 0;
   }
   return 1;
@@ -128,7 +134,9 @@ static int install_signal_stack(void **stack, size_t size) {
 
 static void give_main_thread_a_signal_stack(void) {
   void *p = NULL;
-  if (!install_signal_stack(&p, ALT_STACK_SIZE) && p)
+  if (install_signal_stack(&p, ALT_STACK_SIZE))
+    main_signal_stack = p;
+  else if (p)
     mt__os_free(p, ALT_STACK_SIZE);
 }
 
@@ -138,17 +146,53 @@ int mt__signal_stack_enter(void **stack) {
 
 int mt__signal_stack_leave(void *stack) {
   stack_t off = {.ss_flags = SS_DISABLE}, old;
-  if (sigaltstack(&off, &old) != 0)
+  if (raw_sigaltstack(&off, &old) != 0)
     return 0; /* the thread runs on a signal stack: leave it */
   if (old.ss_sp != stack && !(old.ss_flags & SS_DISABLE)) /* the program replaced ours */
-    sigaltstack(&old, NULL);
+    raw_sigaltstack(&old, NULL);
   return 1;
 }
 
 int mt__signal_stack_is(const void *stack) {
   stack_t cur;
-  return stack && sigaltstack(NULL, &cur) == 0 && cur.ss_sp == stack &&
+  return stack && raw_sigaltstack(NULL, &cur) == 0 && cur.ss_sp == stack &&
          !(cur.ss_flags & SS_DISABLE);
+}
+
+/* The calling thread's own stack from us, where it has one: its address and size. */
+static void *our_signal_stack(size_t *size) {
+  if (main_signal_stack && mt__os_gettid() == mt__os_getpid()) {
+    *size = ALT_STACK_SIZE;
+    return main_signal_stack;
+  }
+  mt_tbuf *tb = mt__tls.tbuf;
+  if (tb && tb->signal_stack_on && tb->signal_stack) {
+    *size = MT_THREAD_SIGNAL_STACK;
+    return tb->signal_stack;
+  }
+  return NULL;
+}
+
+/* Our signal stacks stay hidden: without us the thread would have none, so a program that
+ * asks is told so (LLVM, for one, allocates its own stack only then). A stack the program
+ * installs replaces ours; when it disables its own, ours comes back, still hidden. */
+MT_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
+  stack_t prev;
+  if (raw_sigaltstack(ss, &prev) != 0)
+    return -1;
+  size_t size = 0;
+  void *mine = our_signal_stack(&size);
+  int was_ours = mine && prev.ss_sp == mine && !(prev.ss_flags & SS_DISABLE);
+  if (ss && (ss->ss_flags & SS_DISABLE) && mine) {
+    stack_t back = {.ss_sp = mine, .ss_size = size, .ss_flags = 0};
+    raw_sigaltstack(&back, NULL);
+  }
+  if (old) {
+    *old = prev;
+    if (was_ours && !(prev.ss_flags & SS_ONSTACK)) /* on it, the program must learn so */
+      *old = (stack_t){.ss_sp = NULL, .ss_size = 0, .ss_flags = SS_DISABLE};
+  }
+  return 0;
 }
 
 void mt__signals_setup(void) {
