@@ -88,6 +88,7 @@ static void after_fork_child(void) {
   mt__region_reset();
   mt__modules_reset();
   mt__cfi_reset_after_fork();
+  mt__leak_scan_reset_after_fork();
   mt__g.ctr.seq = 0;
   mt__g.ctr.live = 0;
   mt__g.peak_bytes = mt__g.peak_seq = 0;

@@ -314,6 +314,8 @@ void mt__buf_put(mt_buf *b);
 int mt__queue_push(mt_buf *b);
 /* Write queued buffers from the calling thread (back-pressure when the writer lags). */
 void mt__writer_help(void);
+/* Wake the writer thread now rather than at its next tick. */
+void mt__writer_wake(void);
 /* Start the writer thread if it is not running (lazily after fork). */
 void mt__writer_ensure(void);
 /* End the writer thread for a call that needs the process to have one thread, and let the
@@ -560,6 +562,10 @@ void mt__leak_scan_note_exit(uintptr_t sp);
   } while (0)
 /* Write SCAN and the REACH records (io lock held), then release the scan's memory. */
 void mt__leak_scan_write_locked(void);
+/* The writer thread, once the process is finishing: help with the scan when one is about to
+ * run (waits while it is prepared), or return at once. */
+void mt__leak_scan_help(void);
+void mt__leak_scan_reset_after_fork(void);
 
 /* ---------------------------------------------------------------------------------------- */
 

@@ -3,7 +3,8 @@
  * writes them. Every MT_FLUSH_INTERVAL_MS it also writes the partial chunks of all threads
  * and looks for newly loaded modules; every rss_interval_ms it samples the resident set
  * size into a frame of its own, written at once. Buffers come from a small pool of mmap'd
- * 64 KiB blocks. All file writes happen under mt__io_lock. */
+ * 64 KiB blocks. All file writes happen under mt__io_lock. At exit it helps with the leak
+ * scan, then ends. */
 #include "internal.h"
 
 #include <errno.h>
@@ -75,9 +76,7 @@ int mt__queue_push(mt_buf *b) {
   queue_tail = b;
   int len = atomic_fetch_add(&queue_len, 1) + 1;
   mt__unlock(&mt__queue_lock);
-  atomic_fetch_add(&wake_word, 1);
-  if (atomic_load(&writer_sleeping))
-    mt__os_futex_wake(&wake_word);
+  mt__writer_wake();
   return len > QUEUE_HELP || atomic_load(&mt__writer_running) != 1;
 }
 
@@ -141,6 +140,12 @@ void mt__writer_write_through(const mt_chunk *c) {
   write_chunk(c, 0);
   if (!mine)
     mt__unlock(&mt__io_lock);
+}
+
+void mt__writer_wake(void) {
+  atomic_fetch_add(&wake_word, 1);
+  if (atomic_load(&writer_sleeping))
+    mt__os_futex_wake(&wake_word);
 }
 
 void mt__writer_help(void) {
@@ -246,6 +251,7 @@ static void *writer_main(void *arg) {
     mt__lock(&mt__io_lock);
     if (atomic_load(&mt__g.state) > MT_STATE_RUNNING) { /* UNINIT: the constructor replays */
       mt__unlock(&mt__io_lock);
+      mt__leak_scan_help();
       break;
     }
     if (now - last_flush >= MT_FLUSH_INTERVAL_MS * 1000000ull) {
