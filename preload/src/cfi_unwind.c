@@ -19,8 +19,17 @@
 #define CACHE_INITIAL (1u << 12)
 #define MAX_FRAME (16u << 20) /* a frame larger than this means we lost track */
 
-/* Rule kinds */
-enum { RULE_STEP = 1, RULE_END = 2, RULE_FALLBACK = 3 };
+/* Rule kinds. RULE_NO_INFO: no FDE covers the address. libunwind then follows the rbp
+ * chain, and takes rbp 0 for the outermost frame, as the ABI marks it: the loader's
+ * _dl_start_user, which calls the libraries' constructors, has no FDE and clears rbp. A walk
+ * ends there too (the frame kept), and goes to libunwind only when rbp is not 0. */
+enum { RULE_STEP = 1, RULE_END = 2, RULE_FALLBACK = 3, RULE_NO_INFO = 4 };
+
+/* Whether a walk ends at a state whose rule is not a step: @return 1 (the frame is the
+ * last), or 0 for libunwind to take the stack. */
+static inline int ends_walk(int kind, uintptr_t rbp) {
+  return kind == RULE_END || (kind == RULE_NO_INFO && rbp == 0);
+}
 
 typedef mt_unwind_rule rule;
 
@@ -152,9 +161,12 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *arg) {
   return 1;
 }
 
-/* The FDE covering pc via the binary search table of .eh_frame_hdr; NULL when none. */
-static const uint8_t *find_fde(uintptr_t pc) {
+/* The FDE that may cover pc (the last one starting at or before it) via the binary search
+ * table of .eh_frame_hdr; NULL when none. *searched: 1 when pc lies in a module with such a
+ * table (NULL then means no FDE covers pc), 0 when the module or its table is unknown. */
+static const uint8_t *find_fde(uintptr_t pc, int *searched) {
   find_ctx f = {pc, NULL, 0};
+  *searched = 0;
   dl_iterate_phdr(find_cb, &f);
   if (!f.hdr || f.hdr_len < 12 || f.hdr[0] != 1 || f.hdr[3] != 0x3b)
     return NULL; /* version 1 with a datarel sdata4 table is what every linker writes */
@@ -163,6 +175,7 @@ static const uint8_t *find_fde(uintptr_t pc) {
   uint64_t count = encoded(&r, f.hdr[2], (uintptr_t)f.hdr);
   if (r.bad || count == 0 || count > (size_t)(r.end - r.p) / 8)
     return NULL;
+  *searched = 1;
   const int32_t *table = (const int32_t *)r.p;
   size_t lo = 0, hi = count;
   while (hi - lo > 1) {
@@ -372,11 +385,13 @@ static int run_cfa(const uint8_t *p, const uint8_t *end, const cie_info *ci, uin
 
 /* Rule for a return address (pc = ip - 1 lies in the call instruction). */
 static void derive(uintptr_t ip, rule *out) {
-  out->kind = RULE_FALLBACK;
   uintptr_t pc = ip - 1;
-  const uint8_t *fde = find_fde(pc);
+  int searched;
+  const uint8_t *fde = find_fde(pc, &searched);
+  out->kind = searched ? RULE_NO_INFO : RULE_FALLBACK;
   if (!fde)
     return;
+  out->kind = RULE_FALLBACK;
   rd r = {fde, fde + 4, 0};
   uint64_t len = fixed(&r, 4);
   if (len == 0 || len == 0xffffffff)
@@ -388,8 +403,12 @@ static void derive(uintptr_t ip, rule *out) {
     return;
   uintptr_t begin = (uintptr_t)encoded(&r, ci.fde_enc, 0);
   uintptr_t range = (uintptr_t)encoded(&r, ci.fde_enc & 0x0f, 0);
-  if (r.bad || pc < begin || pc >= begin + range)
+  if (r.bad)
     return;
+  if (pc < begin || pc >= begin + range) { /* between functions, or past the last */
+    out->kind = RULE_NO_INFO;
+    return;
+  }
   /* FDE augmentation data (z): its length comes first when the CIE has one */
   const uint8_t *insns = r.p;
   if (ci.has_z) {
@@ -535,7 +554,7 @@ static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips,
     ips[n] = ip;
     n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
     if (r.kind != RULE_STEP) {
-      if (r.kind == RULE_END)
+      if (ends_walk(r.kind, rbp))
         break;
       return -1;
     }
@@ -557,9 +576,10 @@ static int walk_plain(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips,
  * clang++ and sqlite3 ran 4% more instructions. */
 
 /* How a walk ended at its last state. */
-enum { WALK_LIMIT, /* at a limit (steps, frames wanted) */
-       WALK_RULE,  /* by the state's rule, or lost track: its ip is the last frame */
-       WALK_ROOT   /* at return address 0, the outermost frame's caller */ };
+enum { WALK_LIMIT,   /* at a limit (steps, frames wanted) */
+       WALK_RULE,    /* by the state's rule, or lost track: its ip is the last frame */
+       WALK_ROOT,    /* at return address 0, the outermost frame's caller */
+       WALK_NO_INFO  /* at a frame without an FDE whose rbp is 0 */ };
 
 #define PREFETCH_MIN_STEPS 16 /* shallower stacks stay in cache between walks */
 
@@ -591,7 +611,7 @@ static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
     return 0;
   if (end == WALK_RULE)
     return w[steps].cfa_by_rbp;
-  return 1; /* stopped at a limit: a longer walk would go on with this rbp */
+  return 1; /* stopped at a limit (a longer walk would go on with this rbp), or by rbp 0 */
 }
 
 /* Would a walk from (ip, sp, rbp) for `max` frames give the thread's last walk again? */
@@ -633,8 +653,8 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     ips[n] = ip;
     n += ip - lo >= hi - lo; /* a shim frame (the main() wrapper) is overwritten */
     if (mt_unlikely(e->rule.kind != RULE_STEP)) {
-      if (e->rule.kind == RULE_END) {
-        end = WALK_RULE;
+      if (ends_walk(e->rule.kind, rbp)) {
+        end = e->rule.kind == RULE_END ? WALK_RULE : WALK_NO_INFO;
         break;
       }
       return -1;
