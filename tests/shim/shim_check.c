@@ -208,6 +208,7 @@ static void count_event_stacks(void) {
   memcpy(ids, refs, nrefs * sizeof *ids);
   size_t nids = count_distinct(ids, nrefs);
   size_t k = 0;
+  uint64_t frames = 0;
   for (size_t i = 0; i < nrefs; i++) {
     if (i && ids[i] == ids[i - 1])
       continue;
@@ -215,6 +216,7 @@ static void count_event_stacks(void) {
     int n = 0;
     for (uint64_t id = ids[i]; id && id < defined_cap && defined[id] && n < 1024; id = node_parent[id])
       chain[n++] = node_ip[id];
+    frames += (uint64_t)n;
     while (n > 0)
       h = mix(h, chain[--n]);
     paths[k++] = h;
@@ -222,6 +224,7 @@ static void count_event_stacks(void) {
   size_t npaths = count_distinct(paths, k);
   set_u64("stack.event_ids", nids);
   set_u64("stack.event_paths", npaths);
+  set_u64("stack.path_frames", frames); /* frames of the distinct stacks events use */
   if (npaths != nids)
     violation("one call stack has more than one id", nids, npaths);
   free(ids);

@@ -4,7 +4,7 @@
 # library's constructor and destructor (the loader initialises it before the preloaded shim,
 # which the library checks, and finalises it after) and a C++ static object next to
 # libstdc++'s emergency pool. END equals valgrind's "total heap usage" exactly (allocations,
-# frees, bytes).
+# frees, bytes), and the early stacks equal libunwind's.
 . "$LIB"
 traced x.mt "$PROGS/early_ctor"
 expect_rc 0
@@ -18,6 +18,14 @@ check x.mt reader=complete kind.alloc.posix_memalign=1 kind.alloc.calloc=1 \
 set -- $(valgrind_totals "$PROGS/early_ctor")
 [ $# = 3 ] || fail "no valgrind totals"
 check x.mt "end.allocations=$1" "end.frees=$2" "end.bytes_allocated=$3"
+# The early stacks run through the loader's frames, whose outermost one has no FDE: the fast
+# unwinder ends there as libunwind does (as many distinct stacks, as many frames).
+paths=$(sed -n 's/^stack.event_paths=//p' "$WORK/facts")
+frames=$(sed -n 's/^stack.path_frames=//p' "$WORK/facts")
+[ "$frames" -gt "$paths" ] || fail "early stacks of $frames frames in $paths stacks"
+rm -f y.mt
+MEMTRACE_UNWIND=libunwind traced y.mt "$PROGS/early_ctor"
+check y.mt reader=complete "stack.event_paths=$paths" "stack.path_frames=$frames"
 
 rm -f x.mt
 traced x.mt "$PROGS/cxx_static"
