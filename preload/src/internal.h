@@ -197,8 +197,9 @@ typedef struct mt_buf {
 } mt_buf;
 #define MT_BUF_DATA_CAP (MT_BUF_SIZE - sizeof(mt_buf))
 
-/* stack_table.c: a thread's previous stack, outermost frame first, with the hash of every
- * prefix and the id of the whole stack (0: unknown). */
+/* stack_table.c: a thread's previous stack, outermost frame first, with the hashes of its
+ * checkpoint prefixes and of the whole stack (no others) and the id of the whole stack
+ * (0: unknown). */
 typedef struct {
   int n;
   uint64_t leaf;

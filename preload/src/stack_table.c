@@ -42,8 +42,25 @@ mt_lock mt__stack_lock;
 static _Atomic(node_table *) nodes;
 static uint64_t next_id = 1;
 
-static inline uint64_t extend(uint64_t h, uint64_t ip) {
-  h = ((h << 23) | (h >> 41)) ^ ip;
+/* Prefix hashes go CHECKPOINT frames at a time: each frame of a block is mixed with a
+ * constant of its position, independently of the others, and only the block's sum is
+ * chained to the hash before it. A chain through every frame cost ~12 cycles a frame
+ * (clang++ hashes 7M frames: 1.3% of its time); these multiplies overlap. A prefix ending
+ * inside a block sums its frames so far, with their number. Only the hashes of checkpoints
+ * and of whole stacks are ever used. */
+static const uint64_t FRAME_K[CHECKPOINT] = {
+    0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull, 0xD6E8FEB86659FD93ull,
+    0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull, 0x27D4EB2F165667C5ull, 0x94D049BB133111EBull};
+
+/* The hash of the prefix ending with frames f[0..len-1] (len <= CHECKPOINT), after `prev`. */
+static inline uint64_t block_hash(uint64_t prev, const uintptr_t *f, int len) {
+  uint64_t sum = (uint64_t)len;
+  for (int i = 0; i < len; i++) {
+    uint64_t x = (uint64_t)f[i] * FRAME_K[i];
+    sum += x ^ (x >> 32);
+  }
+  uint64_t h = prev ^ sum;
+  h ^= h >> 33;
   h *= K1;
   h ^= h >> 29;
   h *= K2;
@@ -202,12 +219,17 @@ uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips
     common++;
   if (common == n && n == m && memo->leaf)
     return memo->leaf;
-  uint64_t h = common ? memo->hash[common - 1] : SEED;
   for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
-    memo->hash[k] = h = extend(h, ips[n - 1 - k]);
     memo->id[k] = 0;
   }
+  /* from the block of the first new frame: the blocks before it are the previous stack's */
+  int k = common - common % CHECKPOINT;
+  uint64_t h = k ? memo->hash[k - 1] : SEED;
+  for (; k + CHECKPOINT <= n; k += CHECKPOINT)
+    memo->hash[k + CHECKPOINT - 1] = h = block_hash(h, memo->ips + k, CHECKPOINT);
+  if (k < n)
+    memo->hash[n - 1] = h = block_hash(h, memo->ips + k, n - k);
   memo->n = n;
   memo->leaf = 0;
   node_table *t = atomic_load_explicit(&nodes, memory_order_acquire);
