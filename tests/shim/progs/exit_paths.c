@@ -17,18 +17,9 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "overflow.h"
+
 static void late(void) { (void)malloc(7); }
-
-/* Deeper than any stack: each level keeps a buffer live across the call (no tail call). */
-static volatile long depth_limit = 1L << 40;
-
-static int recurse(volatile char *prev, long depth) {
-  volatile char buf[512];
-  buf[0] = prev ? prev[0] + 1 : 0;
-  if (depth >= depth_limit)
-    return 0;
-  return recurse(buf, depth + 1) + buf[1];
-}
 
 static void *overflow_thread(void *arg) {
   (void)arg;

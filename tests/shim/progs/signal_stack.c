@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "overflow.h"
+
 #define OWN_SIZE 73728
 
 static int has_signal_stack(void) {
@@ -44,16 +46,6 @@ static void *second_thread(void *arg) {
   void *mem = NULL;
   *(int *)arg = own_signal_stack(&mem);
   return NULL;
-}
-
-static volatile long depth_limit = 1L << 40;
-
-static int recurse(volatile char *prev, long depth) {
-  volatile char buf[512];
-  buf[0] = prev ? prev[0] + 1 : 0;
-  if (depth >= depth_limit)
-    return 0;
-  return recurse(buf, depth + 1) + buf[1];
 }
 
 int main(int argc, char **argv) {
