@@ -554,7 +554,7 @@ static void drain_shared(scan_worker *w) {
       break;
     relax(&spins);
   }
-  atomic_store(&share.hungry, 0);
+  atomic_store(&share.hungry, 0); /* drain gives to the pool while it is set: not any more */
 }
 
 void mt__leak_scan_help(void) {

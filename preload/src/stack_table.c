@@ -10,12 +10,12 @@
  * table 24 MiB on clang++ (1.06M nodes), and its random probes and inserts, and what they
  * evicted of the program's data, cost more than the ~12% more nodes written now.
  * Each thread keeps its previous stack with its prefix hashes and the nodes it knows for
- * them, so only the frames that differ are hashed and a stack sharing callers with the
- * previous one starts from the deepest shared node. New nodes are written as STACK records
- * into the creating thread's chunk, before the event that uses them. The table keeps keys
- * and 32-bit ids in two arrays (12 bytes a slot; a probe reads only keys) in mmap'd memory
- * and doubles when 3/4 full; an old table stays mapped for late readers but its pages go
- * back to the kernel (they read as empty).
+ * them, so hashing starts at the block of the first frame that differs, and a stack sharing
+ * callers with the previous one starts from the deepest shared node. New nodes are written
+ * as STACK records into the creating thread's chunk, before the event that uses them. The
+ * table keeps keys and 32-bit ids in two arrays (12 bytes a slot; a probe reads only keys)
+ * in mmap'd memory and doubles when 3/4 full; an old table stays mapped for late readers but
+ * its pages go back to the kernel (they read as empty).
  * Two different prefixes with the same 64-bit hash would be merged (odds ~1e-8 for a
  * million nodes). */
 #include "internal.h"
