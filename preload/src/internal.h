@@ -238,6 +238,7 @@ typedef struct {
   int last_steps;  /* the thread's last walk: states 0..last_steps in walks[last], or -1 */
   int last_end;    /* how it ended at that state (cfi_unwind.c) */
   int last_max, last_n; /* the frames it was asked for and gave */
+  int last_shim;   /* its first state whose frame is the shim's, or INT_MAX */
   int last;
   int repeated;    /* the walk just asked for gives the last walk's frames: ips not written */
   mt_walk_state walks[2][MT_WALK_STEPS + 1];

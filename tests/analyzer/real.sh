@@ -406,9 +406,10 @@ via_b=1000" "$(awk -F, '$3 ~ /^(leaf|mid|via_[ab]|outer_[cd]|deep_[ef])$/ { prin
 
 # Repeated walks: loops allocate from one call path (the unwinder reuses its last walk after
 # checking the stack words it read), alternate between two callers of identical frames at
-# the same depth (the check must fail: the return address changed), and recurse deeper than
-# --depth. Every allocation's stack must be libunwind's: the collapsed stacks with their
-# counts are compared whole, at the default depth and at 8 frames.
+# the same depth, near the allocation and near main (the check must fail: the return address
+# changed), and recurse deeper than --depth. Every allocation's stack must be libunwind's:
+# the collapsed stacks with their counts are compared whole, at the default depth and at 8
+# frames.
 case_repeated_walks_match_libunwind() {
   cat >repeats.c <<'C'
 #include <stdlib.h>
@@ -430,13 +431,21 @@ __attribute__((noinline)) static void down(int n, int i) {
     via_b(i);
   KEEP();
 }
+static volatile int calls;
+/* identical frames, different return addresses into main (the counts keep them apart) */
+__attribute__((noinline)) static void outer_c(int n, int i) { down(n, i); calls += 1; }
+__attribute__((noinline)) static void outer_d(int n, int i) { down(n, i); calls += 2; }
 int main(void) {
   for (int round = 0; round < 30; round++)
     for (int depth = 0; depth < 24; depth++) {
       for (int i = 0; i < 20; i++)
-        down(depth, 1); /* the same path 20 times */
-      for (int i = 0; i < 20; i++)
-        down(depth, i); /* via_a and via_b in turn, same frames */
+        outer_c(depth, 1); /* the same path 20 times */
+      for (int i = 0; i < 20; i++) { /* via_a and via_b in turn, outer_c and outer_d too */
+        if (i & 2)
+          outer_c(depth, i);
+        else
+          outer_d(depth, i);
+      }
     }
   for (int i = 0; i < 8; i++)
     free(keep[i]);
@@ -456,6 +465,8 @@ C
   done
   expect "via_a's and via_b's allocations at depth 64" "21600 7200" \
     "$(awk '/;via_a;/ { a += $NF } /;via_b;/ { b += $NF } END { print a, b }' fast64.txt)"
+  expect "outer_c's and outer_d's allocations at depth 64" "21600 7200" \
+    "$(awk '/;outer_c;/ { c += $NF } /;outer_d;/ { d += $NF } END { print c, d }' fast64.txt)"
 }
 
 # A fork child that exec'd ran two programs under one pid, each a process of its own:
