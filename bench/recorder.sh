@@ -42,17 +42,24 @@ workloads=(
 # for CPU time; on one line. Every round runs each command once, one after the other, so a
 # burst of load on the machine hits all alike, and the per-round ratios cancel the drift of
 # the machine's speed between rounds (up to a third within an hour on the development
-# machine); round 0 warms the caches and is dropped.
+# machine). The order rotates from round to round, so that no command always runs after the
+# same one. Round 0 warms the caches and is dropped.
 side_by_side() {
   rm -f "$work"/round.*.json
+  local cmds=("$@") k=$#
   for r in $(seq 0 "$runs"); do
-    hyperfine --style none --runs 1 --export-json "$work/round.$r.json" "$@" > /dev/null 2>&1 || {
+    local order=()
+    for i in $(seq 0 $((k - 1))); do order+=("${cmds[$(( (i + r) % k ))]}"); done
+    hyperfine --style none --runs 1 --export-json "$work/round.$r.json" "${order[@]}" > /dev/null 2>&1 || {
       for _ in "$@" "$@" "${@:2}" "${@:2}"; do printf -- '- '; done; echo; return; }
   done
-  "$python" - "$runs" "$work" <<'PY'
+  "$python" - "$runs" "$work" "$@" <<'PY'
 import json, statistics, sys
-runs, work = int(sys.argv[1]), sys.argv[2]
-res = [json.load(open("%s/round.%d.json" % (work, r)))["results"] for r in range(1, runs + 1)]
+runs, work, cmds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def in_order(results):  # this round's results in the order of cmds
+    by_command = {x["command"]: x for x in results}
+    return [by_command[c] for c in cmds]
+res = [in_order(json.load(open("%s/round.%d.json" % (work, r)))["results"]) for r in range(1, runs + 1)]
 wall = [[x["mean"] for x in rr] for rr in res]
 cpu = [[x["user"] + x["system"] for x in rr] for rr in res]
 def ratios(rows):
@@ -122,8 +129,8 @@ for w in "${workloads[@]}"; do
   echo "| $label | $events | $n_wall s | $m_wall s ($m_ratio; cpu $m_cpu_ratio) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
 done
 echo
-echo "Wall: median of $runs rounds, each running native, memtrace and heaptrack once in turn (hyperfine,"
-echo "one warm-up round; heaptrack runs over 20 s are measured once). Ratios: median over the rounds of"
+echo "Wall: median of $runs rounds, each running native, memtrace and heaptrack once, in an order that"
+echo "rotates (hyperfine, one warm-up round; heaptrack runs over 20 s are measured once). Ratios: median over the rounds of"
 echo "the tool's time over native's in the same round. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "cpu: the same ratio for user + system CPU seconds of all processes (less sensitive to load)."
 echo "RSS: maximum resident set of the largest process (/usr/bin/time -v), one run."
