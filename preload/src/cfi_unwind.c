@@ -632,31 +632,21 @@ static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
     stop = k + (MT_WALK_STEPS - steps);
   if (stop > k + (max - n))
     stop = k + (max - n);
-  int j = k;
-  for (; j < stop; j++) {
-    const mt_walk_state *next = &last[j + 1];
-    if (*(const uintptr_t *)(next->sp - 8) != next->ip)
-      break;
-    if (last[j].rbp_off && *(const uintptr_t *)(next->sp + (intptr_t)last[j].rbp_off) != next->rbp)
-      break;
-  }
-  const int taken = j - k;
+  const int taken = stop > k ? first_change(last, k, stop) - k : 0;
   if (!taken)
     return 0;
   /* this walk's rbp holds until a step reloads it (or the state would not have matched) */
-  uintptr_t rbp = w[steps].rbp;
+  const uintptr_t rbp = w[steps].rbp;
   int reloaded = 0;
-  for (int i = 0; i < taken; i++) {
+  for (int i = 0; i <= taken; i++) {
     w[steps + i] = last[k + i];
-    ips[n + i] = last[k + i].ip;
     if (!reloaded) {
       w[steps + i].rbp = rbp;
       reloaded = last[k + i].rbp_off != 0;
     }
   }
-  w[steps + taken] = last[j];
-  if (!reloaded)
-    w[steps + taken].rbp = rbp;
+  for (int i = 0; i < taken; i++)
+    ips[n + i] = last[k + i].ip;
   return taken;
 }
 
