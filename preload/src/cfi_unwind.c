@@ -637,14 +637,13 @@ static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
     return 0;
   /* this walk's rbp holds until a step reloads it (or the state would not have matched) */
   const uintptr_t rbp = w[steps].rbp;
-  int reloaded = 0;
+  memcpy(&w[steps], &last[k], (size_t)(taken + 1) * sizeof *w);
   for (int i = 0; i <= taken; i++) {
-    w[steps + i] = last[k + i];
-    if (!reloaded) {
-      w[steps + i].rbp = rbp;
-      reloaded = last[k + i].rbp_off != 0;
-    }
+    w[steps + i].rbp = rbp;
+    if (last[k + i].rbp_off)
+      break;
   }
+#pragma GCC unroll 4
   for (int i = 0; i < taken; i++)
     ips[n + i] = last[k + i].ip;
   return taken;
@@ -679,6 +678,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
      * walk likely checks or reads them: ask for them all at once, while the first steps are
      * walked (perf: the unwinder's share 6.9% -> 5.7% when it walked them all). A prefetch
      * never faults. */
+#pragma GCC unroll 4
     for (int j = 0; j <= last_steps; j++)
       __builtin_prefetch((const void *)(last[j].sp - 8));
   }

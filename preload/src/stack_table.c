@@ -177,7 +177,8 @@ static uint64_t create(mt_tbuf *tb, mt_stack_memo *memo, int known, uint64_t par
   }
   mt__unlock(&mt__stack_lock);
   if (nmade) {
-    mt_record r = {.type = MT_REC_STACK};
+    mt_record r; /* not cleared: 1.1 KiB (the union's largest member), see record.c */
+    r.type = MT_REC_STACK;
     mt__lock(&tb->lock);
     for (int i = 0; i < nmade; i++) {
       r.u.stack = made[i];
