@@ -113,21 +113,25 @@ void mt__leak_scan_note_exit(uintptr_t sp) {
 
 /* Blocks ------------------------------------------------------------------------------ */
 
-/* LSD radix sort by address, 16 bits per pass over the 48 bits of user addresses.
- * @return the array holding the result (a or tmp). */
+/* LSD radix sort by address over the 48 bits of user addresses: 16 bits per pass, or 8 for
+ * fewer blocks, where clearing and summing 65536 counts (512 KiB, three times) would cost a
+ * short program more than its whole scan. @return the array holding the result (a or tmp). */
+#define SMALL_SORT 4096
 static mt_live_block *sort_blocks(mt_live_block *a, mt_live_block *tmp, size_t n, size_t *count) {
-  for (int shift = 0; shift < 48; shift += 16) {
-    memset(count, 0, 65536 * sizeof *count);
+  const int bits = n < SMALL_SORT ? 8 : 16;
+  const size_t digits = (size_t)1 << bits;
+  for (int shift = 0; shift < 48; shift += bits) {
+    memset(count, 0, digits * sizeof *count);
     for (size_t i = 0; i < n; i++)
-      count[(a[i].addr >> shift) & 0xffff]++;
+      count[(a[i].addr >> shift) & (digits - 1)]++;
     size_t sum = 0;
-    for (size_t d = 0; d < 65536; d++) {
+    for (size_t d = 0; d < digits; d++) {
       size_t c = count[d];
       count[d] = sum;
       sum += c;
     }
     for (size_t i = 0; i < n; i++)
-      tmp[count[(a[i].addr >> shift) & 0xffff]++] = a[i];
+      tmp[count[(a[i].addr >> shift) & (digits - 1)]++] = a[i];
     mt_live_block *t = a;
     a = tmp;
     tmp = t;
