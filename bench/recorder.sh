@@ -39,7 +39,8 @@ workloads=(
 # side_by_side CMD...: median wall seconds of each command over $runs rounds, then median CPU
 # seconds (user + system, all processes) of each, then for each command after the first the
 # median over the rounds of its wall time over the first's in the same round, then the same
-# for CPU time; on one line. Every round runs each command once, one after the other, so a
+# for CPU time, then the middle half of those wall ratios (their quartiles, "lo-hi"); on one
+# line. Every round runs each command once, one after the other, so a
 # burst of load on the machine hits all alike, and the per-round ratios cancel the drift of
 # the machine's speed between rounds (up to a third within an hour on the development
 # machine). The order rotates from round to round, so that no command always runs after the
@@ -51,7 +52,7 @@ side_by_side() {
     local order=()
     for i in $(seq 0 $((k - 1))); do order+=("${cmds[$(( (i + r) % k ))]}"); done
     hyperfine --style none --runs 1 --export-json "$work/round.$r.json" "${order[@]}" > /dev/null 2>&1 || {
-      for _ in "$@" "$@" "${@:2}" "${@:2}"; do printf -- '- '; done; echo; return; }
+      for _ in "$@" "$@" "${@:2}" "${@:2}" "${@:2}"; do printf -- '- '; done; echo; return; }
   done
   "$python" - "$runs" "$work" "$@" <<'PY'
 import json, statistics, sys
@@ -64,8 +65,15 @@ wall = [[x["mean"] for x in rr] for rr in res]
 cpu = [[x["user"] + x["system"] for x in rr] for rr in res]
 def ratios(rows):
     return [statistics.median(r[i] / r[0] for r in rows) for i in range(1, len(rows[0]))]
+def middle_half(rows):  # quartiles of the per-round ratios: how far one round can land
+    out = []
+    for i in range(1, len(rows[0])):
+        each = [r[i] / r[0] for r in rows]
+        q = statistics.quantiles(each, n=4, method="inclusive") if len(each) > 1 else [each[0]] * 3
+        out.append("%.2fx-%.2fx" % (q[0], q[2]))
+    return out
 print(" ".join("%.3f" % statistics.median(col) for col in list(zip(*wall)) + list(zip(*cpu))),
-      " ".join("%.2fx" % x for x in ratios(wall) + ratios(cpu)))
+      " ".join("%.2fx" % x for x in ratios(wall) + ratios(cpu)), " ".join(middle_half(wall)))
 PY
 }
 # one run under /usr/bin/time -v: prints "wall_s maxrss_kb exit"
@@ -117,21 +125,22 @@ for w in "${workloads[@]}"; do
   fi
   # heaptrack joins the rounds when one run is short; otherwise its single probe run counts
   if [ $ht_ok = 1 ] && awk -v w="$h_wall" 'BEGIN { exit !(w < 20) }'; then
-    read -r n_wall m_wall h_wall n_cpu m_cpu h_cpu m_ratio h_ratio m_cpu_ratio h_cpu_ratio \
+    read -r n_wall m_wall h_wall n_cpu m_cpu h_cpu m_ratio h_ratio m_cpu_ratio h_cpu_ratio m_half h_half \
       < <(side_by_side "$native_cmd" "$mt_cmd" "$ht_cmd")
-    h_cell="$h_wall s ($h_ratio; cpu $h_cpu_ratio)"
+    h_cell="$h_wall s ($h_ratio, middle half $h_half; cpu $h_cpu_ratio)"
   else
-    read -r n_wall m_wall n_cpu m_cpu m_ratio m_cpu_ratio < <(side_by_side "$native_cmd" "$mt_cmd")
+    read -r n_wall m_wall n_cpu m_cpu m_ratio m_cpu_ratio m_half < <(side_by_side "$native_cmd" "$mt_cmd")
     [ $ht_ok = 1 ] && h_cell="$h_wall s ($(ratio "$h_wall" "$n_wall"), 1 run)"
   fi
   m_bpe="-"
   [ "$events" -gt 0 ] && m_bpe=$(awk -v b="$m_bytes" -v e="$events" 'BEGIN { printf "%.2f", b / e }')
-  echo "| $label | $events | $n_wall s | $m_wall s ($m_ratio; cpu $m_cpu_ratio) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
+  echo "| $label | $events | $n_wall s | $m_wall s ($m_ratio, middle half $m_half; cpu $m_cpu_ratio) | $h_cell | $(mib "$n_rss") | $(mib "$m_rss") | $h_rss_cell | $m_bpe | $h_bpe |"
 done
 echo
 echo "Wall: median of $runs rounds, each running native, memtrace and heaptrack once, in an order that"
 echo "rotates (hyperfine, one warm-up round; heaptrack runs over 20 s are measured once). Ratios: median over the rounds of"
-echo "the tool's time over native's in the same round. Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "the tool's time over native's in the same round; middle half: the quartiles of those per-round"
+echo "ratios (half the rounds land between them). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "cpu: the same ratio for user + system CPU seconds of all processes (less sensitive to load)."
 echo "RSS: maximum resident set of the largest process (/usr/bin/time -v), one run."
 echo "Events: allocations + frees of all traced processes, from memtrace's summary."
