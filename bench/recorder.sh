@@ -40,10 +40,9 @@ workloads=(
 # seconds (user + system, all processes) of each, then for each command after the first the
 # median over the rounds of its wall time over the first's in the same round, then the same
 # for CPU time, then the middle half of those wall ratios (their quartiles, "lo-hi"); on one
-# line. Every round runs each command once, one after the other, so a
-# burst of load on the machine hits all alike, and the per-round ratios cancel the drift of
-# the machine's speed between rounds (up to a third within an hour on the development
-# machine). The order rotates from round to round, so that no command always runs after the
+# line. Every round runs each command once, one after the other, so a burst of load on the
+# machine hits all alike, and the per-round ratios cancel the drift of the machine's speed
+# between rounds (up to a third within an hour on the development machine). The order rotates from round to round, so that no command always runs after the
 # same one. Round 0 warms the caches and is dropped.
 side_by_side() {
   rm -f "$work"/round.*.json
@@ -138,9 +137,10 @@ for w in "${workloads[@]}"; do
 done
 echo
 echo "Wall: median of $runs rounds, each running native, memtrace and heaptrack once, in an order that"
-echo "rotates (hyperfine, one warm-up round; heaptrack runs over 20 s are measured once). Ratios: median over the rounds of"
-echo "the tool's time over native's in the same round; middle half: the quartiles of those per-round"
-echo "ratios (half the rounds land between them). Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "rotates (hyperfine, one warm-up round; heaptrack runs over 20 s are measured once). Ratios:"
+echo "median over the rounds of the tool's time over native's in the same round; middle half: the"
+echo "quartiles of those per-round ratios (half the rounds land between them). Load average at the"
+echo "end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "cpu: the same ratio for user + system CPU seconds of all processes (less sensitive to load)."
 echo "RSS: maximum resident set of the largest process (/usr/bin/time -v), one run."
 echo "Events: allocations + frees of all traced processes, from memtrace's summary."
