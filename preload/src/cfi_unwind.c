@@ -620,14 +620,16 @@ static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
 
 /* This walk is at state `steps` (n frames so far), which is state k of the last walk. The
  * states of the last walk from there on are this walk's too, as long as the words their
- * steps read still hold what that walk read: take them, and their frames. Stops before a
- * state that needs the walk's own care: at a changed word, at the limits, at the last
- * walk's final state, at a shim frame. @return the steps taken; state steps + taken (=
- * last state k + taken) is written, for the walk to go on from. */
+ * steps read still hold what that walk read: take them, and their frames (a shim frame's
+ * state is taken without its frame). Stops before a state that needs the walk's own care:
+ * at a changed word, at the limits, at the last walk's final state. @return the steps
+ * taken; state steps + taken (= last state k + taken) is written, for the walk to go on
+ * from, *frames tells how many frames were added to ips, *shim is lowered to this walk's
+ * first shim state among those taken, and *shims counts them. */
 static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
-                     uintptr_t *ips, int n, int max) {
+                     uintptr_t *ips, int n, int max, int *frames, int *shim, int *shims) {
   const mt_walk_state *last = l1->walks[l1->last];
-  int stop = l1->last_steps < l1->last_shim ? l1->last_steps : l1->last_shim;
+  int stop = l1->last_steps;
   if (stop > k + (MT_WALK_STEPS - steps))
     stop = k + (MT_WALK_STEPS - steps);
   if (stop > k + (max - n))
@@ -643,9 +645,32 @@ static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
     if (last[k + i].rbp_off)
       break;
   }
+  const int s = l1->last_shim; /* its first shim state: the main() wrapper, near the root */
+  if (l1->last_shims <= 1 || s >= k + taken) { /* at most one shim state, s, is taken */
 #pragma GCC unroll 4
-  for (int i = 0; i < taken; i++)
-    ips[n + i] = last[k + i].ip;
+    for (int i = 0; i < taken; i++)
+      ips[n + i] = last[k + i].ip;
+    *frames = taken;
+    if (s >= k && s < k + taken) {
+      for (int i = s - k; i < taken - 1; i++) /* the few outermost frames move over its frame */
+        ips[n + i] = ips[n + i + 1];
+      *frames = taken - 1;
+      *shim = *shim < steps + s - k ? *shim : steps + s - k;
+      ++*shims;
+    }
+  } else {
+    int m = n;
+    for (int i = 0; i < taken; i++) {
+      ips[m] = last[k + i].ip;
+      if (!last[k + i].shim_frame) {
+        m++;
+      } else {
+        *shim = *shim < steps + i ? *shim : steps + i;
+        ++*shims;
+      }
+    }
+    *frames = m - n;
+  }
   return taken;
 }
 
@@ -669,7 +694,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
   const mt_walk_state *last = l1->walks[l1->last];
   const int last_steps = l1->last_steps;
   mt_walk_state *w = l1->walks[l1->last ^ 1];
-  int n = 0, steps = 0, end, k = 0, shim = INT_MAX;
+  int n = 0, steps = 0, end, k = 0, shim = INT_MAX, shims = 0;
   /* sp only grows along a walk: the last walk's states below sp can no longer be reached,
    * and this walk may reach state k when its sp gets to last[k].sp */
   uintptr_t next_sp = last_steps >= TAKE_MIN ? last[0].sp : UINTPTR_MAX;
@@ -683,7 +708,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
       __builtin_prefetch((const void *)(last[j].sp - 8));
   }
   for (;;) {
-    w[steps] = (mt_walk_state){ip, sp, rbp, 0, 0};
+    w[steps] = (mt_walk_state){ip, sp, rbp, 0, 0, 0};
     if (steps >= MT_WALK_STEPS || n >= max || !ip) {
       end = ip ? WALK_LIMIT : WALK_ROOT;
       break;
@@ -691,17 +716,17 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     if (mt_unlikely(sp >= next_sp)) {
       while (k <= last_steps && last[k].sp < sp)
         k++;
-      int taken = 0;
+      int taken = 0, frames = 0;
       if (k <= last_steps && last[k].sp == sp) {
         if (last[k].ip == ip &&
             (last[k].rbp == rbp || !rbp_matters(last, k, last_steps, l1->last_end)))
-          taken = take_last(l1, k, w, steps, ips, n, max);
+          taken = take_last(l1, k, w, steps, ips, n, max, &frames, &shim, &shims);
         k += taken + 1; /* state k (now this walk's) takes a step of its own */
       }
       next_sp = k <= last_steps - TAKE_MIN ? last[k].sp : UINTPTR_MAX;
       if (taken) {
         steps += taken;
-        n += taken;
+        n += frames;
         ip = w[steps].ip;
         sp = w[steps].sp;
         rbp = w[steps].rbp;
@@ -712,6 +737,8 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     ips[n] = ip;
     if (mt_unlikely(ip - lo < hi - lo)) { /* a shim frame (the main() wrapper) is overwritten */
       shim = shim < steps ? shim : steps;
+      shims++;
+      w[steps].shim_frame = 1;
       n--;
     }
     n++;
@@ -736,6 +763,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
   l1->last_max = max;
   l1->last_n = n;
   l1->last_shim = shim;
+  l1->last_shims = shims;
   return n;
 }
 

@@ -226,11 +226,13 @@ typedef struct {
   mt_unwind_rule rule;
 } mt_unwind_l1_entry;
 /* One state of a walk, and how its rule used rbp: the CFA from it, the caller's rbp read at
- * CFA + rbp_off (0: rbp kept). */
+ * CFA + rbp_off (0: rbp kept); shim_frame: ip is the shim's (the main() wrapper), a frame
+ * left out of the stack. */
 typedef struct {
   uintptr_t ip, sp, rbp;
   int32_t rbp_off;
-  int32_t cfa_by_rbp;
+  uint16_t cfa_by_rbp;
+  uint16_t shim_frame;
 } mt_walk_state;
 #define MT_WALK_STEPS (MT_DEPTH_MAX + 16) /* a walk takes at most this many steps */
 typedef struct {
@@ -239,6 +241,7 @@ typedef struct {
   int last_end;    /* how it ended at that state (cfi_unwind.c) */
   int last_max, last_n; /* the frames it was asked for and gave */
   int last_shim;   /* its first state whose frame is the shim's, or INT_MAX */
+  int last_shims;  /* how many of its states are the shim's */
   int last;
   int repeated;    /* the walk just asked for gives the last walk's frames: ips not written */
   mt_walk_state walks[2][MT_WALK_STEPS + 1];
