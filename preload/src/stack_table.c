@@ -215,10 +215,20 @@ static int deepest_checkpoint(const node_table *t, const mt_stack_memo *memo, in
 uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n) {
   if (n <= 0)
     return 0;
-  int common = 0, m = memo->n;
-  while (common < n && common < m && ips[n - 1 - common] == memo->ips[common])
+  int common = 0;
+  const int both = n < memo->n ? n : memo->n;
+  /* Four frames a round while they agree: the callers shared with the previous stack are
+   * most of a deep one (clang++: 28 of an allocation's 50 frames), and one test of four
+   * costs less than four exits (cachegrind: 28M fewer instructions on clang++). */
+  while (common + 4 <= both &&
+         ((ips[n - 1 - common] ^ memo->ips[common]) |
+          (ips[n - 2 - common] ^ memo->ips[common + 1]) |
+          (ips[n - 3 - common] ^ memo->ips[common + 2]) |
+          (ips[n - 4 - common] ^ memo->ips[common + 3])) == 0)
+    common += 4;
+  while (common < both && ips[n - 1 - common] == memo->ips[common])
     common++;
-  if (common == n && n == m && memo->leaf)
+  if (common == n && n == memo->n && memo->leaf)
     return memo->leaf;
   for (int k = common; k < n; k++) {
     memo->ips[k] = ips[n - 1 - k];
