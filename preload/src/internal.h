@@ -226,8 +226,8 @@ typedef struct {
   mt_unwind_rule rule;
 } mt_unwind_l1_entry;
 /* One state of a walk, and how its rule used rbp: the CFA from it, the caller's rbp read at
- * CFA + rbp_off (0: rbp kept); shim_frame: ip is the shim's (the main() wrapper), a frame
- * left out of the stack. */
+ * CFA + rbp_off (0: rbp kept); shim_frame: ip is the shim's (its main() or exit() wrapper), a
+ * frame left out of the stack. */
 typedef struct {
   uintptr_t ip, sp, rbp;
   int32_t rbp_off;
