@@ -695,6 +695,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
   const int last_steps = l1->last_steps;
   mt_walk_state *w = l1->walks[l1->last ^ 1];
   int n = 0, steps = 0, end, k = 0, shim = INT_MAX, shims = 0;
+  int root_at = -1, root_n = 0; /* the state where a take-over reached the last walk's end */
   /* sp only grows along a walk: the last walk's states below sp can no longer be reached,
    * and this walk may reach state k when its sp gets to last[k].sp */
   uintptr_t next_sp = last_steps >= TAKE_MIN ? last[0].sp : UINTPTR_MAX;
@@ -721,6 +722,10 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
         if (last[k].ip == ip &&
             (last[k].rbp == rbp || !rbp_matters(last, k, last_steps, l1->last_end)))
           taken = take_last(l1, k, w, steps, ips, n, max, &frames, &shim, &shims);
+        if (taken && k + taken == last_steps) {
+          root_at = steps + taken;
+          root_n = n;
+        }
         k += taken + 1; /* state k (now this walk's) takes a step of its own */
       }
       next_sp = k <= last_steps - TAKE_MIN ? last[k].sp : UINTPTR_MAX;
@@ -757,6 +762,9 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
     }
     steps++;
   }
+  /* Ended where the last walk ended, and as it did: the frames from the take-over on are its
+   * outermost frames, and the stack table need not compare them again. */
+  l1->same_root = steps == root_at && end == l1->last_end ? n - root_n : 0;
   l1->last ^= 1;
   l1->last_steps = steps;
   l1->last_end = end;
@@ -772,8 +780,10 @@ static int unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (!hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
-  if (l1)
+  if (l1) {
     l1->repeated = 0;
+    l1->same_root = 0;
+  }
   if (l1 && mt_unlikely(gen != l1->generation)) {
     memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;

@@ -244,6 +244,7 @@ typedef struct {
   int last_shims;  /* how many of its states are the shim's */
   int last;
   int repeated;    /* the walk just asked for gives the last walk's frames: ips not written */
+  int same_root;   /* its outermost frames that are the last walk's too (known, not compared) */
   mt_walk_state walks[2][MT_WALK_STEPS + 1];
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
@@ -338,9 +339,11 @@ extern atomic_int mt__writer_running;
 /* stack_table.c: call stack prefix tree and full-stack cache ------------------------------ */
 
 /* Id of the innermost node for ips[0..n) (ips[0] innermost), creating nodes as needed; new
- * nodes are appended as STACK records to tb's chunk. memo is the caller's previous stack.
+ * nodes are appended as STACK records to tb's chunk. memo is the caller's previous stack,
+ * whose same_root outermost frames the caller knows to be the outermost of ips too.
  * @return 0 for an empty stack. */
-uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n);
+uint64_t mt__stack_intern(mt_tbuf *tb, mt_stack_memo *memo, const uintptr_t *ips, int n,
+                          int same_root);
 void mt__stack_setup(void);
 void mt__stack_reset_after_fork(void);
 extern mt_lock mt__stack_lock;

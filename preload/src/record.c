@@ -117,16 +117,18 @@ static uint64_t capture_stack(mt_tbuf *tb) {
   if (mt_unlikely(tb->shared)) {
     mt_stack_memo local;
     local.n = 0;
-    return mt__stack_intern(tb, &local, ips, n);
+    return mt__stack_intern(tb, &local, ips, n, 0);
   }
+  /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
   if (tb->l1.repeated) {
-    /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
     if (n > 0 && n == tb->memo.n && tb->memo.leaf)
       return tb->memo.leaf;
     tb->l1.last_steps = -1; /* not interned (out of memory): walk again, filling ips */
     n = mt__unwind(ips, mt__g.opt.depth, &tb->l1);
   }
-  return mt__stack_intern(tb, &tb->memo, ips, n);
+  if (mt_unlikely(n <= 0))
+    tb->memo.n = 0; /* this walk is the last one now, and the memo no longer its stack */
+  return mt__stack_intern(tb, &tb->memo, ips, n, tb->l1.same_root);
 }
 
 /* A stack unwound earlier (early.c), ips[0] innermost. */
@@ -134,9 +136,9 @@ static uint64_t given_stack(mt_tbuf *tb, const uintptr_t *ips, int n) {
   mt_stack_memo local;
   local.n = 0;
   if (tb->shared)
-    return mt__stack_intern(tb, &local, ips, n);
+    return mt__stack_intern(tb, &local, ips, n, 0);
   tb->l1.last_steps = -1; /* the memo no longer holds the last walk's stack */
-  return mt__stack_intern(tb, &tb->memo, ips, n);
+  return mt__stack_intern(tb, &tb->memo, ips, n, 0);
 }
 
 /* FREE of a heap block whose size we know (already removed from the live table). */

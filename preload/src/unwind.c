@@ -29,6 +29,8 @@ int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
     if (mt_likely(n >= 0))
       return n;
   }
+  if (l1)
+    l1->same_root = 0; /* libunwind knows nothing of the last walk */
   void *raw[max + SHIM_FRAMES];
   int n = unw_backtrace(raw, max + SHIM_FRAMES);
   int out = 0;
