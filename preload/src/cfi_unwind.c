@@ -780,10 +780,8 @@ static int unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (!hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
-  if (l1) {
+  if (l1)
     l1->repeated = 0;
-    l1->same_root = 0;
-  }
   if (l1 && mt_unlikely(gen != l1->generation)) {
     memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;
