@@ -25,9 +25,32 @@ struct mt_writer {
   uint64_t written;
 };
 
-/* The compression settings of every frame, at the writer's level. */
-static int set_parameters(ZSTD_CCtx *cctx, int level) {
+/* log2 of the largest match-finder tables (hash and chain, 4 bytes an entry). The stronger
+ * levels size them for 2 MiB or more on a 256 KiB chunk, which leaves the writer's core cache
+ * for the shared one and slowed the traced program on the other core; at 64 KiB each, level
+ * 9 made sqlite3's trace 0.2% larger. */
+#define TABLE_LOG_MAX 14
+
+/* The parameters of a level for chunks of max_chunk bytes, tables capped at TABLE_LOG_MAX. */
+static ZSTD_compressionParameters level_params(int level, size_t max_chunk) {
+  ZSTD_compressionParameters cp = ZSTD_getCParams(level, max_chunk, 0);
+  if (cp.hashLog > TABLE_LOG_MAX) cp.hashLog = TABLE_LOG_MAX;
+  if (cp.chainLog > TABLE_LOG_MAX) cp.chainLog = TABLE_LOG_MAX;
+  return cp;
+}
+
+/* Set a level with its capped tables (a table size once set sticks across later level
+ * changes, so both are set each time). */
+static int set_level(ZSTD_CCtx *cctx, int level, size_t max_chunk) {
+  ZSTD_compressionParameters cp = level_params(level, max_chunk);
   return ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, (int)cp.hashLog)) ||
+         ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_chainLog, (int)cp.chainLog));
+}
+
+/* The compression settings of every frame, at the writer's level. */
+static int set_parameters(ZSTD_CCtx *cctx, int level, size_t max_chunk) {
+  return set_level(cctx, level, max_chunk) ||
          ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
          ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1));
 }
@@ -70,7 +93,7 @@ int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const
   ZSTD_customMem mem = {a.alloc, a.free, a.opaque};
   w->cctx = ZSTD_createCCtx_advanced(mem);
   w->level = level;
-  if (!w->frame || !w->cctx || set_parameters(w->cctx, level)) {
+  if (!w->frame || !w->cctx || set_parameters(w->cctx, level, max_chunk)) {
     mt_writer_destroy(w);
     return MT_ENOMEM;
   }
@@ -80,7 +103,7 @@ int mt_writer_create(mt_writer **out, int fd, size_t max_chunk, int level, const
 
 int mt_writer_set_level(mt_writer *w, int level) {
   if (level < 1 || level > ZSTD_maxCLevel()) return MT_EINVAL;
-  if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level))) return MT_EINVAL;
+  if (set_level(w->cctx, level, w->max_chunk)) return MT_EINVAL;
   w->level = level;
   return 0;
 }
@@ -89,13 +112,13 @@ int mt_writer_reserve(mt_writer *w, int max_level) {
   if (max_level < 1 || max_level > ZSTD_maxCLevel()) return MT_EINVAL;
   size_t size = 0; /* the largest workspace any level up to max_level needs for a chunk */
   for (int level = 1; level <= max_level; level++) {
-    size_t need = ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, w->max_chunk, 0));
+    size_t need = ZSTD_estimateCCtxSize_usingCParams(level_params(level, w->max_chunk));
     if (need > size) size = need;
   }
   void *ws = w->allocator.alloc(w->allocator.opaque, size);
   if (!ws) return MT_ENOMEM;
   ZSTD_CCtx *cctx = ZSTD_initStaticCCtx(ws, size);
-  if (!cctx || set_parameters(cctx, w->level)) {
+  if (!cctx || set_parameters(cctx, w->level, w->max_chunk)) {
     w->allocator.free(w->allocator.opaque, ws);
     return MT_ENOMEM;
   }
