@@ -396,6 +396,59 @@ static void test_writer_level_changes_size_not_records(void) {
   mt_reader_close(r);
 }
 
+/* An allocator that keeps count of the bytes it holds, and of the most it held. */
+typedef struct {
+  size_t held, most;
+} byte_count;
+
+static void *counted_alloc(void *opaque, size_t size) {
+  byte_count *n = opaque;
+  size_t *p = malloc(sizeof(size_t) * 2 + size);
+  if (!p) return NULL;
+  p[0] = size;
+  n->held += size;
+  if (n->held > n->most) n->most = n->held;
+  return p + 2;
+}
+
+static void counted_free(void *opaque, void *ptr) {
+  if (!ptr) return;
+  size_t *p = (size_t *)ptr - 2;
+  ((byte_count *)opaque)->held -= p[0];
+  free(p);
+}
+
+/* The shim's writer, at the strongest level it takes (9), on its 256 KiB chunks: zstd would
+ * size its match-finder tables at 3 MiB; the writer caps them, and holds under 1.5 MiB in all
+ * (frame buffer, compression context; 0.9 MiB, 3.9 MiB uncapped), before and after a frame. */
+static void test_writer_strong_level_memory(void) {
+  byte_count n = {0, 0};
+  mt_allocator counted = {counted_alloc, counted_free, &n};
+  const size_t chunk_bytes = (256u << 10) - 64;
+  char path[] = "/tmp/mt_test_codec_XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  unlink(path);
+  mt_writer *w;
+  CHECK_EQ(mt_writer_create(&w, fd, chunk_bytes, 1, &counted), 0);
+  CHECK_EQ(mt_writer_reserve(w, 9), 0);
+  CHECK_EQ(mt_writer_set_level(w, 9), 0);
+  mt_chunk c;
+  mt_chunk_init(&c, buf, chunk_bytes, 3);
+  uint64_t x = 99;
+  for (uint64_t i = 1; mt_chunk_put_alloc(&c, &(mt_rec_alloc){MT_ALLOC_MALLOC, i, i, 0x10000 + (x % 512) * 32,
+                                                              16 + (i % 3) * 8, 1 + i % 9}) == 0; i++)
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+  CHECK(c.len > chunk_bytes - MT_EVENT_MAX_BYTES);
+  CHECK_EQ(mt_writer_write_chunk(w, &c), 0);
+  CHECK(mt_writer_bytes_written(w) < c.len / 3); /* it was compressed (4.4x) */
+  CHECK(n.most < (3u << 19));
+  CHECK(n.held > 0);
+  mt_writer_destroy(w);
+  CHECK_EQ(n.held, 0);
+  close(fd);
+}
+
 static void test_empty_chunk_writes_nothing(void) {
   tmp_trace t;
   tmp_open(&t);
@@ -707,6 +760,7 @@ static const mt_unit_test tests[] = {
     {"largest_frame", test_largest_frame},
     {"writer_reports_full_disk", test_writer_reports_full_disk},
     {"writer_level_changes_size_not_records", test_writer_level_changes_size_not_records},
+    {"writer_strong_level_memory", test_writer_strong_level_memory},
     {"empty_chunk_writes_nothing", test_empty_chunk_writes_nothing},
     {"reader_missing_file", test_reader_missing_file},
     {"error_names", test_error_names},
