@@ -25,10 +25,10 @@ struct mt_writer {
   uint64_t written;
 };
 
-/* log2 of the largest match-finder tables (hash and chain, 4 bytes an entry). The stronger
- * levels size them for 2 MiB or more on a 256 KiB chunk, which leaves the writer's core cache
- * for the shared one and slowed the traced program on the other core; at 64 KiB each, level
- * 9 made sqlite3's trace 0.2% larger. */
+/* log2 of the largest match-finder tables (hash and chain, 4 bytes an entry). Level 9 sizes
+ * them at 3 MiB for a 256 KiB chunk, memory the shim's writer reserves and keeps for the whole
+ * run; at 64 KiB each, sqlite3's trace grew 0.25% and the shim's memory at exit shrank from
+ * 4.3 MiB to 1.4 MiB (docs/performance.md). */
 #define TABLE_LOG_MAX 14
 
 /* The parameters of a level for chunks of max_chunk bytes, tables capped at TABLE_LOG_MAX. */
