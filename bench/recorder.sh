@@ -42,8 +42,9 @@ workloads=(
 # for CPU time, then the middle half of those wall ratios (their quartiles, "lo-hi"); on one
 # line. Every round runs each command once, one after the other, so a burst of load on the
 # machine hits all alike, and the per-round ratios cancel the drift of the machine's speed
-# between rounds (up to a third within an hour on the development machine). The order rotates from round to round, so that no command always runs after the
-# same one. Round 0 warms the caches and is dropped.
+# between rounds (up to a third within an hour on the development machine). The order
+# rotates from round to round, so that no command always runs after the same one. Round 0
+# warms the caches and is dropped.
 side_by_side() {
   rm -f "$work"/round.*.json
   local cmds=("$@") k=$#
