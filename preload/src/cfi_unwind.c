@@ -5,8 +5,9 @@
  * Anything else (signal frames, DWARF expressions, code without unwind info) makes the whole
  * stack fall back to libunwind. The walk starts from the shim's own frame-pointer chain.
  * Each thread keeps the states of its last walk: a walk reaching one of them, with the stack
- * words read from there unchanged, takes the rest over (see "Reusing the last walk").
- * The cache is dropped whenever a library is unloaded (dlclose hook). */
+ * words read from there unchanged, takes the rest over (see "Reusing the last walk"); and
+ * its recent walks with their stack ids, which a walk from the same first state repeats
+ * (see "Recent walks"). The cache is dropped whenever a library is unloaded (dlclose hook). */
 #include "internal.h"
 
 #include <dlfcn.h>
@@ -19,6 +20,12 @@
 #define REG_RA 16
 #define CACHE_INITIAL (1u << 12)
 #define MAX_FRAME (16u << 20) /* a frame larger than this means we lost track */
+#define LOG_MASK (MT_WALK_LOG - 1)
+
+/* A walk's states take MT_WALK_STEPS + 1 places in the log at most, and skip to its start
+ * rather than wrap: the new walk then never writes over the last one, which it reads. */
+_Static_assert((MT_WALK_LOG & LOG_MASK) == 0 && MT_WALK_LOG >= 4 * (MT_WALK_STEPS + 1),
+               "the walk log holds three walks at least, in a power of 2");
 
 /* Rule kinds. RULE_NO_INFO: no FDE covers the address. libunwind then follows the rbp
  * chain, and takes rbp 0 for the outermost frame, as the ABI marks it: the loader's
@@ -599,6 +606,15 @@ static int first_change(const mt_walk_state *w, int from, int to) {
 /* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
  * that walk? Not when the rules up to the next reload of rbp take their CFA from rsp: in
  * code built without frame pointers rbp holds data, different at every call. */
+/* Does the end of walk `w` at state `steps` depend on that state's rbp? */
+static int end_reads_rbp(const mt_walk_state *w, int steps, int end) {
+  if (end == WALK_ROOT)
+    return 0;
+  if (end == WALK_RULE)
+    return w[steps].cfa_by_rbp;
+  return 1; /* stopped at a limit (a longer walk would go on with this rbp), or by rbp 0 */
+}
+
 static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
   for (int j = k; j < steps; j++) {
     if (w[j].cfa_by_rbp)
@@ -606,11 +622,7 @@ static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
     if (w[j].rbp_off)
       return 0;
   }
-  if (end == WALK_ROOT)
-    return 0;
-  if (end == WALK_RULE)
-    return w[steps].cfa_by_rbp;
-  return 1; /* stopped at a limit (a longer walk would go on with this rbp), or by rbp 0 */
+  return end_reads_rbp(w, steps, end);
 }
 
 /* Fewer states left in the last walk than this are walked: looking for them costs more
@@ -628,7 +640,7 @@ static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
  * first shim state among those taken, and *shims counts them. */
 static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
                      uintptr_t *ips, int n, int max, int *frames, int *shim, int *shims) {
-  const mt_walk_state *last = l1->walks[l1->last];
+  const mt_walk_state *last = &l1->log[l1->last_at & LOG_MASK];
   int stop = l1->last_steps;
   if (stop > k + (MT_WALK_STEPS - steps))
     stop = k + (MT_WALK_STEPS - steps);
@@ -674,26 +686,66 @@ static int take_last(const mt_unwind_l1 *l1, int k, mt_walk_state *w, int steps,
   return taken;
 }
 
-/* Would a walk from (ip, sp, rbp) for `max` frames give the thread's last walk again? */
-static int repeats_last(const mt_unwind_l1 *l1, uintptr_t ip, uintptr_t sp, uintptr_t rbp,
-                        int max) {
-  const mt_walk_state *w = l1->walks[l1->last];
-  const int steps = l1->last_steps;
-  return steps >= 0 && max == l1->last_max && w[0].sp == sp && w[0].ip == ip &&
-         (w[0].rbp == rbp || !rbp_matters(w, 0, steps, l1->last_end)) &&
-         first_change(w, 0, steps) == steps;
+/* Recent walks ------------------------------------------------------------------------ */
+/* A loop allocating at a few call sites by turns repeats walks, but not the last one:
+ * sqlite3's inserts alternate between two stacks, 200,000 times each. So the thread writes
+ * its walks to a log, and keeps its recent ones, with their stack ids, in a small cache by
+ * first state. A walk from the first state of one of them, whose words still hold what that
+ * one read, is that walk again: its stack id is known without walking or interning. */
+
+static inline mt_walk_entry *recent_set(mt_unwind_l1 *l1, uintptr_t ip, uintptr_t sp) {
+  uint64_t h = (ip ^ (sp << 7)) * 0x9E3779B97F4A7C15ull;
+  return l1->recent[h >> 59];
+}
+_Static_assert(MT_WALK_SETS == 32, "recent_set takes 5 bits");
+
+/* Would a walk from state (w[0].ip, w[0].sp, rbp) give walk w (states 0..steps, ended by
+ * `end`) again? Its return addresses must be unchanged, and the rbp values that decide its
+ * frames: a saved rbp is compared only once a step takes its CFA from it, or the end reads
+ * it. In code built without frame pointers rbp holds data, different at every call. The
+ * words are read in the walk's order, up to the first change: until then they are the words
+ * that walk would read. */
+static int holds(const mt_walk_state *w, int steps, int end, uintptr_t rbp) {
+  const uintptr_t *rbp_at = &rbp; /* where the state's rbp comes from, and its old value */
+  uintptr_t rbp_was = w[0].rbp;
+  for (int j = 0; j < steps; j++) {
+    if (w[j].cfa_by_rbp && *rbp_at != rbp_was)
+      return 0;
+    const mt_walk_state *next = &w[j + 1];
+    if (*(const uintptr_t *)(next->sp - 8) != next->ip)
+      return 0;
+    if (w[j].rbp_off) {
+      rbp_at = (const uintptr_t *)(next->sp + (intptr_t)w[j].rbp_off);
+      rbp_was = next->rbp;
+    }
+  }
+  return !end_reads_rbp(w, steps, end) || *rbp_at == rbp_was;
 }
 
-/* Walk with the thread's cache and its last walk; records this walk's states for the next. */
+/* The stack id of a recent walk that a walk from (ip, sp, rbp) would give again, or 0. */
+static uint64_t recent_find(mt_unwind_l1 *l1, uintptr_t ip, uintptr_t sp, uintptr_t rbp) {
+  const mt_walk_entry *set = recent_set(l1, ip, sp);
+  for (int i = 0; i < 2; i++) {
+    const mt_walk_entry *e = &set[i];
+    if (e->ip == ip && e->sp == sp && e->stack && l1->head - e->at <= MT_WALK_LOG &&
+        holds(&l1->log[e->at & LOG_MASK], e->steps, e->end, rbp))
+      return e->stack;
+  }
+  return 0; /* (an entry whose states later walks wrote over is gone) */
+}
+
+/* Walk with the thread's cache and its last walk; logs this walk's states for the next. */
 static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips, int max,
                        mt_unwind_l1 *l1, uintptr_t lo, uintptr_t hi) {
-  if (repeats_last(l1, ip, sp, rbp, max)) {
-    l1->repeated = 1; /* the same frames: the caller has them, ips is left alone */
-    return l1->last_n;
-  }
-  const mt_walk_state *last = l1->walks[l1->last];
+  l1->known = recent_find(l1, ip, sp, rbp);
+  if (l1->known)
+    return 0; /* a recent walk again: the caller takes its stack id, ips is left alone */
+  const mt_walk_state *last = &l1->log[l1->last_at & LOG_MASK];
   const int last_steps = l1->last_steps;
-  mt_walk_state *w = l1->walks[l1->last ^ 1];
+  uint64_t at = l1->head; /* this walk's states: log positions at.. */
+  if ((at & LOG_MASK) + MT_WALK_STEPS + 1 > MT_WALK_LOG)
+    at = (at | LOG_MASK) + 1; /* in one piece */
+  mt_walk_state *w = &l1->log[at & LOG_MASK];
   int n = 0, steps = 0, end, k = 0, shim = INT_MAX, shims = 0;
   int root_at = -1, root_n = 0; /* the state where a take-over reached the last walk's end */
   /* sp only grows along a walk: the last walk's states below sp can no longer be reached,
@@ -752,6 +804,7 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
         end = e->rule.kind == RULE_END ? WALK_RULE : WALK_NO_INFO;
         break;
       }
+      l1->head = at + MT_WALK_STEPS + 1; /* entries whose states it wrote over are gone */
       return -1;
     }
     w[steps].cfa_by_rbp = e->rule.cfa_reg != REG_RSP;
@@ -765,13 +818,13 @@ static int walk_cached(uintptr_t ip, uintptr_t sp, uintptr_t rbp, uintptr_t *ips
   /* Ended where the last walk ended, and as it did: the frames from the take-over on are its
    * outermost frames, and the stack table need not compare them again. */
   l1->same_root = steps == root_at && end == l1->last_end ? n - root_n : 0;
-  l1->last ^= 1;
+  l1->last_at = at;
+  l1->head = at + (uint64_t)steps + 1;
   l1->last_steps = steps;
   l1->last_end = end;
-  l1->last_max = max;
-  l1->last_n = n;
   l1->last_shim = shim;
   l1->last_shims = shims;
+  l1->walked = 1;
   return n;
 }
 
@@ -780,12 +833,10 @@ static int unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (!hi)
     return -1;
   unsigned gen = atomic_load_explicit(&generation, memory_order_acquire);
-  if (l1)
-    l1->repeated = 0;
   if (l1 && mt_unlikely(gen != l1->generation)) {
     memset(l1->e, 0, sizeof l1->e);
     l1->generation = gen;
-    l1->last_steps = -1; /* its steps used rules now dropped */
+    mt__cfi_forget(l1); /* their steps used rules now dropped */
   }
   /* Leave the shim along its frame-pointer chain (it is built with frame pointers). */
   const uintptr_t *fp = __builtin_frame_address(0);
@@ -808,6 +859,21 @@ int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
   if (n < 0 && l1)
     l1->last_steps = -1; /* libunwind takes this stack: it is not the last walk's */
   return n;
+}
+
+void mt__cfi_remember(mt_unwind_l1 *l1, uint64_t stack) {
+  if (!l1->walked)
+    return;
+  const mt_walk_state *w = &l1->log[l1->last_at & LOG_MASK];
+  mt_walk_entry *set = recent_set(l1, w[0].ip, w[0].sp);
+  if (!(set[0].ip == w[0].ip && set[0].sp == w[0].sp))
+    set[1] = set[0]; /* the older entry leaves, unless the newer starts where this walk does */
+  set[0] = (mt_walk_entry){w[0].ip, w[0].sp, stack, l1->last_at, l1->last_steps, l1->last_end};
+}
+
+void mt__cfi_forget(mt_unwind_l1 *l1) {
+  l1->last_steps = -1;
+  memset(l1->recent, 0, sizeof l1->recent);
 }
 
 /* Unloading a library may put other code at the same addresses: forget every rule. */

@@ -235,17 +235,29 @@ typedef struct {
   uint16_t shim_frame;
 } mt_walk_state;
 #define MT_WALK_STEPS (MT_DEPTH_MAX + 16) /* a walk takes at most this many steps */
+
+/* cfi_unwind.c: a walk kept with its stack id, found again by its first state. */
+typedef struct {
+  uintptr_t ip, sp; /* its first state's */
+  uint64_t stack;   /* 0: empty */
+  uint64_t at;      /* its states 0..steps: log positions at.. */
+  int32_t steps, end;
+} mt_walk_entry;
+#define MT_WALK_LOG 2048  /* states (64 KiB): 120 of sqlite3's walks, 35 of clang++'s */
+#define MT_WALK_SETS 32   /* of recent walks, two each */
 typedef struct {
   unsigned generation;
-  int last_steps;  /* the thread's last walk: states 0..last_steps in walks[last], or -1 */
+  int last_steps;  /* the thread's last walk: states 0..last_steps at log[last_at], or -1 */
   int last_end;    /* how it ended at that state (cfi_unwind.c) */
-  int last_max, last_n; /* the frames it was asked for and gave */
   int last_shim;   /* its first state whose frame is the shim's, or INT_MAX */
   int last_shims;  /* how many of its states are the shim's */
-  int last;
-  int repeated;    /* the walk just asked for gives the last walk's frames: ips not written */
+  uint64_t last_at; /* log positions only grow; log[p & (MT_WALK_LOG - 1)] */
+  uint64_t head;    /* past the last walk's states */
+  int walked;      /* the walk just asked for was walked here: it is the last walk */
+  uint64_t known;  /* or it repeats a recent walk: its stack id, and ips was not written */
   int same_root;   /* its outermost frames that are the last walk's too (known, not compared) */
-  mt_walk_state walks[2][MT_WALK_STEPS + 1];
+  mt_walk_entry recent[MT_WALK_SETS][2]; /* [0]: the newer */
+  mt_walk_state log[MT_WALK_LOG];        /* the walks, each in one piece */
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;
 
@@ -352,8 +364,8 @@ extern mt_lock mt__stack_lock;
 
 void mt__unwind_setup(void);
 /* Return addresses of the caller's stack, innermost first, shim frames removed. With the
- * thread's l1, a walk giving the same frames as the thread's last one sets l1->repeated and
- * leaves ips alone (its caller still has them). */
+ * thread's l1, a walk repeating one of the thread's recent walks sets l1->known to its stack
+ * id and leaves ips alone. */
 int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 /* Mark [start, end) as shim code (frames there are dropped). */
 void mt__unwind_set_self(uintptr_t start, uintptr_t end);
@@ -364,6 +376,10 @@ void mt__unwind_set_self(uintptr_t start, uintptr_t end);
  * thread's rule cache, or NULL. */
 int mt__cfi_unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1);
 void mt__cfi_set_self(uintptr_t lo, uintptr_t hi);
+/* Keep the walk just made (l1->walked) among the thread's recent walks, with its stack id. */
+void mt__cfi_remember(mt_unwind_l1 *l1, uint64_t stack);
+/* Forget the thread's last and recent walks (their stack ids no longer hold). */
+void mt__cfi_forget(mt_unwind_l1 *l1);
 void mt__cfi_invalidate(void);
 void mt__cfi_reset_after_fork(void);
 

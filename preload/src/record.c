@@ -119,16 +119,15 @@ static uint64_t capture_stack(mt_tbuf *tb) {
     local.n = 0;
     return mt__stack_intern(tb, &local, ips, n, 0);
   }
+  if (tb->l1.known)
+    return tb->l1.known; /* a recent walk again: ips was not written */
   /* The memo holds the stack of this thread's last walk (given_stack breaks the pair) */
-  if (tb->l1.repeated) {
-    if (n > 0 && n == tb->memo.n && tb->memo.leaf)
-      return tb->memo.leaf;
-    tb->l1.last_steps = -1; /* not interned (out of memory): walk again, filling ips */
-    n = mt__unwind(ips, mt__g.opt.depth, &tb->l1);
-  }
   if (mt_unlikely(n <= 0))
     tb->memo.n = 0; /* this walk is the last one now, and the memo no longer its stack */
-  return mt__stack_intern(tb, &tb->memo, ips, n, tb->l1.same_root);
+  uint64_t stack = mt__stack_intern(tb, &tb->memo, ips, n, tb->l1.same_root);
+  if (stack)
+    mt__cfi_remember(&tb->l1, stack);
+  return stack;
 }
 
 /* A stack unwound earlier (early.c), ips[0] innermost. */

@@ -186,8 +186,8 @@ void mt__tbuf_reset_after_fork(void) {
     tb->allocations = tb->frees = tb->bytes_allocated = 0;
     tb->live_blocks = 0;
     tb->help = 0;
-    tb->memo.n = 0;          /* node ids restart in the child's trace */
-    tb->l1.last_steps = -1; /* and the memo no longer holds the last walk's stack */
+    tb->memo.n = 0;           /* node ids restart in the child's trace */
+    mt__cfi_forget(&tb->l1); /* and the walks kept lose their stacks */
     if (mt__signal_stack_is(tb->signal_stack))
       tb->signal_stack = NULL; /* the child's only thread keeps it */
     tb->signal_stack_on = 0;

@@ -24,8 +24,11 @@ void mt__unwind_set_self(uintptr_t start, uintptr_t end) {
 }
 
 int mt__unwind(uintptr_t *ips, int max, mt_unwind_l1 *l1) {
-  if (l1)
+  if (l1) {
     l1->same_root = 0; /* set only by a walk that took the last one over to its end */
+    l1->known = 0;
+    l1->walked = 0;
+  }
   if (mt_likely(fast)) {
     int n = mt__cfi_unwind(ips, max, l1);
     if (mt_likely(n >= 0))

@@ -407,9 +407,11 @@ via_b=1000" "$(awk -F, '$3 ~ /^(leaf|mid|via_[ab]|outer_[cd]|deep_[ef])$/ { prin
 # Repeated walks: loops allocate from one call path (the unwinder reuses its last walk after
 # checking the stack words it read), alternate between two callers of identical frames at
 # the same depth, near the allocation and near main (the check must fail: the return address
-# changed), and recurse deeper than --depth. Every allocation's stack must be libunwind's:
-# the collapsed stacks with their counts are compared whole, at the default depth and at 8
-# frames.
+# changed), and recurse deeper than --depth. Two call sites allocate by turns (each walk
+# repeats the one before last, from the thread's recent walks) under callers that change
+# every 8 turns, so kept walks go stale and come back. Every allocation's stack must be
+# libunwind's: the collapsed stacks with their counts are compared whole, at the default
+# depth and at 8 frames, built without and with frame pointers (rbp steers every step).
 case_repeated_walks_match_libunwind() {
   cat >repeats.c <<'C'
 #include <stdlib.h>
@@ -435,9 +437,30 @@ static volatile int calls;
 /* identical frames, different return addresses into main (the counts keep them apart) */
 __attribute__((noinline)) static void outer_c(int n, int i) { down(n, i); calls += 1; }
 __attribute__((noinline)) static void outer_d(int n, int i) { down(n, i); calls += 2; }
+__attribute__((noinline)) static void other_leaf(int i) {
+  free(keep[(i + 3) & 7]);
+  keep[(i + 3) & 7] = malloc(24);
+  KEEP();
+}
+__attribute__((noinline)) static void by_turns(int n, int i) {
+  if (n)
+    by_turns(n - 1, i);
+  else {
+    leaf(i);
+    other_leaf(i);
+  }
+  KEEP();
+}
+__attribute__((noinline)) static void turns_e(int n, int i) { by_turns(n, i); calls += 3; }
+__attribute__((noinline)) static void turns_f(int n, int i) { by_turns(n, i); calls += 4; }
 int main(void) {
   for (int round = 0; round < 30; round++)
     for (int depth = 0; depth < 24; depth++) {
+      for (int i = 0; i < 40; i++) /* two call sites by turns, the callers changing */
+        if (i & 8)
+          turns_e(depth, i);
+        else
+          turns_f(depth, i);
       for (int i = 0; i < 20; i++)
         outer_c(depth, 1); /* the same path 20 times */
       for (int i = 0; i < 20; i++) { /* via_a and via_b in turn, outer_c and outer_d too */
@@ -453,20 +476,30 @@ int main(void) {
 }
 C
   cc -O2 -g -o repeats repeats.c 2>cc.txt || fail "cc: $(cat cc.txt)"
-  for depth in 64 8; do
-    "$M" -q --depth "$depth" -o "fast$depth.mt" ./repeats >/dev/null 2>&1 || fail "memtrace"
-    MEMTRACE_UNWIND=libunwind "$M" -q --depth "$depth" -o "slow$depth.mt" ./repeats >/dev/null 2>&1 ||
-      fail "memtrace, libunwind"
-    "$R" flamegraph --by allocations "fast$depth.mt" | sort >"fast$depth.txt" || fail flamegraph
-    "$R" flamegraph --by allocations "slow$depth.mt" | sort >"slow$depth.txt" || fail flamegraph
-    expect "allocations at depth $depth" 28800 \
-      "$(awk '{ n += $NF } END { print n }' "fast$depth.txt")"
-    expect "stacks at depth $depth, fast against libunwind" "$(cat "slow$depth.txt")" "$(cat "fast$depth.txt")"
+  cc -O2 -g -fno-omit-frame-pointer -o repeats_fp repeats.c 2>cc.txt || fail "cc: $(cat cc.txt)"
+  for prog in repeats repeats_fp; do
+    for depth in 64 8; do
+      local run="$prog.$depth"
+      "$M" -q --depth "$depth" -o "fast.$run.mt" "./$prog" >/dev/null 2>&1 || fail "memtrace $prog"
+      MEMTRACE_UNWIND=libunwind "$M" -q --depth "$depth" -o "slow.$run.mt" "./$prog" >/dev/null 2>&1 ||
+        fail "memtrace $prog, libunwind"
+      "$R" flamegraph --by allocations "fast.$run.mt" | sort >"fast.$run.txt" || fail flamegraph
+      "$R" flamegraph --by allocations "slow.$run.mt" | sort >"slow.$run.txt" || fail flamegraph
+      expect "$prog: allocations at depth $depth" 86400 \
+        "$(awk '{ n += $NF } END { print n }' "fast.$run.txt")"
+      expect "$prog: stacks at depth $depth, fast against libunwind" "$(cat "slow.$run.txt")" \
+        "$(cat "fast.$run.txt")"
+    done
+    expect "$prog: via_a's and via_b's allocations at depth 64" "21600 7200" \
+      "$(awk '/;via_a;/ { a += $NF } /;via_b;/ { b += $NF } END { print a, b }' "fast.$prog.64.txt")"
+    expect "$prog: outer_c's and outer_d's allocations at depth 64" "21600 7200" \
+      "$(awk '/;outer_c;/ { c += $NF } /;outer_d;/ { d += $NF } END { print c, d }' "fast.$prog.64.txt")"
+    expect "$prog: leaf's and other_leaf's allocations by turns at depth 64" "28800 28800" \
+      "$(awk '/;by_turns;leaf/ { a += $NF } /;by_turns;other_leaf/ { b += $NF } END { print a, b }' \
+        "fast.$prog.64.txt")"
+    expect "$prog: turns_e's and turns_f's allocations at depth 64" "23040 34560" \
+      "$(awk '/;turns_e;/ { e += $NF } /;turns_f;/ { f += $NF } END { print e, f }' "fast.$prog.64.txt")"
   done
-  expect "via_a's and via_b's allocations at depth 64" "21600 7200" \
-    "$(awk '/;via_a;/ { a += $NF } /;via_b;/ { b += $NF } END { print a, b }' fast64.txt)"
-  expect "outer_c's and outer_d's allocations at depth 64" "21600 7200" \
-    "$(awk '/;outer_c;/ { c += $NF } /;outer_d;/ { d += $NF } END { print c, d }' fast64.txt)"
 }
 
 # A fork child that exec'd ran two programs under one pid, each a process of its own:
