@@ -724,12 +724,18 @@ static int holds(const mt_walk_state *w, int steps, int end, uintptr_t rbp) {
 
 /* The stack id of a recent walk that a walk from (ip, sp, rbp) would give again, or 0. */
 static uint64_t recent_find(mt_unwind_l1 *l1, uintptr_t ip, uintptr_t sp, uintptr_t rbp) {
-  const mt_walk_entry *set = recent_set(l1, ip, sp);
-  for (int i = 0; i < 2; i++) {
+  mt_walk_entry *set = recent_set(l1, ip, sp);
+  for (int i = 0; i < MT_WALK_WAYS; i++) {
     const mt_walk_entry *e = &set[i];
     if (e->ip == ip && e->sp == sp && e->stack && l1->head - e->at <= MT_WALK_LOG &&
-        holds(&l1->log[e->at & LOG_MASK], e->steps, e->end, rbp))
-      return e->stack;
+        holds(&l1->log[e->at & LOG_MASK], e->steps, e->end, rbp)) {
+      if (i) { /* to the front */
+        const mt_walk_entry found = *e;
+        memmove(&set[1], &set[0], (size_t)i * sizeof *set);
+        set[0] = found;
+      }
+      return set[0].stack;
+    }
   }
   return 0; /* (an entry whose states later walks wrote over is gone) */
 }
@@ -866,8 +872,7 @@ void mt__cfi_remember(mt_unwind_l1 *l1, uint64_t stack) {
     return;
   const mt_walk_state *w = &l1->log[l1->last_at & LOG_MASK];
   mt_walk_entry *set = recent_set(l1, w[0].ip, w[0].sp);
-  if (!(set[0].ip == w[0].ip && set[0].sp == w[0].sp))
-    set[1] = set[0]; /* the older entry leaves, unless the newer starts where this walk does */
+  memmove(&set[1], &set[0], (MT_WALK_WAYS - 1) * sizeof *set); /* the least recent leaves */
   set[0] = (mt_walk_entry){w[0].ip, w[0].sp, stack, l1->last_at, l1->last_steps, l1->last_end};
 }
 

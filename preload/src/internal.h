@@ -243,8 +243,9 @@ typedef struct {
   uint64_t at;      /* its states 0..steps: log positions at.. */
   int32_t steps, end;
 } mt_walk_entry;
-#define MT_WALK_LOG 2048  /* states (64 KiB): 120 of sqlite3's walks, 35 of clang++'s */
-#define MT_WALK_SETS 32   /* of recent walks, two each */
+#define MT_WALK_LOG 4096  /* states (128 KiB): 250 of sqlite3's walks, 70 of clang++'s */
+#define MT_WALK_SETS 32   /* of recent walks, by first state */
+#define MT_WALK_WAYS 4    /* walks a set keeps: operator new's callers share its first state */
 typedef struct {
   unsigned generation;
   int last_steps;  /* the thread's last walk: states 0..last_steps at log[last_at], or -1 */
@@ -256,7 +257,7 @@ typedef struct {
   int walked;      /* the walk just asked for was walked here: it is the last walk */
   uint64_t known;  /* or it repeats a recent walk: its stack id, and ips was not written */
   int same_root;   /* its outermost frames that are the last walk's too (known, not compared) */
-  mt_walk_entry recent[MT_WALK_SETS][2]; /* [0]: the newer */
+  mt_walk_entry recent[MT_WALK_SETS][MT_WALK_WAYS]; /* the most recently used first */
   mt_walk_state log[MT_WALK_LOG];        /* the walks, each in one piece */
   mt_unwind_l1_entry e[MT_UNWIND_L1];
 } mt_unwind_l1;

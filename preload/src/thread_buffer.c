@@ -18,9 +18,6 @@ static MT_TLS int thread_exiting;
 static pthread_key_t exit_key;
 static int exit_key_ok;
 static _Atomic(mt_tbuf *) registry;
-static mt_lock registry_lock;
-static mt_tbuf *slab;
-static size_t slab_left;
 static mt_tbuf orphan;
 
 mt_tbuf *mt__tbuf_first(void) { return atomic_load_explicit(&registry, memory_order_acquire); }
@@ -32,7 +29,8 @@ static void registry_add(mt_tbuf *tb) {
   while (!atomic_compare_exchange_weak(&registry, &head, tb));
 }
 
-/* A free tbuf from the registry, or a new one carved from a slab. */
+/* A free tbuf from the registry, or a new one in its own mapping (its 170 KiB are mostly the
+ * unwinder's caches: their pages count once they are touched). */
 static mt_tbuf *tbuf_acquire(void) {
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
     int expected = 0;
@@ -40,20 +38,11 @@ static mt_tbuf *tbuf_acquire(void) {
         atomic_compare_exchange_strong(&tb->in_use, &expected, 1))
       return tb;
   }
-  mt__lock(&registry_lock);
-  if (slab_left == 0) {
-    slab = mt__os_alloc(MT_BUF_SIZE);
-    slab_left = slab ? MT_BUF_SIZE / sizeof(mt_tbuf) : 0;
-  }
-  mt_tbuf *tb = NULL;
-  if (slab_left) {
-    tb = slab++;
-    slab_left--;
+  mt_tbuf *tb = mt__os_alloc(sizeof(mt_tbuf));
+  if (tb) {
     atomic_store(&tb->in_use, 1);
-  }
-  mt__unlock(&registry_lock);
-  if (tb)
     registry_add(tb);
+  }
   return tb;
 }
 
@@ -178,7 +167,6 @@ void mt__tbuf_setup(void) {
 }
 
 void mt__tbuf_reset_after_fork(void) {
-  mt__lock_init(&registry_lock);
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
     mt__lock_init(&tb->lock);
     if (tb != &orphan)
