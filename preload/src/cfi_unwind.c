@@ -603,9 +603,6 @@ static int first_change(const mt_walk_state *w, int from, int to) {
   return to;
 }
 
-/* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
- * that walk? Not when the rules up to the next reload of rbp take their CFA from rsp: in
- * code built without frame pointers rbp holds data, different at every call. */
 /* Does the end of walk `w` at state `steps` depend on that state's rbp? */
 static int end_reads_rbp(const mt_walk_state *w, int steps, int end) {
   if (end == WALK_ROOT)
@@ -615,6 +612,9 @@ static int end_reads_rbp(const mt_walk_state *w, int steps, int end) {
   return 1; /* stopped at a limit (a longer walk would go on with this rbp), or by rbp 0 */
 }
 
+/* Does the rbp of state k of walk `w` (of `steps` steps, ended by `end`) change the rest of
+ * that walk? Not when the rules up to the next reload of rbp take their CFA from rsp: in
+ * code built without frame pointers rbp holds data, different at every call. */
 static int rbp_matters(const mt_walk_state *w, int k, int steps, int end) {
   for (int j = k; j < steps; j++) {
     if (w[j].cfa_by_rbp)

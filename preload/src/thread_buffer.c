@@ -29,7 +29,7 @@ static void registry_add(mt_tbuf *tb) {
   while (!atomic_compare_exchange_weak(&registry, &head, tb));
 }
 
-/* A free tbuf from the registry, or a new one in its own mapping (its 170 KiB are mostly the
+/* A free tbuf from the registry, or a new one in its own mapping (its 175 KiB are mostly the
  * unwinder's caches: their pages count once they are touched). */
 static mt_tbuf *tbuf_acquire(void) {
   for (mt_tbuf *tb = mt__tbuf_first(); tb; tb = tb->next_all) {
